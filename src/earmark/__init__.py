@@ -1,0 +1,3 @@
+"""earmark: an inventory promising engine."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""earmark.cli."""

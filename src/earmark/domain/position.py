@@ -1,0 +1,571 @@
+"""A position (one sku at one location): its dated buckets of supply, its
+demands, and the pegs between them. Rules 1-9 of DESIGN.md live here.
+
+The position is loaded whole by the service layer, changed by the methods
+below, and written back; it never reads a clock (``today`` is given) and
+never does I/O.
+
+Vocabulary:
+
+- a *bucket* is dated supply: the on-hand bucket (key :data:`ON_HAND`,
+  dated today, on-hand minus safety stock) or an open receipt (keyed by
+  its id, dated ``max(expected_date, today)``, sized by its open quantity);
+- a *demand* is an order line or a commitment with open units, a need date
+  and a rank;
+- a *peg* ties some of a demand's units to a bucket; units pegged to the
+  on-hand bucket are *held*; unpegged open units are *waiting*.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import Enum
+
+from earmark.domain.outcomes import InvariantViolation
+
+ON_HAND = ""
+"""Bucket key of the on-hand bucket (receipts are keyed by their id)."""
+
+
+class DemandKind(str, Enum):
+    line = "line"
+    commitment = "commitment"
+
+
+@dataclass(frozen=True, order=True)
+class DemandKey:
+    """Identity of a demand: an order line (order id, line) or a commitment."""
+
+    kind: DemandKind
+    ref: str
+    line: str = ""
+
+    @classmethod
+    def for_line(cls, order_id: str, line: str) -> DemandKey:
+        return cls(DemandKind.line, order_id, line)
+
+    @classmethod
+    def for_commitment(cls, commitment_id: str) -> DemandKey:
+        return cls(DemandKind.commitment, commitment_id)
+
+
+Rank = tuple[int, int, int]
+"""(account priority, arrival sequence, line index): lower is served first."""
+
+
+@dataclass
+class Bucket:
+    key: str
+    expected_date: date
+    size: int
+    seq: int
+    """Creation order among receipts; 0 for the on-hand bucket."""
+
+    @property
+    def is_on_hand(self) -> bool:
+        return self.key == ON_HAND
+
+
+@dataclass
+class Demand:
+    key: DemandKey
+    account: str
+    rank: Rank
+    need_date: date
+    quantity: int
+    """Open units: for a line quantity - shipped - cancelled, for a
+    commitment its remaining units."""
+    pegs: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def pegged(self) -> int:
+        return sum(self.pegs.values())
+
+    @property
+    def waiting(self) -> int:
+        return self.quantity - self.pegged
+
+    @property
+    def held(self) -> int:
+        return self.pegs.get(ON_HAND, 0)
+
+
+@dataclass(frozen=True)
+class Promise:
+    """How some units of a demand will be served."""
+
+    quantity: int
+    date: date | None
+    confirmed: bool
+    receipt: str | None = None
+
+
+@dataclass(frozen=True)
+class PlaceResult:
+    """What placing a line did besides pegging: commitments consumed, units cancelled."""
+
+    consumed: list[tuple[Demand, int]]
+    cancelled: int
+
+
+@dataclass(frozen=True)
+class StrictCheck:
+    """What rule 6 found for a strict commitment."""
+
+    confirmable: bool
+    shortfall: int
+    earliest_date: date | None
+
+
+class Position:
+    """One sku at one location, with everything that is promised from it."""
+
+    def __init__(
+        self,
+        sku: str,
+        location: str,
+        today: date,
+        on_hand: int,
+        safety_stock: int = 0,
+        lead_time_days: int | None = None,
+    ) -> None:
+        self.sku = sku
+        self.location = location
+        self.today = today
+        self.on_hand = on_hand
+        self.safety_stock = safety_stock
+        self.lead_time_days = lead_time_days
+        self.buckets: dict[str, Bucket] = {ON_HAND: Bucket(ON_HAND, today, 0, 0)}
+        self.demands: dict[DemandKey, Demand] = {}
+        self._pegged: dict[str, int] = {ON_HAND: 0}
+        self._resize_on_hand()
+
+    # ------------------------------------------------------------------
+    # Loading (the service layer rebuilds a position from stored rows)
+
+    def load_receipt(self, key: str, expected_date: date, open_quantity: int, seq: int) -> None:
+        if key == ON_HAND or key in self.buckets:
+            raise InvariantViolation(f"receipt {key!r} loaded twice")
+        self.buckets[key] = Bucket(key, expected_date, open_quantity, seq)
+        self._pegged[key] = 0
+
+    def load_demand(self, demand: Demand) -> None:
+        if demand.key in self.demands:
+            raise InvariantViolation(f"demand {demand.key} loaded twice")
+        self.demands[demand.key] = demand
+        for bucket_key, n in demand.pegs.items():
+            if bucket_key not in self.buckets:
+                raise InvariantViolation(f"{demand.key} pegged to unknown bucket {bucket_key!r}")
+            self._pegged[bucket_key] += n
+
+    def clone(self) -> Position:
+        """A deep copy to try a command on without changing this one."""
+        return copy.deepcopy(self)
+
+    # ------------------------------------------------------------------
+    # Reading
+
+    def bucket_date(self, bucket: Bucket) -> date:
+        return self.today if bucket.is_on_hand else max(bucket.expected_date, self.today)
+
+    def bucket_order_key(self, bucket: Bucket) -> tuple[date, int, int]:
+        """DESIGN.md bucket order: by date; on one date on-hand, then receipts by creation."""
+        return (self.bucket_date(bucket), 0 if bucket.is_on_hand else 1, bucket.seq)
+
+    def pegged(self, bucket_key: str) -> int:
+        return self._pegged[bucket_key]
+
+    def free(self, bucket_key: str) -> int:
+        return self.buckets[bucket_key].size - self._pegged[bucket_key]
+
+    def need(self, demand: Demand) -> date:
+        """A need date before today counts as today."""
+        return max(demand.need_date, self.today)
+
+    def promised(self, demand: Demand, bucket_key: str) -> date:
+        return max(self.bucket_date(self.buckets[bucket_key]), self.need(demand))
+
+    def waiting_estimate(self) -> date | None:
+        if self.lead_time_days is None:
+            return None
+        return self.today + timedelta(days=self.lead_time_days)
+
+    def ordered_buckets(self) -> list[Bucket]:
+        return sorted(self.buckets.values(), key=self.bucket_order_key)
+
+    def rule1_order(self, need: date) -> list[Bucket]:
+        """Rule 1: buckets dated on or before ``need``, latest date first (on one
+        date in bucket order), then buckets dated after it, in bucket order."""
+        ordered = self.ordered_buckets()
+        backward = [b for b in ordered if self.bucket_date(b) <= need]
+        backward.sort(key=lambda b: -self.bucket_date(b).toordinal())  # stable: keeps bucket order on a date
+        forward = [b for b in ordered if self.bucket_date(b) > need]
+        return backward + forward
+
+    def ranked(self, *, reverse: bool = False) -> list[Demand]:
+        return sorted(self.demands.values(), key=lambda d: (d.rank, d.key), reverse=reverse)
+
+    def promises(self, demand: Demand) -> list[Promise]:
+        """Every open unit of ``demand``, grouped by how it is served, earliest first."""
+        confirmed: list[tuple[tuple[date, int, int], Promise]] = []
+        for bucket_key, n in demand.pegs.items():
+            if n <= 0:
+                continue
+            bucket = self.buckets[bucket_key]
+            confirmed.append(
+                (
+                    (self.promised(demand, bucket_key), 0 if bucket.is_on_hand else 1, bucket.seq),
+                    Promise(
+                        n,
+                        self.promised(demand, bucket_key),
+                        True,
+                        None if bucket.is_on_hand else bucket_key,
+                    ),
+                )
+            )
+        confirmed.sort(key=lambda pair: pair[0])
+        result = [p for _, p in confirmed]
+        if demand.waiting > 0:
+            result.append(Promise(demand.waiting, self.waiting_estimate(), False))
+        return result
+
+    def promised_date(self, demand: Demand) -> date | None:
+        """The latest date of the demand's promises; None if any is None or none is open."""
+        dates = [p.date for p in self.promises(demand)]
+        if not dates or any(d is None for d in dates):
+            return None
+        return max(d for d in dates if d is not None)
+
+    def shortfall(self, demand: Demand) -> int:
+        """Units that are not pegged to a bucket dated on or before the need date."""
+        need = self.need(demand)
+        on_time = sum(
+            n for key, n in demand.pegs.items() if self.bucket_date(self.buckets[key]) <= need
+        )
+        return demand.quantity - on_time
+
+    def earliest_full_date(self, demand: Demand) -> date | None:
+        """When every unit of an already placed demand is met: its latest promise, or None."""
+        if demand.waiting > 0 or demand.quantity == 0:
+            return None
+        return self.promised_date(demand)
+
+    def queue(self) -> list[Demand]:
+        """Order lines with units not yet held, in serving (rank) order."""
+        return [
+            d for d in self.ranked() if d.key.kind is DemandKind.line and d.quantity - d.held > 0
+        ]
+
+    # ------------------------------------------------------------------
+    # Rule 1 and rule 2: pegging new demand against free units
+
+    def _peg(self, demand: Demand, bucket_key: str, n: int) -> None:
+        if n <= 0:
+            return
+        demand.pegs[bucket_key] = demand.pegs.get(bucket_key, 0) + n
+        self._pegged[bucket_key] += n
+
+    def _unpeg(self, demand: Demand, bucket_key: str, n: int) -> None:
+        if n <= 0:
+            return
+        have = demand.pegs.get(bucket_key, 0)
+        if n > have:
+            raise InvariantViolation(f"unpeg {n} from {bucket_key!r} but {demand.key} has {have}")
+        if have == n:
+            del demand.pegs[bucket_key]
+        else:
+            demand.pegs[bucket_key] = have - n
+        self._pegged[bucket_key] -= n
+
+    def _peg_free(self, demand: Demand, n: int, *, held_only: bool = False) -> int:
+        """Peg up to ``n`` waiting units of ``demand`` to free units by rule 1."""
+        pegged = 0
+        buckets = [self.buckets[ON_HAND]] if held_only else self.rule1_order(self.need(demand))
+        for bucket in buckets:
+            if pegged >= n:
+                break
+            take = min(self.free(bucket.key), n - pegged)
+            if take > 0:
+                self._peg(demand, bucket.key, take)
+                pegged += take
+        return pegged
+
+    def add_demand(self, demand: Demand, *, held_only: bool = False) -> None:
+        """Rule 2: new demand pegs free units only; what it cannot peg waits."""
+        if demand.key in self.demands:
+            raise InvariantViolation(f"demand {demand.key} added twice")
+        if demand.pegs:
+            raise InvariantViolation("new demand arrives unpegged")
+        self.demands[demand.key] = demand
+        self._peg_free(demand, demand.quantity, held_only=held_only)
+
+    def check_strict(self, quantity: int, need_date: date) -> StrictCheck:
+        """Rule 6 for a strict commitment, without changing anything."""
+        need = max(need_date, self.today)
+        on_time = 0
+        remaining = quantity
+        last: date | None = None
+        for bucket in self.rule1_order(need):
+            if remaining <= 0:
+                break
+            take = min(self.free(bucket.key), remaining)
+            if take <= 0:
+                continue
+            remaining -= take
+            bdate = self.bucket_date(bucket)
+            if bdate <= need:
+                on_time += take
+            last = max(bdate, need)
+        shortfall = quantity - min(on_time, quantity)
+        earliest = last if remaining <= 0 else None
+        if quantity == 0:
+            earliest = need
+        return StrictCheck(shortfall == 0, shortfall, earliest)
+
+    # ------------------------------------------------------------------
+    # Rules 3 and 4: freed and lost supply
+
+    def settle(self) -> None:
+        """Bring the position back to rest after any change of supply or demand.
+
+        Rule 4 first (buckets holding more pegs than units give them up in
+        reverse rank order), then rule 3 (free units go to waiting units in
+        rank order, then move pegged units earlier). At rest, waiting units
+        and free units never exist together, and no free unit would make a
+        pegged unit earlier; so settling a position at rest changes nothing,
+        which is what lets every command end with it.
+        """
+        self._fit_buckets()
+        self._serve_waiting()
+        self._move_earlier()
+
+    def _fit_buckets(self) -> None:
+        for bucket in self.ordered_buckets():
+            excess = self._pegged[bucket.key] - bucket.size
+            if excess <= 0:
+                continue
+            for demand in self.ranked(reverse=True):
+                if excess <= 0:
+                    break
+                take = min(demand.pegs.get(bucket.key, 0), excess)
+                self._unpeg(demand, bucket.key, take)
+                excess -= take
+
+    def _serve_waiting(self) -> None:
+        for demand in self.ranked():
+            if demand.waiting > 0:
+                self._peg_free(demand, demand.waiting)
+
+    def _move_earlier(self) -> None:
+        moved = True
+        while moved:
+            moved = False
+            for demand in self.ranked():
+                while self._move_one_earlier(demand):
+                    moved = True
+
+    def _move_one_earlier(self, demand: Demand) -> bool:
+        if not demand.pegs:
+            return False
+        latest = max(
+            demand.pegs,
+            key=lambda k: (self.promised(demand, k), self.bucket_order_key(self.buckets[k])),
+        )
+        latest_date = self.promised(demand, latest)
+        if latest_date <= self.need(demand):
+            return False
+        for bucket in self.rule1_order(self.need(demand)):
+            if self.free(bucket.key) <= 0:
+                continue
+            if self.promised(demand, bucket.key) >= latest_date:
+                return False
+            n = min(self.free(bucket.key), demand.pegs[latest])
+            self._unpeg(demand, latest, n)
+            self._peg(demand, bucket.key, n)
+            return True
+        return False
+
+    # ------------------------------------------------------------------
+    # Commands on supply
+
+    def _resize_on_hand(self) -> None:
+        self.buckets[ON_HAND].size = max(self.on_hand - self.safety_stock, 0)
+
+    def set_safety_stock(self, safety_stock: int) -> None:
+        self.safety_stock = safety_stock
+        self._resize_on_hand()
+        self.settle()
+
+    def set_lead_time(self, lead_time_days: int | None) -> None:
+        self.lead_time_days = lead_time_days
+
+    def adjust(self, delta: int) -> bool:
+        """A stock adjustment; False (and no change) if on-hand would go below 0."""
+        if self.on_hand + delta < 0:
+            return False
+        self.on_hand += delta
+        self._resize_on_hand()
+        self.settle()
+        return True
+
+    def add_receipt(self, key: str, expected_date: date, quantity: int, seq: int) -> None:
+        self.load_receipt(key, expected_date, quantity, seq)
+        self.settle()
+
+    def change_receipt(
+        self, key: str, *, expected_date: date | None = None, open_quantity: int | None = None
+    ) -> None:
+        """Rule 4's last part: a receipt that moves keeps its pegs; one that
+        shrinks gives some up. Growing or moving earlier frees supply (rule 3)."""
+        bucket = self.buckets[key]
+        if expected_date is not None:
+            bucket.expected_date = expected_date
+        if open_quantity is not None:
+            bucket.size = open_quantity
+        self.settle()
+
+    def receive(self, key: str, quantity: int) -> None:
+        """Rule 5: arrived units join on-hand, the receipt's pegs become held
+        in rank order up to what arrived, the rest is freed supply."""
+        bucket = self.buckets[key]
+        if quantity > bucket.size:
+            raise InvariantViolation(f"receive {quantity} of {key!r} with {bucket.size} open")
+        bucket.size -= quantity
+        self.on_hand += quantity
+        self._resize_on_hand()
+        left = quantity
+        for demand in self.ranked():
+            if left <= 0:
+                break
+            n = min(demand.pegs.get(key, 0), left)
+            if n > 0:
+                self._unpeg(demand, key, n)
+                self._peg(demand, ON_HAND, n)
+                left -= n
+        self.settle()
+
+    def close_receipt(self, key: str) -> None:
+        """A receipt cancelled or fully received: its open remainder is gone."""
+        self.buckets[key].size = 0
+        self.settle()
+        if self._pegged[key] != 0:
+            raise InvariantViolation(f"closed receipt {key!r} still pegged")
+        del self.buckets[key]
+        del self._pegged[key]
+
+    # ------------------------------------------------------------------
+    # Commands on demand
+
+    def consume(self, line: Demand, commitments: list[Demand], *, held_only: bool) -> list[tuple[Demand, int]]:
+        """Rule 7: ``line`` (not yet added) takes over units of its account's open
+        commitments, earliest need date first; within one, pegs in bucket order,
+        waiting units last. Returns (commitment, units taken) per commitment."""
+        taken: list[tuple[Demand, int]] = []
+        want = line.quantity
+        for commitment in sorted(commitments, key=lambda c: (self.need(c), c.rank, c.key)):
+            if want <= 0:
+                break
+            got = 0
+            for bucket in self.ordered_buckets():
+                if held_only and not bucket.is_on_hand:
+                    continue
+                n = min(commitment.pegs.get(bucket.key, 0), want - got)
+                if n > 0:
+                    self._unpeg(commitment, bucket.key, n)
+                    self._peg(line, bucket.key, n)
+                    got += n
+            if not held_only:
+                got += min(commitment.waiting, want - got)
+            if got > 0:
+                commitment.quantity -= got
+                want -= got
+                taken.append((commitment, got))
+        return taken
+
+    def place_line(self, line: Demand, commitments: list[Demand], policy: str) -> PlaceResult:
+        """Rules 7, 2 and 8 for one order line (not yet part of the position).
+
+        The line consumes its account's commitments, then pegs the rest
+        against free units. With policy ``deny`` or ``reject`` it takes over
+        and pegs held units only, and what is not held is cancelled at once
+        (``reject`` callers refuse the whole order before writing anything).
+        """
+        if line.key in self.demands:
+            raise InvariantViolation(f"line {line.key} placed twice")
+        held_only = policy != "allow"
+        taken = self.consume(line, commitments, held_only=held_only)
+        self.demands[line.key] = line
+        self._peg_free(line, line.waiting, held_only=held_only)
+        cancelled = 0
+        if held_only:
+            cancelled = line.waiting
+            line.quantity -= cancelled
+        self.settle()
+        return PlaceResult(taken, cancelled)
+
+    def cancel(self, demand: Demand, quantity: int) -> None:
+        """Rule 9: give up waiting units first, then pegs in reverse bucket order."""
+        if quantity > demand.quantity:
+            raise InvariantViolation(f"cancel {quantity} of {demand.key} with {demand.quantity} open")
+        to_unpeg = max(quantity - demand.waiting, 0)
+        for bucket in reversed(self.ordered_buckets()):
+            if to_unpeg <= 0:
+                break
+            n = min(demand.pegs.get(bucket.key, 0), to_unpeg)
+            self._unpeg(demand, bucket.key, n)
+            to_unpeg -= n
+        demand.quantity -= quantity
+        self.settle()
+
+    def ship(self, demand: Demand, quantity: int) -> bool:
+        """Rule 9: only held units ship; on-hand and the allocation fall together."""
+        if quantity > demand.held:
+            return False
+        self._unpeg(demand, ON_HAND, quantity)
+        demand.quantity -= quantity
+        self.on_hand -= quantity
+        self._resize_on_hand()
+        self.settle()
+        return True
+
+    def drop_closed_demands(self) -> list[Demand]:
+        """Forget demands with no open units (their rows keep the history)."""
+        closed = [d for d in self.demands.values() if d.quantity == 0]
+        for demand in closed:
+            if demand.pegs:
+                raise InvariantViolation(f"closed demand {demand.key} still pegged")
+            del self.demands[demand.key]
+        return closed
+
+    # ------------------------------------------------------------------
+    # Invariants
+
+    def violations(self) -> list[str]:
+        """Every invariant of DESIGN.md that this position breaks, in words."""
+        problems: list[str] = []
+        if self.on_hand < 0:
+            problems.append(f"on-hand {self.on_hand} < 0")
+        if self.buckets[ON_HAND].size != max(self.on_hand - self.safety_stock, 0):
+            problems.append("on-hand bucket size differs from on-hand minus safety stock")
+        totals: dict[str, int] = {k: 0 for k in self.buckets}
+        for demand in self.demands.values():
+            for key, n in demand.pegs.items():
+                if key not in self.buckets:
+                    problems.append(f"{demand.key} pegged to unknown bucket {key!r}")
+                    continue
+                if n <= 0:
+                    problems.append(f"{demand.key} has a non-positive peg {n} on {key!r}")
+                totals[key] += n
+            if demand.waiting < 0:
+                problems.append(f"{demand.key} pegs {demand.pegged} units of {demand.quantity} open")
+        held = totals.get(ON_HAND, 0)
+        if held > self.on_hand:
+            problems.append(f"held {held} > on-hand {self.on_hand}")
+        for key, bucket in self.buckets.items():
+            if totals[key] != self._pegged[key]:
+                problems.append(f"peg counter of {key!r} is {self._pegged[key]}, pegs say {totals[key]}")
+            if totals[key] > bucket.size:
+                problems.append(f"bucket {key or 'on-hand'!r} pegs {totals[key]} of {bucket.size}")
+        return problems
