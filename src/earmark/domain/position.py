@@ -468,6 +468,9 @@ class Position:
             if want <= 0:
                 break
             got = 0
+            # Read before taking pegs over: unpegging raises ``waiting`` until
+            # the commitment's quantity is reduced below.
+            waiting = commitment.waiting
             for bucket in self.ordered_buckets():
                 if held_only and not bucket.is_on_hand:
                     continue
@@ -477,7 +480,7 @@ class Position:
                     self._peg(line, bucket.key, n)
                     got += n
             if not held_only:
-                got += min(commitment.waiting, want - got)
+                got += min(waiting, want - got)
             if got > 0:
                 commitment.quantity -= got
                 want -= got

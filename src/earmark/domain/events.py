@@ -1,0 +1,120 @@
+"""What a change did to the demands it did not ask for, as events.
+
+A command's own events (an order's ``order.allocated`` at placement, a
+commitment's ``commitment.released``) are written by its handler. Everyone
+else in the position learns of the change through :func:`consequences`,
+which compares a view of every demand before and after the command
+(DESIGN.md rule 10: a promise that moved because supply or other demand
+changed). Both views are taken on the same calendar day, so the calendar
+alone never produces an event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from earmark.domain.position import DemandKey, DemandKind, Position
+
+Event = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class DemandView:
+    quantity: int
+    held: int
+    pegged: int
+    promised_date: date | None
+    shortfall: int
+    latest_pegged_date: date | None
+
+
+def view(position: Position) -> dict[DemandKey, DemandView]:
+    return {
+        key: DemandView(
+            demand.quantity,
+            demand.held,
+            demand.pegged,
+            position.promised_date(demand),
+            position.shortfall(demand),
+            max((position.promised(demand, b) for b in demand.pegs), default=None),
+        )
+        for key, demand in position.demands.items()
+    }
+
+
+def iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def consequences(
+    position: Position,
+    before: dict[DemandKey, DemandView],
+    after: dict[DemandKey, DemandView],
+    own: set[DemandKey],
+) -> list[Event]:
+    """Events for every demand in ``before`` and ``after`` not in ``own``, in rank order."""
+    events: list[Event] = []
+    for demand in position.ranked():
+        key = demand.key
+        if key in own or key not in before or key not in after:
+            continue
+        old, new = before[key], after[key]
+        if key.kind is DemandKind.line:
+            events.extend(_line_events(position, key, old, new))
+        else:
+            events.extend(_commitment_events(position, key, old, new))
+    return events
+
+
+def _line_events(position: Position, key: DemandKey, old: DemandView, new: DemandView) -> list[Event]:
+    where = {"order": key.ref, "line": key.line, "sku": position.sku, "location": position.location}
+    events: list[Event] = []
+    if new.held > old.held:
+        events.append(("order.allocated", {**where, "quantity": new.held - old.held}))
+    elif new.held < old.held:
+        events.append(
+            (
+                "order.backordered",
+                {**where, "quantity": old.held - new.held, "promised_date": iso(new.promised_date)},
+            )
+        )
+    if new.promised_date != old.promised_date:
+        events.append(
+            (
+                "order.promise_changed",
+                {**where, "old_date": iso(old.promised_date), "new_date": iso(new.promised_date)},
+            )
+        )
+    return events
+
+
+def _commitment_events(
+    position: Position, key: DemandKey, old: DemandView, new: DemandView
+) -> list[Event]:
+    events: list[Event] = []
+    if new.pegged > old.pegged:
+        events.append(
+            (
+                "commitment.confirmed",
+                {
+                    "commitment": key.ref,
+                    "quantity": new.pegged - old.pegged,
+                    "promised_date": iso(new.latest_pegged_date),
+                },
+            )
+        )
+    if new.shortfall > old.shortfall and new.shortfall > 0:
+        demand = position.demands[key]
+        events.append(
+            (
+                "commitment.at_risk",
+                {
+                    "commitment": key.ref,
+                    "shortfall": new.shortfall,
+                    "earliest_date": iso(position.earliest_full_date(demand)),
+                },
+            )
+        )
+    return events

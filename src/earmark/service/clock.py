@@ -1,0 +1,35 @@
+"""The calendar. ``EARMARK_TODAY`` freezes it; frozen, it only moves when
+``POST /v1/clock`` (the advance-clock command) says so, and the day it was
+moved to is stored so that every process and every restart agrees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from earmark.store import tables as t
+
+FROZEN_DAY = "frozen_today"
+
+
+@dataclass(frozen=True)
+class Clock:
+    frozen: date | None = None
+    """The day ``EARMARK_TODAY`` names, or None to follow the real date."""
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.frozen is not None
+
+    def today(self, tx: Connection) -> date:
+        if self.frozen is None:
+            return datetime.now(UTC).date()
+        stored = tx.execute(select(t.clock.c.day).where(t.clock.c.name == FROZEN_DAY)).scalar()
+        return max(self.frozen, stored) if stored is not None else self.frozen
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(UTC)

@@ -1,0 +1,255 @@
+"""Commitments (earmarks): create strict or partial (rule 6), release, expire;
+the calendar that expires them; and the side-effect-free promise quote."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from earmark.domain.events import iso
+from earmark.domain.outcomes import Outcome
+from earmark.domain.position import Demand, DemandKey
+from earmark.service.clock import FROZEN_DAY
+from earmark.service.effects import Effects
+from earmark.service.queries import get_commitment, promised_date_of, promises_out
+from earmark.service.results import Result, fail, invalid
+from earmark.service.uow import UnitOfWork
+from earmark.service.validation import (
+    check_id,
+    check_quantity,
+    need_account,
+    need_item,
+    need_location,
+    resolve_location,
+)
+from earmark.store import tables as t
+from earmark.store.repository import next_seq
+
+COMMITMENT_KINDS = ("contract", "project", "key_account", "forecast")
+COMMITMENT_MODES = ("strict", "partial")
+
+
+@dataclass(frozen=True)
+class CreateCommitment:
+    id: str
+    account: str
+    sku: str
+    location: str
+    quantity: int
+    need_date: date
+    expires_on: date | None = None
+    kind: str = "contract"
+    mode: str = "strict"
+
+
+@dataclass(frozen=True)
+class ReleaseCommitment:
+    id: str
+    quantity: int | None = None
+
+
+@dataclass(frozen=True)
+class AdvanceClock:
+    today: date
+
+
+@dataclass(frozen=True)
+class QuotePromise:
+    sku: str
+    quantity: int
+    location: str | None = None
+    account: str | None = None
+    requested_date: date | None = None
+
+
+def _request(cmd: CreateCommitment) -> dict[str, Any]:
+    return {"account": cmd.account, "sku": cmd.sku, "location": cmd.location,
+            "quantity": cmd.quantity, "need_date": cmd.need_date.isoformat(),
+            "expires_on": iso(cmd.expires_on), "kind": cmd.kind, "mode": cmd.mode}
+
+
+def create_commitment(uow: UnitOfWork, cmd: CreateCommitment) -> Result:
+    tx = uow.tx
+    if error := check_id("id", cmd.id):
+        return error
+    if error := check_quantity("quantity", cmd.quantity):
+        return error
+    if cmd.kind not in COMMITMENT_KINDS:
+        return invalid("kind", "must be one of " + ", ".join(COMMITMENT_KINDS))
+    if cmd.mode not in COMMITMENT_MODES:
+        return invalid("mode", "must be 'strict' or 'partial'")
+    existing = tx.execute(
+        select(t.commitments.c.request).where(t.commitments.c.id == cmd.id)
+    ).first()
+    if existing is not None:
+        if existing[0] == _request(cmd):
+            return Result(Outcome.exists, get_commitment(tx, cmd.id, uow.today))
+        return fail(Outcome.exists_with_different_content,
+                    f"commitment {cmd.id!r} exists with different content")
+    if cmd.expires_on is not None and cmd.expires_on <= uow.today:
+        return invalid("expires_on", f"must be after today ({uow.today.isoformat()})")
+    if error := need_account(tx, cmd.account):
+        return error
+    _, error = need_item(tx, cmd.sku)
+    if error or (error := need_location(tx, cmd.location)):
+        return error
+    effects = Effects(uow)
+    position = effects.position(cmd.sku, cmd.location)
+    if cmd.mode == "strict":
+        check = position.check_strict(cmd.quantity, cmd.need_date)
+        if not check.confirmable:
+            return fail(
+                Outcome.insufficient,
+                f"only {cmd.quantity - check.shortfall} of {cmd.quantity} can be confirmed "
+                f"by {cmd.need_date.isoformat()}",
+                shortfall=check.shortfall,
+                earliest_date=iso(check.earliest_date),
+            )
+    # From here on the command must succeed.
+    priority = int(tx.execute(
+        select(t.accounts.c.priority).where(t.accounts.c.id == cmd.account)
+    ).scalar_one())
+    seq = next_seq(tx, "demand")
+    tx.execute(t.commitments.insert().values(
+        id=cmd.id, account=cmd.account, sku=cmd.sku, location=cmd.location,
+        quantity=cmd.quantity, consumed=0, released=0, need_date=cmd.need_date,
+        expires_on=cmd.expires_on, kind=cmd.kind, mode=cmd.mode, status="open", seq=seq,
+        request=_request(cmd), created_at=uow.now, updated_at=uow.now,
+    ))
+    demand = Demand(DemandKey.for_commitment(cmd.id), cmd.account, (priority, seq, 0),
+                    cmd.need_date, cmd.quantity)
+    position.add_demand(demand)
+    position.settle()
+    if demand.pegged > 0:
+        latest = max(position.promised(demand, b) for b in demand.pegs)
+        uow.emit("commitment.confirmed", {"commitment": cmd.id, "quantity": demand.pegged,
+                                          "promised_date": latest.isoformat()})
+    effects.finish({demand.key})
+    uow.flush()
+    body = get_commitment(tx, cmd.id, uow.today)
+    uow.commit()
+    return Result(Outcome.created, body)
+
+
+def release_commitment(uow: UnitOfWork, cmd: ReleaseCommitment) -> Result:
+    tx = uow.tx
+    row = tx.execute(select(t.commitments).where(t.commitments.c.id == cmd.id)).mappings().first()
+    if row is None:
+        return fail(Outcome.not_found, f"no commitment {cmd.id!r}")
+    if row["status"] != "open":
+        return fail(Outcome.not_open, f"commitment {cmd.id!r} is {row['status']}")
+    remaining = int(row["quantity"]) - int(row["consumed"]) - int(row["released"])
+    quantity = remaining if cmd.quantity is None else cmd.quantity
+    if cmd.quantity is not None and (error := check_quantity("quantity", cmd.quantity)):
+        return error
+    if quantity > remaining:
+        return fail(Outcome.exceeds_open, f"only {remaining} remain, not {quantity}", "quantity")
+    # From here on the command must succeed.
+    _give_back(uow, row, quantity, "released")
+    uow.flush()
+    body = get_commitment(tx, cmd.id, uow.today)
+    uow.commit()
+    return Result(Outcome.ok, body)
+
+
+def _give_back(uow: UnitOfWork, row: Any, quantity: int, why: str) -> None:
+    """Release or expire ``quantity`` remaining units (rule 9 then rule 3)."""
+    effects = Effects(uow)
+    position = effects.position(row["sku"], row["location"])
+    key = DemandKey.for_commitment(row["id"])
+    demand = position.demands[key]
+    position.cancel(demand, quantity)
+    c = t.commitments
+    done = demand.quantity == 0
+    status = row["status"]
+    if done:
+        status = "expired" if why == "expired" else "released"
+    uow.tx.execute(c.update().where(c.c.id == row["id"]).values(
+        released=c.c.released + quantity, status=status, updated_at=uow.now,
+    ))
+    uow.emit(f"commitment.{why}", {"commitment": row["id"], "quantity": quantity})
+    effects.finish({key})
+
+
+def expire_commitments(uow: UnitOfWork) -> int:
+    """Rule 6: on the first day on or after ``expires_on``, what remains is released."""
+    c = t.commitments
+    rows = uow.tx.execute(
+        select(c).where(c.c.status == "open", c.c.expires_on.is_not(None),
+                        c.c.expires_on <= uow.today)
+        .order_by(c.c.sku, c.c.location, c.c.seq)
+    ).mappings().all()
+    uow.lock(sorted({(r["sku"], r["location"]) for r in rows}))
+    for row in rows:
+        remaining = int(row["quantity"]) - int(row["consumed"]) - int(row["released"])
+        _give_back(uow, row, remaining, "expired")
+    return len(rows)
+
+
+def advance_clock(uow: UnitOfWork, cmd: AdvanceClock) -> Result:
+    if not uow.store.clock.is_frozen:
+        return fail(Outcome.clock_not_frozen,
+                    "the calendar follows the real date; set EARMARK_TODAY to move it by hand")
+    if cmd.today < uow.today:
+        return fail(Outcome.clock_backwards,
+                    f"today is {uow.today.isoformat()}; the calendar never moves back", "today")
+    # From here on the command must succeed.
+    tx = uow.tx
+    updated = tx.execute(
+        t.clock.update().where(t.clock.c.name == FROZEN_DAY).values(day=cmd.today)
+    ).rowcount
+    if not updated:
+        tx.execute(t.clock.insert().values(name=FROZEN_DAY, day=cmd.today))
+    uow.today = cmd.today
+    expired = expire_commitments(uow)
+    uow.commit()
+    return Result(Outcome.ok, {"today": cmd.today.isoformat(), "frozen": True,
+                               "expired_commitments": expired})
+
+
+def run_daily_jobs(uow: UnitOfWork) -> int:
+    """What the passing of days triggers, for a calendar that follows the real date."""
+    expired = expire_commitments(uow)
+    uow.commit()
+    return expired
+
+
+def quote_promise(uow: UnitOfWork, cmd: QuotePromise) -> Result:
+    """Exactly what an order line placed now would get; nothing is held."""
+    tx = uow.tx
+    if error := check_quantity("quantity", cmd.quantity):
+        return error
+    item, error = need_item(tx, cmd.sku)
+    if error or item is None:
+        return error or fail(Outcome.unknown_sku, cmd.sku)
+    location, error = resolve_location(tx, cmd.location, "location")
+    if error:
+        return error
+    priority = 1000
+    if cmd.account is not None:
+        if error := need_account(tx, cmd.account):
+            return error
+        priority = int(tx.execute(
+            select(t.accounts.c.priority).where(t.accounts.c.id == cmd.account)
+        ).scalar_one())
+    position = uow.position(cmd.sku, location).clone()
+    requested = cmd.requested_date or uow.today
+    line = Demand(DemandKey.for_line("\x00quote", "1"), cmd.account or "", (priority, 2**62, 0),
+                  requested, cmd.quantity)
+    commitments = [
+        d for d in position.demands.values()
+        if d.key.kind.value == "commitment" and cmd.account is not None
+        and d.account == cmd.account and d.quantity > 0
+    ]
+    position.place_line(line, commitments, item["backorders"])
+    promises = position.promises(line)
+    return Result(Outcome.ok, {
+        "sku": cmd.sku, "location": location, "quantity": cmd.quantity,
+        "requested_date": requested.isoformat(),
+        "promises": promises_out(promises),
+        "promised_date": iso(promised_date_of(promises)),
+        "complete": all(p.confirmed for p in promises) and sum(p.quantity for p in promises) == cmd.quantity,
+    })

@@ -1,0 +1,146 @@
+"""Items, locations and accounts (PUT: create or replace)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from earmark.domain.limits import LEAD_TIME_DAYS_MAX, PRIORITY_MAX, QUANTITY_MAX
+from earmark.domain.outcomes import Outcome
+from earmark.service.effects import Effects
+from earmark.service.results import Result, invalid
+from earmark.service.uow import UnitOfWork
+from earmark.service.validation import check_id
+from earmark.store import tables as t
+
+
+@dataclass(frozen=True)
+class UpsertItem:
+    sku: str
+    name: str
+    unit: str = "each"
+    unit_cost: str | None = None
+    lead_time_days: int | None = None
+    backorders: str = "allow"
+    safety_stock: int = 0
+
+
+@dataclass(frozen=True)
+class UpsertLocation:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class UpsertAccount:
+    id: str
+    name: str
+    priority: int = 100
+
+
+def item_out(row: Any) -> dict[str, Any]:
+    return {
+        "sku": row["sku"],
+        "name": row["name"],
+        "unit": row["unit"],
+        "unit_cost": row["unit_cost"],
+        "lead_time_days": row["lead_time_days"],
+        "backorders": row["backorders"],
+        "safety_stock": int(row["safety_stock"]),
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }
+
+
+def location_out(row: Any) -> dict[str, Any]:
+    return {"code": row["code"], "name": row["name"],
+            "created_at": row["created_at"], "updated_at": row["updated_at"]}
+
+
+def account_out(row: Any) -> dict[str, Any]:
+    return {"id": row["id"], "name": row["name"], "priority": int(row["priority"]),
+            "created_at": row["created_at"], "updated_at": row["updated_at"]}
+
+
+def upsert_item(uow: UnitOfWork, cmd: UpsertItem) -> Result:
+    if error := check_id("sku", cmd.sku):
+        return error
+    if not cmd.name.strip():
+        return invalid("name", "must not be empty")
+    if cmd.backorders not in ("allow", "deny"):
+        return invalid("backorders", "must be 'allow' or 'deny'")
+    if not 0 <= cmd.safety_stock <= QUANTITY_MAX:
+        return invalid("safety_stock", f"must be from 0 to {QUANTITY_MAX}")
+    if cmd.lead_time_days is not None and not 0 <= cmd.lead_time_days <= LEAD_TIME_DAYS_MAX:
+        return invalid("lead_time_days", f"must be from 0 to {LEAD_TIME_DAYS_MAX}")
+    tx = uow.tx
+    old = tx.execute(select(t.items).where(t.items.c.sku == cmd.sku)).mappings().first()
+    values = {
+        "name": cmd.name, "unit": cmd.unit, "unit_cost": cmd.unit_cost,
+        "lead_time_days": cmd.lead_time_days, "backorders": cmd.backorders,
+        "safety_stock": cmd.safety_stock, "updated_at": uow.now,
+    }
+    # From here on the command must succeed.
+    if old is None:
+        tx.execute(t.items.insert().values(sku=cmd.sku, created_at=uow.now, **values))
+    else:
+        tx.execute(t.items.update().where(t.items.c.sku == cmd.sku).values(**values))
+        if (old["safety_stock"], old["lead_time_days"]) != (cmd.safety_stock, cmd.lead_time_days):
+            _replan_item(uow, cmd)
+    uow.flush()
+    row = tx.execute(select(t.items).where(t.items.c.sku == cmd.sku)).mappings().one()
+    uow.commit()
+    return Result(Outcome.created if old is None else Outcome.ok, item_out(row))
+
+
+def _replan_item(uow: UnitOfWork, cmd: UpsertItem) -> None:
+    """A new safety stock resizes every on-hand bucket of the item; a new lead
+    time moves every waiting unit's estimate. Both are supply changes."""
+    effects = Effects(uow)
+    locations = uow.tx.execute(
+        select(t.positions.c.location).where(t.positions.c.sku == cmd.sku)
+        .order_by(t.positions.c.location)
+    ).scalars().all()
+    uow.lock([(cmd.sku, loc) for loc in locations])
+    for location in locations:
+        position = effects.position(cmd.sku, location)
+        position.set_lead_time(cmd.lead_time_days)
+        position.set_safety_stock(cmd.safety_stock)
+    effects.finish()
+
+
+def upsert_location(uow: UnitOfWork, cmd: UpsertLocation) -> Result:
+    if error := check_id("code", cmd.code):
+        return error
+    if not cmd.name.strip():
+        return invalid("name", "must not be empty")
+    return _upsert(uow, t.locations, t.locations.c.code, cmd.code,
+                   {"name": cmd.name}, location_out)
+
+
+def upsert_account(uow: UnitOfWork, cmd: UpsertAccount) -> Result:
+    if error := check_id("id", cmd.id):
+        return error
+    if not cmd.name.strip():
+        return invalid("name", "must not be empty")
+    if not 0 <= cmd.priority <= PRIORITY_MAX:
+        return invalid("priority", f"must be from 0 to {PRIORITY_MAX}")
+    return _upsert(uow, t.accounts, t.accounts.c.id, cmd.id,
+                   {"name": cmd.name, "priority": cmd.priority}, account_out)
+
+
+def _upsert(uow: UnitOfWork, table: Any, key_column: Any, key: str,
+            values: dict[str, Any], out: Any) -> Result:
+    tx: Connection = uow.tx
+    exists = tx.execute(select(key_column).where(key_column == key)).first() is not None
+    if exists:
+        tx.execute(table.update().where(key_column == key).values(updated_at=uow.now, **values))
+    else:
+        tx.execute(table.insert().values({key_column.name: key, "created_at": uow.now,
+                                          "updated_at": uow.now, **values}))
+    row = tx.execute(select(table).where(key_column == key)).mappings().one()
+    uow.commit()
+    return Result(Outcome.ok if exists else Outcome.created, out(row))

@@ -1,0 +1,360 @@
+"""Order commands: place (rules 2, 7, 8), cancel and ship (rule 9)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from earmark.domain.events import iso
+from earmark.domain.limits import ORDER_LINES_MAX
+from earmark.domain.outcomes import Outcome
+from earmark.domain.position import Demand, DemandKey, DemandKind, Position
+from earmark.service.effects import Effects
+from earmark.service.queries import get_order
+from earmark.service.results import Result, fail, invalid
+from earmark.service.supply import ledger
+from earmark.service.uow import UnitOfWork
+from earmark.service.validation import (
+    check_id,
+    check_quantity,
+    need_account,
+    need_item,
+    resolve_location,
+)
+from earmark.store import tables as t
+from earmark.store.repository import next_seq
+
+BACKORDER_POLICIES = ("allow", "deny", "reject")
+
+
+@dataclass(frozen=True)
+class LineIn:
+    line: str
+    sku: str
+    quantity: int
+    location: str | None = None
+    requested_date: date | None = None
+    backorder: str | None = None
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    id: str
+    account: str
+    lines: list[LineIn]
+
+
+@dataclass(frozen=True)
+class LineQuantity:
+    line: str
+    quantity: int | None = None
+
+
+@dataclass(frozen=True)
+class CancelOrder:
+    id: str
+    lines: list[LineQuantity] | None = None
+
+
+@dataclass(frozen=True)
+class ShipOrder:
+    id: str
+    lines: list[LineQuantity] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    """A line after its checks: everything needed to place it."""
+
+    idx: int
+    line: str
+    sku: str
+    location: str
+    quantity: int
+    requested_date: date
+    policy: str
+
+
+def _request(cmd: PlaceOrder) -> dict[str, Any]:
+    return {
+        "account": cmd.account,
+        "lines": [
+            {"line": ln.line, "sku": ln.sku, "quantity": ln.quantity, "location": ln.location,
+             "requested_date": iso(ln.requested_date), "backorder": ln.backorder}
+            for ln in cmd.lines
+        ],
+    }
+
+
+def check_order(uow: UnitOfWork, cmd: PlaceOrder) -> tuple[list[PlannedLine], Result | None]:
+    """Every check of an order that needs no position: ids, limits, master data."""
+    tx = uow.tx
+    if error := check_id("id", cmd.id):
+        return [], error
+    if error := check_id("account", cmd.account):
+        return [], error
+    if not cmd.lines:
+        return [], invalid("lines", "an order needs at least one line")
+    if len(cmd.lines) > ORDER_LINES_MAX:
+        return [], invalid("lines", f"an order has at most {ORDER_LINES_MAX} lines")
+    if error := need_account(tx, cmd.account):
+        return [], error
+    planned: list[PlannedLine] = []
+    seen: set[str] = set()
+    for idx, ln in enumerate(cmd.lines):
+        where = f"lines[{idx}]"
+        if error := check_id(f"{where}.line", ln.line):
+            return [], error
+        if ln.line in seen:
+            return [], invalid(f"{where}.line", f"line {ln.line!r} appears twice")
+        seen.add(ln.line)
+        if error := check_quantity(f"{where}.quantity", ln.quantity):
+            return [], error
+        item, error = need_item(tx, ln.sku, f"{where}.sku")
+        if error or item is None:
+            return [], error
+        location, error = resolve_location(tx, ln.location, f"{where}.location")
+        if error:
+            return [], error
+        policy = ln.backorder or item["backorders"]
+        if policy not in BACKORDER_POLICIES:
+            return [], invalid(f"{where}.backorder", "must be 'allow', 'deny' or 'reject'")
+        planned.append(
+            PlannedLine(idx, ln.line, ln.sku, location, ln.quantity,
+                        ln.requested_date or uow.today, policy)
+        )
+    return planned, None
+
+
+def _commitments_of(position: Position, account: str) -> list[Demand]:
+    return [
+        d for d in position.demands.values()
+        if d.key.kind is DemandKind.commitment and d.account == account and d.quantity > 0
+    ]
+
+
+def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
+    tx = uow.tx
+    existing = tx.execute(select(t.orders.c.request).where(t.orders.c.id == cmd.id)).first()
+    if existing is not None:
+        if existing[0] == _request(cmd):
+            return Result(Outcome.exists, get_order(tx, cmd.id, uow.today))
+        return fail(Outcome.exists_with_different_content,
+                    f"order {cmd.id!r} exists with different content")
+    planned, error = check_order(uow, cmd)
+    if error:
+        return error
+    uow.lock([(p.sku, p.location) for p in planned])
+    priority = int(tx.execute(
+        select(t.accounts.c.priority).where(t.accounts.c.id == cmd.account)
+    ).scalar_one())
+    seq = next_seq(tx, "demand")
+
+    def demand_of(p: PlannedLine) -> Demand:
+        return Demand(DemandKey.for_line(cmd.id, p.line), cmd.account, (priority, seq, p.idx),
+                      p.requested_date, p.quantity)
+
+    if any(p.policy == "reject" for p in planned):
+        trial: dict[tuple[str, str], Position] = {}
+        for p in planned:
+            key = (p.sku, p.location)
+            if key not in trial:
+                trial[key] = uow.position(*key).clone()
+            position = trial[key]
+            placed = position.place_line(demand_of(p), _commitments_of(position, cmd.account),
+                                         p.policy)
+            if p.policy == "reject" and placed.cancelled > 0:
+                return fail(
+                    Outcome.rejected_not_available,
+                    f"line {p.line!r}: only {p.quantity - placed.cancelled} of {p.quantity} "
+                    "can be allocated now, and the line says backorder 'reject'",
+                    f"lines[{p.idx}].quantity",
+                )
+
+    # From here on the order must succeed.
+    effects = Effects(uow)
+    for p in planned:
+        effects.position(p.sku, p.location)
+    tx.execute(t.orders.insert().values(
+        id=cmd.id, account=cmd.account, status="open", seq=seq, request=_request(cmd),
+        created_at=uow.now, updated_at=uow.now,
+    ))
+    own: set[DemandKey] = set()
+    any_open = False
+    for p in planned:
+        position = effects.position(p.sku, p.location)
+        demand = demand_of(p)
+        own.add(demand.key)
+        placed = position.place_line(demand, _commitments_of(position, cmd.account), p.policy)
+        tx.execute(t.order_lines.insert().values(
+            order_id=cmd.id, line=p.line, sku=p.sku, location=p.location, idx=p.idx,
+            account=cmd.account, seq=seq, quantity=p.quantity, shipped=0,
+            cancelled=placed.cancelled, allocated=0, requested_date=p.requested_date,
+            backorder=p.policy, open=p.quantity - placed.cancelled,
+        ))
+        where = {"order": cmd.id, "line": p.line, "sku": p.sku, "location": p.location}
+        for commitment, n in placed.consumed:
+            _consume_commitment(uow, commitment, cmd.id, p, n)
+        if demand.held > 0:
+            uow.emit("order.allocated", {**where, "quantity": demand.held})
+        backordered = demand.quantity - demand.held
+        if backordered > 0:
+            uow.emit("order.backordered", {**where, "quantity": backordered,
+                                           "promised_date": iso(position.promised_date(demand))})
+        if placed.cancelled > 0:
+            uow.emit("order.cancelled", {"order": cmd.id, "line": p.line,
+                                         "quantity": placed.cancelled})
+        any_open = any_open or demand.quantity > 0
+    if not any_open:
+        tx.execute(t.orders.update().where(t.orders.c.id == cmd.id).values(status="closed"))
+    effects.finish(own)
+    uow.flush()
+    body = get_order(tx, cmd.id, uow.today)
+    uow.commit()
+    return Result(Outcome.created, body)
+
+
+def _consume_commitment(uow: UnitOfWork, commitment: Demand, order_id: str,
+                        p: PlannedLine, n: int) -> None:
+    c = t.commitments
+    uow.tx.execute(
+        c.update().where(c.c.id == commitment.key.ref).values(
+            consumed=c.c.consumed + n, updated_at=uow.now,
+            status="consumed" if commitment.quantity == 0 else "open",
+        )
+    )
+    uow.tx.execute(t.consumptions.insert().values(
+        sku=p.sku, location=p.location, commitment_id=commitment.key.ref,
+        order_id=order_id, line=p.line, quantity=n,
+    ))
+    uow.emit("commitment.consumed", {
+        "commitment": commitment.key.ref, "order": order_id, "line": p.line,
+        "quantity": n, "remaining": commitment.quantity,
+    })
+
+
+def _order_lines(uow: UnitOfWork, order_id: str) -> dict[str, Any]:
+    rows = uow.tx.execute(
+        select(t.order_lines).where(t.order_lines.c.order_id == order_id)
+        .order_by(t.order_lines.c.idx)
+    ).mappings().all()
+    return {r["line"]: r for r in rows}
+
+
+def _selected(
+    lines: dict[str, Any], wanted: list[LineQuantity] | None, *, default_all: bool
+) -> tuple[list[tuple[Any, int | None]], Result | None]:
+    if wanted is None:
+        return ([(row, None) for row in lines.values()] if default_all else []), None
+    chosen: list[tuple[Any, int | None]] = []
+    seen: set[str] = set()
+    for idx, item in enumerate(wanted):
+        if item.line not in lines:
+            return [], invalid(f"lines[{idx}].line", f"the order has no line {item.line!r}")
+        if item.line in seen:
+            return [], invalid(f"lines[{idx}].line", f"line {item.line!r} appears twice")
+        seen.add(item.line)
+        if item.quantity is not None and (
+            error := check_quantity(f"lines[{idx}].quantity", item.quantity, minimum=0)
+        ):
+            return [], error
+        chosen.append((lines[item.line], item.quantity))
+    return chosen, None
+
+
+def cancel_order(uow: UnitOfWork, cmd: CancelOrder) -> Result:
+    tx = uow.tx
+    order = tx.execute(select(t.orders).where(t.orders.c.id == cmd.id)).mappings().first()
+    if order is None:
+        return fail(Outcome.not_found, f"no order {cmd.id!r}")
+    lines = _order_lines(uow, cmd.id)
+    chosen, error = _selected(lines, cmd.lines, default_all=True)
+    if error:
+        return error
+    for row, quantity in chosen:
+        if quantity is not None and quantity > int(row["open"]):
+            return fail(Outcome.exceeds_open,
+                        f"line {row['line']!r} has {row['open']} open units, not {quantity}",
+                        "quantity")
+    uow.lock(sorted({(row["sku"], row["location"]) for row, _ in chosen}))
+    effects = Effects(uow)
+    for row, _ in chosen:
+        effects.position(row["sku"], row["location"])
+    # From here on the command must succeed.
+    own = {DemandKey.for_line(cmd.id, line) for line in lines}
+    for row, quantity in chosen:
+        n = int(row["open"]) if quantity is None else quantity
+        if n == 0:
+            continue
+        position = effects.position(row["sku"], row["location"])
+        position.cancel(position.demands[DemandKey.for_line(cmd.id, row["line"])], n)
+        ol = t.order_lines
+        tx.execute(ol.update().where(ol.c.order_id == cmd.id, ol.c.line == row["line"]).values(
+            cancelled=ol.c.cancelled + n, open=ol.c.open - n,
+        ))
+        uow.emit("order.cancelled", {"order": cmd.id, "line": row["line"], "quantity": n})
+    _close_if_done(uow, cmd.id)
+    effects.finish(own)
+    uow.flush()
+    body = get_order(tx, cmd.id, uow.today)
+    uow.commit()
+    return Result(Outcome.ok, body)
+
+
+def ship_order(uow: UnitOfWork, cmd: ShipOrder) -> Result:
+    tx = uow.tx
+    order = tx.execute(select(t.orders).where(t.orders.c.id == cmd.id)).mappings().first()
+    if order is None:
+        return fail(Outcome.not_found, f"no order {cmd.id!r}")
+    if not cmd.lines:
+        return invalid("lines", "name at least one line to ship")
+    lines = _order_lines(uow, cmd.id)
+    chosen, error = _selected(lines, cmd.lines, default_all=False)
+    if error:
+        return error
+    for idx, (row, quantity) in enumerate(chosen):
+        if quantity is None:
+            return invalid(f"lines[{idx}].quantity", "say how many units to ship")
+        if quantity > int(row["allocated"]):
+            return fail(Outcome.not_held,
+                        f"line {row['line']!r} has {row['allocated']} allocated units; "
+                        f"{quantity} cannot ship", f"lines[{idx}].quantity")
+    uow.lock(sorted({(row["sku"], row["location"]) for row, _ in chosen}))
+    effects = Effects(uow)
+    for row, _ in chosen:
+        effects.position(row["sku"], row["location"])
+    # From here on the command must succeed.
+    own = {DemandKey.for_line(cmd.id, line) for line in lines}
+    for row, quantity in chosen:
+        if not quantity:
+            continue
+        position = effects.position(row["sku"], row["location"])
+        shipped = position.ship(position.demands[DemandKey.for_line(cmd.id, row["line"])], quantity)
+        if not shipped:
+            raise RuntimeError("allocated counter and held pegs disagree")
+        ol = t.order_lines
+        tx.execute(ol.update().where(ol.c.order_id == cmd.id, ol.c.line == row["line"]).values(
+            shipped=ol.c.shipped + quantity, open=ol.c.open - quantity,
+        ))
+        ledger(uow, row["sku"], row["location"], -quantity, "shipment", f"{cmd.id}/{row['line']}")
+        uow.emit("order.shipped", {"order": cmd.id, "line": row["line"], "quantity": quantity})
+    _close_if_done(uow, cmd.id)
+    effects.finish(own)
+    uow.flush()
+    body = get_order(tx, cmd.id, uow.today)
+    uow.commit()
+    return Result(Outcome.ok, body)
+
+
+def _close_if_done(uow: UnitOfWork, order_id: str) -> None:
+    open_lines = uow.tx.execute(
+        select(t.order_lines.c.line).where(
+            t.order_lines.c.order_id == order_id, t.order_lines.c.open > 0
+        ).limit(1)
+    ).first()
+    if open_lines is None:
+        uow.tx.execute(t.orders.update().where(t.orders.c.id == order_id).values(
+            status="closed", updated_at=uow.now))

@@ -1,0 +1,466 @@
+"""Read models: everything the API shows, computed from the stored rows.
+
+Promises are computed by the domain (``Position.promises``) on a small
+position holding only the buckets a demand is pegged to, so reading an
+order costs its own rows, not its positions' whole queues.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Connection, RowMapping
+
+from earmark.domain.events import iso
+from earmark.domain.limits import PAGE_LIMIT_DEFAULT
+from earmark.domain.position import ON_HAND, Demand, DemandKey, DemandKind, Position, Promise
+from earmark.store import tables as t
+
+# ----------------------------------------------------------------------
+# Pages
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    """The offset a cursor stands for; None if it is not one of ours."""
+    if not cursor:
+        return 0
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        offset = int(value["o"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return offset if offset >= 0 else None
+
+
+def page(items: list[Any], offset: int, limit: int, more: bool) -> dict[str, Any]:
+    return {"items": items, "next_cursor": encode_cursor(offset + limit) if more else None}
+
+
+# ----------------------------------------------------------------------
+# Promises of one demand
+
+
+def promises_out(promises: list[Promise]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for p in promises:
+        entry: dict[str, Any] = {"quantity": p.quantity, "date": iso(p.date), "confirmed": p.confirmed}
+        if p.receipt is not None:
+            entry["receipt"] = p.receipt
+        out.append(entry)
+    return out
+
+
+def promised_date_of(promises: list[Promise]) -> date | None:
+    if not promises or any(p.date is None for p in promises):
+        return None
+    return max(p.date for p in promises if p.date is not None)
+
+
+def _demand_pegs(tx: Connection, keys: list[DemandKey]) -> dict[DemandKey, dict[str, int]]:
+    if not keys:
+        return {}
+    result: dict[DemandKey, dict[str, int]] = defaultdict(dict)
+    by_kind: dict[DemandKind, set[str]] = defaultdict(set)
+    for key in keys:
+        by_kind[key.kind].add(key.ref)
+    for kind, refs in by_kind.items():
+        rows = tx.execute(
+            select(t.pegs.c.demand_ref, t.pegs.c.demand_line, t.pegs.c.bucket, t.pegs.c.quantity)
+            .where(t.pegs.c.demand_kind == kind.value, t.pegs.c.demand_ref.in_(sorted(refs)))
+        ).all()
+        for ref, line, bucket, quantity in rows:
+            result[DemandKey(kind, ref, line)][bucket] = int(quantity)
+    return result
+
+
+def _receipt_dates(tx: Connection, ids: set[str]) -> dict[str, tuple[date, int]]:
+    if not ids:
+        return {}
+    rows = tx.execute(
+        select(t.receipts.c.id, t.receipts.c.expected_date, t.receipts.c.seq)
+        .where(t.receipts.c.id.in_(sorted(ids)))
+    ).all()
+    return {rid: (expected, int(seq)) for rid, expected, seq in rows}
+
+
+def _lead_times(tx: Connection, skus: set[str]) -> dict[str, int | None]:
+    rows = tx.execute(
+        select(t.items.c.sku, t.items.c.lead_time_days).where(t.items.c.sku.in_(sorted(skus)))
+    ).all()
+    return {sku: lead for sku, lead in rows}
+
+
+class PromiseReader:
+    """Promises of many demands at once, from their pegs and the receipts they name."""
+
+    def __init__(self, tx: Connection, today: date) -> None:
+        self.tx = tx
+        self.today = today
+
+    def promises(
+        self, demands: list[tuple[DemandKey, str, str, date, int]]
+    ) -> dict[DemandKey, list[Promise]]:
+        """``demands`` are (key, sku, location, need date, open units)."""
+        pegs = _demand_pegs(self.tx, [d[0] for d in demands if d[4] > 0])
+        receipt_ids = {b for p in pegs.values() for b in p if b != ON_HAND}
+        receipts = _receipt_dates(self.tx, receipt_ids)
+        leads = _lead_times(self.tx, {d[1] for d in demands})
+        result: dict[DemandKey, list[Promise]] = {}
+        for key, sku, location, need, open_units in demands:
+            if open_units <= 0:
+                result[key] = []
+                continue
+            position = Position(sku, location, self.today, 0, 0, leads.get(sku))
+            own = pegs.get(key, {})
+            for bucket in own:
+                if bucket != ON_HAND:
+                    expected, seq = receipts[bucket]
+                    position.load_receipt(bucket, expected, 0, seq)
+            demand = Demand(key, "", (0, 0, 0), need, open_units, dict(own))
+            position.load_demand(demand)
+            result[key] = position.promises(demand)
+        return result
+
+
+# ----------------------------------------------------------------------
+# Receipts
+
+
+def receipt_out(row: RowMapping) -> dict[str, Any]:
+    quantity, received = int(row["quantity"]), int(row["received"])
+    return {
+        "id": row["id"],
+        "sku": row["sku"],
+        "location": row["location"],
+        "quantity": quantity,
+        "received": received,
+        "open": quantity - received if row["status"] == "open" else 0,
+        "expected_date": iso(row["expected_date"]),
+        "source": row["source"],
+        "status": row["status"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }
+
+
+def get_receipt(tx: Connection, receipt_id: str) -> dict[str, Any] | None:
+    row = tx.execute(select(t.receipts).where(t.receipts.c.id == receipt_id)).mappings().first()
+    return receipt_out(row) if row else None
+
+
+# ----------------------------------------------------------------------
+# Orders
+
+
+def line_status(quantity: int, allocated: int, shipped: int, cancelled: int) -> str:
+    open_units = quantity - shipped - cancelled
+    if open_units <= 0:
+        if shipped == quantity:
+            return "shipped"
+        if cancelled == quantity:
+            return "cancelled"
+        return "closed"
+    if allocated == open_units:
+        return "allocated"
+    if allocated == 0:
+        return "backordered"
+    return "partially_allocated"
+
+
+def _queue_positions(tx: Connection, lines: list[RowMapping]) -> dict[tuple[str, str], int]:
+    """1-based place of each backordered line among its position's backordered lines."""
+    result: dict[tuple[str, str], int] = {}
+    for row in lines:
+        if int(row["open"]) - int(row["allocated"]) <= 0:
+            continue
+        priority = row["priority"]
+        ol, acc = t.order_lines, t.accounts
+        ahead = tx.execute(
+            select(func.count())
+            .select_from(ol.join(acc, acc.c.id == ol.c.account))
+            .where(
+                ol.c.sku == row["sku"],
+                ol.c.location == row["location"],
+                ol.c.open > ol.c.allocated,
+                or_(
+                    acc.c.priority < priority,
+                    and_(
+                        acc.c.priority == priority,
+                        or_(ol.c.seq < row["seq"], and_(ol.c.seq == row["seq"], ol.c.idx < row["idx"])),
+                    ),
+                ),
+            )
+        ).scalar_one()
+        result[(row["order_id"], row["line"])] = int(ahead) + 1
+    return result
+
+
+def _line_rows(tx: Connection, order_ids: list[str]) -> list[RowMapping]:
+    ol = t.order_lines
+    return list(
+        tx.execute(
+            select(ol, t.accounts.c.priority)
+            .join(t.accounts, t.accounts.c.id == ol.c.account)
+            .where(ol.c.order_id.in_(order_ids))
+            .order_by(ol.c.order_id, ol.c.idx)
+        ).mappings()
+    )
+
+
+def orders_out(tx: Connection, order_rows: list[RowMapping], today: date) -> list[dict[str, Any]]:
+    if not order_rows:
+        return []
+    lines = _line_rows(tx, [r["id"] for r in order_rows])
+    reader = PromiseReader(tx, today)
+    promises = reader.promises(
+        [
+            (DemandKey.for_line(r["order_id"], r["line"]), r["sku"], r["location"],
+             r["requested_date"], int(r["open"]))
+            for r in lines
+        ]
+    )
+    queue = _queue_positions(tx, lines)
+    by_order: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in lines:
+        key = DemandKey.for_line(r["order_id"], r["line"])
+        quantity, allocated = int(r["quantity"]), int(r["allocated"])
+        shipped, cancelled = int(r["shipped"]), int(r["cancelled"])
+        mine = promises[key]
+        by_order[r["order_id"]].append(
+            {
+                "line": r["line"],
+                "sku": r["sku"],
+                "location": r["location"],
+                "quantity": quantity,
+                "allocated": allocated,
+                "backordered": quantity - allocated - shipped - cancelled,
+                "shipped": shipped,
+                "cancelled": cancelled,
+                "requested_date": iso(r["requested_date"]),
+                "backorder": r["backorder"],
+                "promises": promises_out(mine),
+                "promised_date": iso(promised_date_of(mine)),
+                "queue_position": queue.get((r["order_id"], r["line"])),
+                "status": line_status(quantity, allocated, shipped, cancelled),
+            }
+        )
+    return [
+        {
+            "id": o["id"],
+            "account": o["account"],
+            "status": o["status"],
+            "created_at": o["created_at"],
+            "lines": by_order[o["id"]],
+        }
+        for o in order_rows
+    ]
+
+
+def get_order(tx: Connection, order_id: str, today: date) -> dict[str, Any] | None:
+    row = tx.execute(select(t.orders).where(t.orders.c.id == order_id)).mappings().first()
+    if row is None:
+        return None
+    return orders_out(tx, [row], today)[0]
+
+
+def list_orders(
+    tx: Connection, today: date, account: str | None, status: str | None,
+    offset: int, limit: int = PAGE_LIMIT_DEFAULT,
+) -> dict[str, Any]:
+    query = select(t.orders).order_by(t.orders.c.seq, t.orders.c.id)
+    if account:
+        query = query.where(t.orders.c.account == account)
+    if status:
+        query = query.where(t.orders.c.status == status)
+    rows = list(tx.execute(query.offset(offset).limit(limit + 1)).mappings())
+    return page(orders_out(tx, rows[:limit], today), offset, limit, len(rows) > limit)
+
+
+# ----------------------------------------------------------------------
+# Commitments
+
+
+def commitments_out(tx: Connection, rows: list[RowMapping], today: date) -> list[dict[str, Any]]:
+    reader = PromiseReader(tx, today)
+    remaining = {
+        r["id"]: int(r["quantity"]) - int(r["consumed"]) - int(r["released"])
+        if r["status"] == "open" else 0
+        for r in rows
+    }
+    promises = reader.promises(
+        [
+            (DemandKey.for_commitment(r["id"]), r["sku"], r["location"], r["need_date"],
+             remaining[r["id"]])
+            for r in rows
+        ]
+    )
+    out = []
+    for r in rows:
+        mine = promises[DemandKey.for_commitment(r["id"])]
+        out.append(
+            {
+                "id": r["id"],
+                "account": r["account"],
+                "sku": r["sku"],
+                "location": r["location"],
+                "quantity": int(r["quantity"]),
+                "need_date": iso(r["need_date"]),
+                "expires_on": iso(r["expires_on"]),
+                "kind": r["kind"],
+                "mode": r["mode"],
+                "status": r["status"],
+                "consumed": int(r["consumed"]),
+                "released": int(r["released"]),
+                "remaining": remaining[r["id"]],
+                "confirmed": sum(p.quantity for p in mine if p.confirmed),
+                "promises": promises_out(mine),
+                "promised_date": iso(promised_date_of(mine)),
+                "created_at": r["created_at"],
+            }
+        )
+    return out
+
+
+def get_commitment(tx: Connection, commitment_id: str, today: date) -> dict[str, Any] | None:
+    row = tx.execute(
+        select(t.commitments).where(t.commitments.c.id == commitment_id)
+    ).mappings().first()
+    return commitments_out(tx, [row], today)[0] if row else None
+
+
+def list_commitments(
+    tx: Connection, today: date, account: str | None, sku: str | None, status: str | None,
+    offset: int, limit: int = PAGE_LIMIT_DEFAULT,
+) -> dict[str, Any]:
+    c = t.commitments
+    query = select(c).order_by(c.c.seq, c.c.id)
+    if account:
+        query = query.where(c.c.account == account)
+    if sku:
+        query = query.where(c.c.sku == sku)
+    if status:
+        query = query.where(c.c.status == status)
+    rows = list(tx.execute(query.offset(offset).limit(limit + 1)).mappings())
+    return page(commitments_out(tx, rows[:limit], today), offset, limit, len(rows) > limit)
+
+
+# ----------------------------------------------------------------------
+# Availability
+
+
+def availability(position: Position) -> dict[str, Any]:
+    """The figures of one position, from the position loaded whole."""
+    lines = [d for d in position.demands.values() if d.key.kind is DemandKind.line]
+    commitments = [d for d in position.demands.values() if d.key.kind is DemandKind.commitment]
+    atp: dict[date, dict[str, Any]] = {}
+    for bucket in position.ordered_buckets():
+        day = position.bucket_date(bucket)
+        entry = atp.setdefault(day, {"date": day.isoformat(), "supply": 0, "available": 0})
+        entry["supply"] += bucket.size
+        entry["available"] += position.free(bucket.key)
+    return {
+        "sku": position.sku,
+        "location": position.location,
+        "today": position.today.isoformat(),
+        "on_hand": position.on_hand,
+        "allocated": sum(d.held for d in lines),
+        "committed": sum(d.quantity for d in commitments),
+        "backordered": sum(d.quantity - d.held for d in lines),
+        "incoming": sum(b.size for b in position.buckets.values() if not b.is_on_hand),
+        "safety_stock": position.safety_stock,
+        "available_now": position.free(ON_HAND),
+        "atp": list(atp.values()),
+    }
+
+
+def sum_availability(sku: str, today: date, figures: list[dict[str, Any]]) -> dict[str, Any]:
+    total: dict[str, Any] = {"sku": sku, "location": None, "today": today.isoformat()}
+    for name in ("on_hand", "allocated", "committed", "backordered", "incoming", "available_now"):
+        total[name] = sum(f[name] for f in figures)
+    total["safety_stock"] = figures[0]["safety_stock"] if figures else 0
+    return total
+
+
+# ----------------------------------------------------------------------
+# Backorders
+
+
+def list_backorders(
+    tx: Connection, today: date, sku: str | None, location: str | None, account: str | None,
+    offset: int, limit: int = PAGE_LIMIT_DEFAULT,
+) -> dict[str, Any]:
+    ol, acc = t.order_lines, t.accounts
+    query = (
+        select(ol, acc.c.priority)
+        .join(acc, acc.c.id == ol.c.account)
+        .where(ol.c.open > ol.c.allocated)
+        .order_by(ol.c.sku, ol.c.location, acc.c.priority, ol.c.seq, ol.c.idx)
+    )
+    if sku:
+        query = query.where(ol.c.sku == sku)
+    if location:
+        query = query.where(ol.c.location == location)
+    if account:
+        query = query.where(ol.c.account == account)
+    rows = list(tx.execute(query.offset(offset).limit(limit + 1)).mappings())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    queue = _queue_positions(tx, rows)
+    promises = PromiseReader(tx, today).promises(
+        [
+            (DemandKey.for_line(r["order_id"], r["line"]), r["sku"], r["location"],
+             r["requested_date"], int(r["open"]))
+            for r in rows
+        ]
+    )
+    items = []
+    for r in rows:
+        mine = promises[DemandKey.for_line(r["order_id"], r["line"])]
+        waiting_unconfirmed = sum(p.quantity for p in mine if not p.confirmed)
+        items.append(
+            {
+                "order": r["order_id"],
+                "line": r["line"],
+                "account": r["account"],
+                "sku": r["sku"],
+                "location": r["location"],
+                "backordered": int(r["open"]) - int(r["allocated"]),
+                "queue_position": queue[(r["order_id"], r["line"])],
+                "promised_date": iso(promised_date_of(mine)),
+                "confirmed": waiting_unconfirmed == 0,
+            }
+        )
+    return page(items, offset, limit, more)
+
+
+# ----------------------------------------------------------------------
+# Events
+
+
+def list_events(
+    tx: Connection, after: int, event_type: str | None, limit: int = PAGE_LIMIT_DEFAULT
+) -> dict[str, Any]:
+    query = select(t.events).where(t.events.c.id > after).order_by(t.events.c.id)
+    if event_type:
+        query = query.where(t.events.c.type == event_type)
+    rows = list(tx.execute(query.limit(limit + 1)).mappings())
+    more = len(rows) > limit
+    items = [
+        {"id": int(r["id"]), "type": r["type"], "at": r["at"], "data": r["data"]}
+        for r in rows[:limit]
+    ]
+    cursor = str(items[-1]["id"]) if more and items else None
+    return {"items": items, "next_cursor": cursor}
+
+
+def days_after(today: date, days: int) -> date:
+    return today + timedelta(days=days)

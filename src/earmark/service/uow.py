@@ -1,0 +1,142 @@
+"""The unit of work: one transaction, the positions it has loaded, and the
+events it appends. Handlers change positions through it and call
+``commit()``; leaving the ``with`` block without a commit rolls back.
+
+A unit of work is not tied to one command, so that a batch of commands can
+later share one transaction (the batching writer)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+
+from earmark.domain.events import Event
+from earmark.domain.position import Position
+from earmark.service.clock import Clock
+from earmark.store import db
+from earmark.store import tables as t
+from earmark.store.repository import (
+    LoadedPosition,
+    ensure_and_lock_positions,
+    load_position,
+    save_position,
+)
+
+
+class Store:
+    """A database: its engine, its dialect and the calendar it runs on."""
+
+    def __init__(self, url: str, clock: Clock | None = None) -> None:
+        self.url = db.normalise_url(url)
+        self.dialect = db.dialect_name(url)
+        self.engine: Engine = db.make_engine(url)
+        self.clock = clock or Clock()
+
+    def upgrade(self) -> None:
+        db.upgrade(self.engine)
+
+    def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self, write=write)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class UnitOfWork:
+    def __init__(self, store: Store, *, write: bool = True) -> None:
+        self.store = store
+        self.write = write
+        self._tx: Connection | None = None
+        self._positions: dict[tuple[str, str], LoadedPosition] = {}
+        self._locked: set[tuple[str, str]] = set()
+        self.today: date = date.min
+        self.now: datetime = Clock.now()
+        self.events_written = 0
+
+    @property
+    def tx(self) -> Connection:
+        if self._tx is None:
+            raise RuntimeError("unit of work used outside its with-block")
+        return self._tx
+
+    @property
+    def dialect(self) -> str:
+        return self.store.dialect
+
+    def __enter__(self) -> UnitOfWork:
+        connection = self.store.engine.connect()
+        if self.write and self.store.dialect == "sqlite":
+            connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+        connection.begin()
+        self._tx = connection
+        self.today = self.store.clock.today(connection)
+        self.now = Clock.now()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection = self._tx
+        self._tx = None
+        if connection is None:
+            return
+        try:
+            if connection.in_transaction():
+                connection.rollback()
+        finally:
+            connection.close()
+
+    def flush(self) -> None:
+        """Write the loaded positions' changes (still inside the transaction)."""
+        for loaded in self._positions.values():
+            save_position(self.tx, loaded)
+
+    def commit(self) -> None:
+        self.flush()
+        self.tx.commit()
+
+    def rollback(self) -> None:
+        self._positions.clear()
+        self._locked.clear()
+        self.tx.rollback()
+        self.tx.begin()
+
+    # Positions
+
+    def lock(self, keys: list[tuple[str, str]]) -> None:
+        """Lock (and create if missing) the positions a command will change."""
+        new = [k for k in keys if k not in self._locked]
+        if new:
+            ensure_and_lock_positions(self.tx, new, self.dialect)
+            self._locked.update(new)
+
+    def position(self, sku: str, location: str) -> Position:
+        key = (sku, location)
+        loaded = self._positions.get(key)
+        if loaded is None:
+            if self.write and key not in self._locked:
+                self.lock([key])
+            loaded = load_position(self.tx, sku, location, self.today)
+            self._positions[key] = loaded
+        return loaded.position
+
+    def forget_position(self, sku: str, location: str) -> None:
+        """Drop a loaded position whose in-memory changes must not be written."""
+        self._positions.pop((sku, location), None)
+
+    # Events
+
+    def emit(self, event_type: str, data: dict[str, Any]) -> None:
+        self.tx.execute(t.events.insert().values(type=event_type, at=self.now, data=data))
+        self.events_written += 1
+
+    def emit_all(self, events: list[Event]) -> None:
+        for event_type, data in events:
+            self.emit(event_type, data)

@@ -1,0 +1,246 @@
+"""Loading positions from rows and writing them back.
+
+A position is loaded whole (its open receipts, open demands and pegs) and
+written back as the difference against what was loaded, so a command that
+touches three pegs writes three rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from earmark.domain.position import Demand, DemandKey, DemandKind, Position
+from earmark.store import tables as t
+
+PegKey = tuple[DemandKey, str]
+
+
+@dataclass
+class LoadedPosition:
+    """A position and the pegs it had when loaded (to write only the difference)."""
+
+    position: Position
+    loaded_pegs: dict[PegKey, int] = field(default_factory=dict)
+    loaded_on_hand: int = 0
+    loaded_held: dict[DemandKey, int] = field(default_factory=dict)
+
+
+def ensure_and_lock_positions(
+    tx: Connection, keys: list[tuple[str, str]], dialect: str
+) -> None:
+    """Create missing position rows and, on PostgreSQL, lock them all in
+    (sku, location) order, so that two writers can never wait on each other
+    in a cycle."""
+    ordered = sorted(set(keys))
+    if not ordered:
+        return
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for sku, location in ordered:
+        tx.execute(
+            insert(t.positions)
+            .values(sku=sku, location=location, on_hand=0)
+            .on_conflict_do_nothing(index_elements=["sku", "location"])
+        )
+    if dialect == "postgresql":
+        tx.execute(
+            select(t.positions.c.sku)
+            .where(tuple_(t.positions.c.sku, t.positions.c.location).in_(ordered))
+            .order_by(t.positions.c.sku, t.positions.c.location)
+            .with_for_update()
+        )
+
+
+def next_seq(tx: Connection, name: str) -> int:
+    """The next value of a named arrival counter (taken under the position locks)."""
+    row = tx.execute(
+        update(t.counters)
+        .where(t.counters.c.name == name)
+        .values(value=t.counters.c.value + 1)
+        .returning(t.counters.c.value)
+    ).first()
+    if row is None:
+        tx.execute(t.counters.insert().values(name=name, value=1))
+        return 1
+    return int(row[0])
+
+
+def load_position(tx: Connection, sku: str, location: str, today: date) -> LoadedPosition:
+    item = tx.execute(select(t.items).where(t.items.c.sku == sku)).mappings().one()
+    on_hand_row = tx.execute(
+        select(t.positions.c.on_hand).where(
+            t.positions.c.sku == sku, t.positions.c.location == location
+        )
+    ).first()
+    on_hand = int(on_hand_row[0]) if on_hand_row else 0
+    position = Position(
+        sku,
+        location,
+        today,
+        on_hand,
+        safety_stock=int(item["safety_stock"]),
+        lead_time_days=item["lead_time_days"],
+    )
+    receipt_rows = tx.execute(
+        select(t.receipts.c.id, t.receipts.c.expected_date, t.receipts.c.quantity,
+               t.receipts.c.received, t.receipts.c.seq)
+        .where(t.receipts.c.sku == sku, t.receipts.c.location == location,
+               t.receipts.c.status == "open")
+    ).all()
+    for rid, expected, quantity, received, seq in receipt_rows:
+        position.load_receipt(rid, expected, int(quantity) - int(received), int(seq))
+
+    pegs_by_demand: dict[DemandKey, dict[str, int]] = {}
+    loaded_pegs: dict[PegKey, int] = {}
+    for kind, ref, line, bucket, quantity in tx.execute(
+        select(t.pegs.c.demand_kind, t.pegs.c.demand_ref, t.pegs.c.demand_line,
+               t.pegs.c.bucket, t.pegs.c.quantity)
+        .where(t.pegs.c.sku == sku, t.pegs.c.location == location)
+    ).all():
+        key = DemandKey(DemandKind(kind), ref, line)
+        pegs_by_demand.setdefault(key, {})[bucket] = int(quantity)
+        loaded_pegs[(key, bucket)] = int(quantity)
+
+    priorities = _priorities(tx, sku, location)
+    for row in tx.execute(
+        select(t.order_lines).where(
+            t.order_lines.c.sku == sku, t.order_lines.c.location == location,
+            t.order_lines.c.open > 0,
+        )
+    ).mappings():
+        key = DemandKey.for_line(row["order_id"], row["line"])
+        position.load_demand(
+            Demand(
+                key,
+                row["account"],
+                (priorities[row["account"]], int(row["seq"]), int(row["idx"])),
+                row["requested_date"],
+                int(row["open"]),
+                dict(pegs_by_demand.get(key, {})),
+            )
+        )
+    for row in tx.execute(
+        select(t.commitments).where(
+            t.commitments.c.sku == sku, t.commitments.c.location == location,
+            t.commitments.c.status == "open",
+        )
+    ).mappings():
+        key = DemandKey.for_commitment(row["id"])
+        remaining = int(row["quantity"]) - int(row["consumed"]) - int(row["released"])
+        position.load_demand(
+            Demand(
+                key,
+                row["account"],
+                (priorities[row["account"]], int(row["seq"]), 0),
+                row["need_date"],
+                remaining,
+                dict(pegs_by_demand.get(key, {})),
+            )
+        )
+    held = {k: d.held for k, d in position.demands.items() if k.kind is DemandKind.line}
+    return LoadedPosition(position, loaded_pegs, on_hand, held)
+
+
+def _priorities(tx: Connection, sku: str, location: str) -> dict[str, int]:
+    line_accounts = select(t.order_lines.c.account).where(
+        t.order_lines.c.sku == sku, t.order_lines.c.location == location,
+        t.order_lines.c.open > 0,
+    )
+    commitment_accounts = select(t.commitments.c.account).where(
+        t.commitments.c.sku == sku, t.commitments.c.location == location,
+        t.commitments.c.status == "open",
+    )
+    rows = tx.execute(
+        select(t.accounts.c.id, t.accounts.c.priority).where(
+            t.accounts.c.id.in_(line_accounts.union(commitment_accounts).scalar_subquery())
+        )
+    ).all()
+    return {aid: int(priority) for aid, priority in rows}
+
+
+def current_pegs(position: Position) -> dict[PegKey, int]:
+    return {
+        (demand.key, bucket): n
+        for demand in position.demands.values()
+        for bucket, n in demand.pegs.items()
+        if n > 0
+    }
+
+
+def save_position(tx: Connection, loaded: LoadedPosition) -> None:
+    """Write the pegs and on-hand that changed since the position was loaded."""
+    position = loaded.position
+    now_pegs = current_pegs(position)
+    sku, location = position.sku, position.location
+    for peg_key, old in loaded.loaded_pegs.items():
+        new = now_pegs.get(peg_key, 0)
+        if new == old:
+            continue
+        where = _peg_where(sku, location, peg_key)
+        if new == 0:
+            tx.execute(t.pegs.delete().where(where))
+        else:
+            tx.execute(t.pegs.update().where(where).values(quantity=new))
+    inserts: list[dict[str, Any]] = []
+    for peg_key, new in now_pegs.items():
+        if peg_key in loaded.loaded_pegs:
+            continue
+        demand_key, bucket = peg_key
+        inserts.append(
+            {
+                "sku": sku,
+                "location": location,
+                "demand_kind": demand_key.kind.value,
+                "demand_ref": demand_key.ref,
+                "demand_line": demand_key.line,
+                "bucket": bucket,
+                "quantity": new,
+            }
+        )
+    if inserts:
+        tx.execute(t.pegs.insert(), inserts)
+    if position.on_hand != loaded.loaded_on_hand:
+        tx.execute(
+            t.positions.update()
+            .where(t.positions.c.sku == sku, t.positions.c.location == location)
+            .values(on_hand=position.on_hand)
+        )
+    held: dict[DemandKey, int] = {}
+    for key, demand in position.demands.items():
+        if key.kind is not DemandKind.line:
+            continue
+        held[key] = demand.held
+        if loaded.loaded_held.get(key, -1) != demand.held:
+            tx.execute(
+                t.order_lines.update()
+                .where(t.order_lines.c.order_id == key.ref, t.order_lines.c.line == key.line)
+                .values(allocated=demand.held)
+            )
+    for key, old_held in loaded.loaded_held.items():
+        if key not in held and old_held != 0:
+            # The line closed (shipped or cancelled in full): nothing is held for it.
+            tx.execute(
+                t.order_lines.update()
+                .where(t.order_lines.c.order_id == key.ref, t.order_lines.c.line == key.line)
+                .values(allocated=0)
+            )
+    loaded.loaded_held = held
+    loaded.loaded_pegs = now_pegs
+    loaded.loaded_on_hand = position.on_hand
+
+
+def _peg_where(sku: str, location: str, peg_key: PegKey) -> Any:
+    demand_key, bucket = peg_key
+    return and_(
+        t.pegs.c.sku == sku,
+        t.pegs.c.location == location,
+        t.pegs.c.demand_kind == demand_key.kind.value,
+        t.pegs.c.demand_ref == demand_key.ref,
+        t.pegs.c.demand_line == demand_key.line,
+        t.pegs.c.bucket == bucket,
+    )

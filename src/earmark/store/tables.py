@@ -1,0 +1,224 @@
+"""SQLAlchemy Core tables. Every table that belongs to a position carries its
+sku (and location), so that the schema can be distributed by sku.
+
+The stock ledger is the truth for on-hand; ``positions.on_hand`` is a
+counter that ``earmark check`` proves equal to the ledger's sum.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# An integer primary key that autoincrements on both databases (SQLite only
+# autoincrements INTEGER PRIMARY KEY, not BIGINT).
+AutoId = BigInteger().with_variant(Integer(), "sqlite")
+
+Id = String(64)
+
+items = Table(
+    "items",
+    metadata,
+    Column("sku", Id, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("unit", String(32), nullable=False),
+    Column("unit_cost", String(32), nullable=True),
+    Column("lead_time_days", Integer, nullable=True),
+    Column("backorders", String(8), nullable=False),
+    Column("safety_stock", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+locations = Table(
+    "locations",
+    metadata,
+    Column("code", Id, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+positions = Table(
+    "positions",
+    metadata,
+    Column("sku", Id, primary_key=True),
+    Column("location", Id, primary_key=True),
+    Column("on_hand", BigInteger, nullable=False),
+)
+
+stock_ledger = Table(
+    "stock_ledger",
+    metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("sku", Id, nullable=False),
+    Column("location", Id, nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("ref", String(140), nullable=True),
+    Column("note", String(1000), nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_stock_ledger_position", stock_ledger.c.sku, stock_ledger.c.location)
+
+receipts = Table(
+    "receipts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("sku", Id, nullable=False),
+    Column("location", Id, nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("received", BigInteger, nullable=False),
+    Column("expected_date", Date, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_receipts_position", receipts.c.sku, receipts.c.location, receipts.c.status)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("account", Id, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_orders_account", orders.c.account, orders.c.seq)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("order_id", Id, primary_key=True),
+    Column("line", Id, primary_key=True),
+    Column("sku", Id, nullable=False),
+    Column("location", Id, nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("account", Id, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("shipped", BigInteger, nullable=False),
+    Column("cancelled", BigInteger, nullable=False),
+    Column("allocated", BigInteger, nullable=False),
+    Column("requested_date", Date, nullable=False),
+    Column("backorder", String(8), nullable=False),
+    Column("open", BigInteger, nullable=False),
+)
+Index("ix_order_lines_position_open", order_lines.c.sku, order_lines.c.location, order_lines.c.open)
+
+commitments = Table(
+    "commitments",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("account", Id, nullable=False),
+    Column("sku", Id, nullable=False),
+    Column("location", Id, nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("consumed", BigInteger, nullable=False),
+    Column("released", BigInteger, nullable=False),
+    Column("need_date", Date, nullable=False),
+    Column("expires_on", Date, nullable=True),
+    Column("kind", String(16), nullable=False),
+    Column("mode", String(8), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_commitments_position", commitments.c.sku, commitments.c.location, commitments.c.status)
+Index("ix_commitments_expiry", commitments.c.status, commitments.c.expires_on)
+
+consumptions = Table(
+    "consumptions",
+    metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("sku", Id, nullable=False),
+    Column("location", Id, nullable=False),
+    Column("commitment_id", Id, nullable=False),
+    Column("order_id", Id, nullable=False),
+    Column("line", Id, nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+)
+
+pegs = Table(
+    "pegs",
+    metadata,
+    Column("sku", Id, primary_key=True),
+    Column("location", Id, primary_key=True),
+    Column("demand_kind", String(16), primary_key=True),
+    Column("demand_ref", Id, primary_key=True),
+    Column("demand_line", String(64), primary_key=True),
+    Column("bucket", String(64), primary_key=True),
+    Column("quantity", BigInteger, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("type", String(40), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("data", JSON, nullable=False),
+)
+Index("ix_events_type", events.c.type, events.c.id)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+clock = Table(
+    "clock",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("day", Date, nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("method", String(8), nullable=False),
+    Column("path", String(300), nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("response", JSON, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
