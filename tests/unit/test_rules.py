@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from position_builders import HELD, TODAY, commitment, line, pegs, place, position
-
 from earmark.domain.position import Promise, StrictCheck
+
+from .position_builders import HELD, TODAY, commitment, line, pegs, place, position
 
 FEB = date(2026, 2, 1)
 MAR = date(2026, 3, 1)

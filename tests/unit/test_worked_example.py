@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from position_builders import HELD, commitment, line, pegs
 
 from earmark.domain.position import Position, Promise, StrictCheck
+
+from .position_builders import HELD, commitment, line, pegs
 
 TODAY = date(2026, 1, 5)
 FEB = date(2026, 2, 1)

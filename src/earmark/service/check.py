@@ -1,0 +1,119 @@
+"""``earmark check``: recompute every invariant of DESIGN.md from the stored
+rows and the stock ledger, and name each position that breaks one.
+
+The ledger is the truth: on-hand must equal the sum of its entries; every
+stored counter (``positions.on_hand``, ``order_lines.allocated`` and
+``order_lines.open``) must equal what the ledger and the pegs imply.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from earmark.domain.outcomes import InvariantViolation
+from earmark.domain.position import ON_HAND, DemandKey, DemandKind
+from earmark.service.uow import Store, UnitOfWork
+from earmark.store import tables as t
+from earmark.store.repository import load_position
+
+
+@dataclass(frozen=True)
+class Finding:
+    sku: str
+    location: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.sku} @ {self.location}: {self.problem}"
+
+
+def check_store(store: Store) -> tuple[int, list[Finding]]:
+    """(positions checked, findings). No findings means every invariant holds."""
+    findings: list[Finding] = []
+    with store.unit_of_work(write=False) as uow:
+        tx = uow.tx
+        ledger = {
+            (sku, loc): int(total)
+            for sku, loc, total in tx.execute(
+                select(t.stock_ledger.c.sku, t.stock_ledger.c.location,
+                       func.sum(t.stock_ledger.c.quantity))
+                .group_by(t.stock_ledger.c.sku, t.stock_ledger.c.location)
+            ).all()
+        }
+        keys = [tuple(r) for r in tx.execute(
+            select(t.positions.c.sku, t.positions.c.location)
+            .order_by(t.positions.c.sku, t.positions.c.location)
+        ).all()]
+        for sku, location in ledger:
+            if (sku, location) not in keys:
+                findings.append(Finding(sku, location, "ledger entries without a position row"))
+        for sku, location in keys:
+            findings.extend(_check_position(uow, sku, location, ledger.get((sku, location), 0)))
+    return len(keys), findings
+
+
+def _check_position(uow: UnitOfWork, sku: str, location: str, ledger_total: int) -> list[Finding]:
+    tx = uow.tx
+    found: list[Finding] = []
+
+    def say(problem: str) -> None:
+        found.append(Finding(sku, location, problem))
+
+    try:
+        loaded = load_position(tx, sku, location, uow.today)
+    except (InvariantViolation, KeyError) as error:
+        say(f"cannot be loaded: {error}")
+        return found
+    position = loaded.position
+    if position.on_hand != ledger_total:
+        say(f"on-hand counter {position.on_hand} != ledger sum {ledger_total} "
+            f"(difference {position.on_hand - ledger_total})")
+    for problem in position.violations():
+        say(problem)
+
+    lines = tx.execute(
+        select(t.order_lines).where(t.order_lines.c.sku == sku, t.order_lines.c.location == location)
+    ).mappings().all()
+    for row in lines:
+        name = f"line {row['order_id']}/{row['line']}"
+        open_units = int(row["quantity"]) - int(row["shipped"]) - int(row["cancelled"])
+        if open_units < 0:
+            say(f"{name} ships and cancels more than its quantity")
+        if int(row["open"]) != open_units:
+            say(f"{name} open counter {row['open']} != quantity - shipped - cancelled {open_units}")
+        demand = position.demands.get(DemandKey.for_line(row["order_id"], row["line"]))
+        held = demand.held if demand else 0
+        if int(row["allocated"]) != held:
+            say(f"{name} allocated counter {row['allocated']} != held pegs {held}")
+        if demand is None and open_units > 0:
+            say(f"{name} has {open_units} open units but is not demand of the position")
+
+    for row in tx.execute(
+        select(t.commitments).where(t.commitments.c.sku == sku, t.commitments.c.location == location)
+    ).mappings():
+        used = int(row["consumed"]) + int(row["released"])
+        if used > int(row["quantity"]):
+            say(f"commitment {row['id']} consumed + released {used} > quantity {row['quantity']}")
+        if row["status"] == "open" and used == int(row["quantity"]):
+            say(f"commitment {row['id']} is open with nothing remaining")
+        if row["status"] != "open" and used != int(row["quantity"]):
+            say(f"commitment {row['id']} is {row['status']} with units remaining")
+
+    # Pegs of demands that are not open, or to buckets that are gone, are lost units.
+    known = set(position.demands)
+    stray: dict[str, int] = defaultdict(int)
+    for kind, ref, line, bucket, quantity in tx.execute(
+        select(t.pegs.c.demand_kind, t.pegs.c.demand_ref, t.pegs.c.demand_line, t.pegs.c.bucket,
+               t.pegs.c.quantity)
+        .where(t.pegs.c.sku == sku, t.pegs.c.location == location)
+    ).all():
+        if DemandKey(DemandKind(kind), ref, line) not in known:
+            stray[f"{kind} {ref}/{line}".rstrip("/")] += int(quantity)
+        if bucket != ON_HAND and bucket not in position.buckets:
+            say(f"peg of {ref} to closed receipt {bucket}")
+    for name, quantity in stray.items():
+        say(f"{quantity} units pegged to {name}, which has no open units")
+    return found

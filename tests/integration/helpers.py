@@ -1,0 +1,25 @@
+"""Small helpers for driving the service layer in tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from earmark.service import master, supply
+from earmark.service.results import Result
+from earmark.service.uow import Store
+
+
+def run(store: Store, handler: Any, cmd: Any) -> Result:
+    with store.unit_of_work() as uow:
+        result: Result = handler(uow, cmd)
+        return result
+
+
+def seed(store: Store, *, sku: str = "COAT", location: str = "WEB", on_hand: int = 0,
+         accounts: dict[str, int] | None = None, lead_time_days: int | None = None) -> None:
+    run(store, master.upsert_item, master.UpsertItem(sku, sku.title(), lead_time_days=lead_time_days))
+    run(store, master.upsert_location, master.UpsertLocation(location, location.title()))
+    for account, priority in (accounts or {"acme": 100}).items():
+        run(store, master.upsert_account, master.UpsertAccount(account, account.title(), priority))
+    if on_hand:
+        assert run(store, supply.adjust, supply.Adjust(sku, location, on_hand, "initial")).ok
