@@ -1,0 +1,191 @@
+"""The demo data set: four businesses that promise from the same engine.
+
+- A fashion retailer's designer coat, sold online only, sold out and on
+  backorder ahead of a delivery; VIP customers are served first.
+- A steel supplier committing next quarter's beams to a developer's
+  contract against on-hand stock and two mill receipts (DESIGN.md's worked
+  example), with smaller builders ordering around it.
+- An electronics maker earmarking specialised accelerator chips for its
+  upcoming AI server line, and the server orders that consume them.
+- A grocer promising out-of-season produce against harvest receipts, with a
+  key account ahead of the corner shops.
+
+Everything goes through the same handlers as the API, so the demo's events,
+pegs and ledger are real.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from earmark.service import commitments as cm
+from earmark.service import master, orders, supply
+from earmark.service.uow import Store
+
+DEMO_TODAY = date(2026, 1, 5)
+
+
+def _day(days: int) -> date:
+    return DEMO_TODAY + timedelta(days=days)
+
+
+ITEMS: list[master.UpsertItem] = [
+    master.UpsertItem("COAT-ASTRID-S", "Astrid wool coat, camel, S", "each", "420.00", 21),
+    master.UpsertItem("COAT-ASTRID-M", "Astrid wool coat, camel, M", "each", "420.00", 21),
+    master.UpsertItem("COAT-ASTRID-L", "Astrid wool coat, camel, L", "each", "420.00", 21),
+    master.UpsertItem("SCARF-MERINO", "Merino scarf, charcoal", "each", "65.00", 10, "allow", 5),
+    master.UpsertItem("BOOT-CHELSEA-42", "Chelsea boot, 42", "pair", "180.00", 28, "deny"),
+    master.UpsertItem("BEAM-W12", "Steel wide-flange beam W12x26, 12 m", "each", "910.00", 45),
+    master.UpsertItem("PLATE-S355-20", "Steel plate S355, 20 mm", "sheet", "640.00", 30, "allow", 50),
+    master.UpsertItem("BOLT-M20", "Structural bolt M20x80, galvanised", "each", "1.20", 14, "allow", 500),
+    master.UpsertItem("CHIP-AX900", "AX900 AI accelerator module", "each", "18500.00", 120),
+    master.UpsertItem("HBM-STACK-24", "HBM3e stack, 24 GB", "each", "2100.00", 90),
+    master.UpsertItem("PSU-3KW", "3 kW titanium power supply", "each", "640.00", 21, "allow", 10),
+    master.UpsertItem("AVOCADO-HASS", "Hass avocados, case of 48", "case", "52.00", 7),
+    master.UpsertItem("CHERRY-LAPINS", "Lapins cherries, 5 kg crate", "crate", "38.00", 10),
+    master.UpsertItem("MANGO-KENT", "Kent mangoes, case of 12", "case", "24.00", 7, "allow", 20),
+]
+
+LOCATIONS = [
+    master.UpsertLocation("WEB", "Online fulfilment centre"),
+    master.UpsertLocation("STORE-SOHO", "Soho flagship store"),
+    master.UpsertLocation("YARD", "Steel stockyard, Gary IN"),
+    master.UpsertLocation("FAB-AUS", "Server assembly plant, Austin"),
+    master.UpsertLocation("DC-EAST", "Fresh produce DC, Newark"),
+]
+
+ACCOUNTS = [
+    master.UpsertAccount("web", "Online shoppers", 100),
+    master.UpsertAccount("vip-club", "VIP club members", 20),
+    master.UpsertAccount("bigdev", "Harbor Developments (contract)", 10),
+    master.UpsertAccount("smallbuild", "Smith & Sons Builders", 100),
+    master.UpsertAccount("metalworks", "Lakeside Metalworks", 100),
+    master.UpsertAccount("ai-servers", "AI server line (internal)", 5),
+    master.UpsertAccount("cloudco", "CloudCo (server buyer)", 50),
+    master.UpsertAccount("labs", "University research labs", 150),
+    master.UpsertAccount("freshmart", "FreshMart supermarkets (key account)", 10),
+    master.UpsertAccount("corner", "Corner grocers", 100),
+    master.UpsertAccount("bistro", "Bistro Rue Neuve", 120),
+]
+
+
+def _adjust(sku: str, location: str, quantity: int) -> supply.Adjust:
+    return supply.Adjust(sku, location, quantity, "initial", "opening stock")
+
+
+def _receipt(rid: str, sku: str, location: str, quantity: int, days: int,
+             source: str = "purchase") -> supply.CreateReceipt:
+    return supply.CreateReceipt(rid, sku, location, quantity, _day(days), source)
+
+
+def _order(oid: str, account: str, *lines: tuple[str, str, int, int]) -> orders.PlaceOrder:
+    return orders.PlaceOrder(
+        oid, account,
+        [orders.LineIn(str(i + 1), sku, qty, loc, _day(days)) for i, (sku, loc, qty, days) in enumerate(lines)],
+    )
+
+
+def _commit(cid: str, account: str, sku: str, location: str, quantity: int, need_days: int,
+            expires_days: int | None, kind: str, mode: str = "strict") -> cm.CreateCommitment:
+    return cm.CreateCommitment(cid, account, sku, location, quantity, _day(need_days),
+                               None if expires_days is None else _day(expires_days), kind, mode)
+
+
+def commands() -> list[tuple[Any, Any]]:
+    """Every command of the demo, in the order it happened."""
+    steps: list[tuple[Any, Any]] = []
+    steps += [(master.upsert_location, c) for c in LOCATIONS]
+    steps += [(master.upsert_account, c) for c in ACCOUNTS]
+    steps += [(master.upsert_item, c) for c in ITEMS]
+    steps += [(supply.adjust, c) for c in [
+        # Fashion: the coat is down to its last units online.
+        _adjust("COAT-ASTRID-S", "WEB", 3), _adjust("COAT-ASTRID-M", "WEB", 4),
+        _adjust("COAT-ASTRID-L", "WEB", 2), _adjust("SCARF-MERINO", "WEB", 140),
+        _adjust("SCARF-MERINO", "STORE-SOHO", 25), _adjust("BOOT-CHELSEA-42", "WEB", 6),
+        # Steel: DESIGN.md's worked example, plus plate and bolts.
+        _adjust("BEAM-W12", "YARD", 2000), _adjust("PLATE-S355-20", "YARD", 380),
+        _adjust("BOLT-M20", "YARD", 24000),
+        # Electronics: a handful of modules from the pilot run.
+        _adjust("CHIP-AX900", "FAB-AUS", 40), _adjust("HBM-STACK-24", "FAB-AUS", 600),
+        _adjust("PSU-3KW", "FAB-AUS", 90),
+        # Grocery: out of season, little on hand.
+        _adjust("AVOCADO-HASS", "DC-EAST", 120), _adjust("CHERRY-LAPINS", "DC-EAST", 0),
+        _adjust("MANGO-KENT", "DC-EAST", 300),
+    ] if c.quantity]
+    steps += [(supply.create_receipt, c) for c in [
+        _receipt("PO-COAT-0112", "COAT-ASTRID-M", "WEB", 24, 14),
+        _receipt("PO-COAT-0112-S", "COAT-ASTRID-S", "WEB", 12, 14),
+        _receipt("PO-COAT-0209", "COAT-ASTRID-M", "WEB", 40, 35),
+        _receipt("PO-SCARF-0120", "SCARF-MERINO", "WEB", 200, 15),
+        _receipt("MILL-FEB", "BEAM-W12", "YARD", 5000, 27, "production"),
+        _receipt("MILL-MAR", "BEAM-W12", "YARD", 6000, 55, "production"),
+        _receipt("MILL-PLATE-01", "PLATE-S355-20", "YARD", 400, 20, "production"),
+        _receipt("FAB-AX900-W6", "CHIP-AX900", "FAB-AUS", 160, 33, "production"),
+        _receipt("FAB-AX900-W10", "CHIP-AX900", "FAB-AUS", 240, 61, "production"),
+        _receipt("PO-HBM-Q1", "HBM-STACK-24", "FAB-AUS", 1800, 40),
+        _receipt("HARVEST-AVO-MX-1", "AVOCADO-HASS", "DC-EAST", 600, 9, "harvest"),
+        _receipt("HARVEST-AVO-MX-2", "AVOCADO-HASS", "DC-EAST", 900, 23, "harvest"),
+        _receipt("HARVEST-CHERRY-CL", "CHERRY-LAPINS", "DC-EAST", 450, 16, "harvest"),
+        _receipt("TRANSFER-MANGO-01", "MANGO-KENT", "DC-EAST", 200, 4, "transfer"),
+    ]]
+    steps += [(cm.create_commitment, c) for c in [
+        # The worked example: 10,000 beams for April, pegged to March and February.
+        _commit("C-STEEL-Q2", "bigdev", "BEAM-W12", "YARD", 10000, 86, 176, "contract"),
+        _commit("C-PLATE-BIGDEV", "bigdev", "PLATE-S355-20", "YARD", 300, 30, 120, "contract"),
+        # Chips for the AI server line, ahead of its launch.
+        _commit("C-AX900-LAUNCH", "ai-servers", "CHIP-AX900", "FAB-AUS", 320, 70, 150, "project"),
+        _commit("C-HBM-LAUNCH", "ai-servers", "HBM-STACK-24", "FAB-AUS", 1600, 60, 150, "project"),
+        # FreshMart's weekly avocado and cherry programme.
+        _commit("C-FRESHMART-AVO", "freshmart", "AVOCADO-HASS", "DC-EAST", 700, 21, 35, "key_account"),
+        _commit("C-FRESHMART-CHERRY", "freshmart", "CHERRY-LAPINS", "DC-EAST", 300, 18, 30,
+                "key_account", "partial"),
+        # A forecast earmark for the coat's spring restock, for VIP pre-orders.
+        _commit("C-VIP-COAT", "vip-club", "COAT-ASTRID-M", "WEB", 10, 35, 60, "forecast", "partial"),
+    ]]
+    steps += [(orders.place_order, c) for c in [
+        # Coats: the last units go, then a queue forms behind the January delivery.
+        _order("WEB-10231", "web", ("COAT-ASTRID-M", "WEB", 2, 0), ("SCARF-MERINO", "WEB", 1, 0)),
+        _order("WEB-10232", "web", ("COAT-ASTRID-M", "WEB", 1, 0)),
+        _order("WEB-10233", "web", ("COAT-ASTRID-M", "WEB", 3, 0)),
+        _order("WEB-10234", "vip-club", ("COAT-ASTRID-M", "WEB", 1, 0)),
+        _order("WEB-10235", "web", ("COAT-ASTRID-S", "WEB", 5, 0)),
+        _order("WEB-10236", "web", ("COAT-ASTRID-M", "WEB", 2, 0), ("COAT-ASTRID-L", "WEB", 1, 0)),
+        _order("WEB-10237", "web", ("COAT-ASTRID-L", "WEB", 3, 0)),
+        _order("WEB-10238", "vip-club", ("COAT-ASTRID-M", "WEB", 4, 0)),
+        _order("WEB-10239", "web", ("COAT-ASTRID-M", "WEB", 18, 0)),
+        # Steel: a builder takes what is left this month (the worked example's order).
+        _order("SO-STEEL-7781", "smallbuild", ("BEAM-W12", "YARD", 3000, 0)),
+        _order("SO-STEEL-7790", "metalworks", ("PLATE-S355-20", "YARD", 120, 0),
+               ("BOLT-M20", "YARD", 8000, 0)),
+        _order("SO-STEEL-7801", "bigdev", ("BEAM-W12", "YARD", 1500, 40)),
+        # Electronics: server builds consume the launch earmark; others queue.
+        _order("SRV-BUILD-001", "ai-servers", ("CHIP-AX900", "FAB-AUS", 32, 0),
+               ("HBM-STACK-24", "FAB-AUS", 192, 0), ("PSU-3KW", "FAB-AUS", 16, 0)),
+        _order("CC-PO-5521", "cloudco", ("CHIP-AX900", "FAB-AUS", 120, 30)),
+        _order("LAB-2026-03", "labs", ("CHIP-AX900", "FAB-AUS", 8, 0)),
+        # Grocery: FreshMart's orders consume its earmark; corner shops queue.
+        _order("FM-WK02", "freshmart", ("AVOCADO-HASS", "DC-EAST", 180, 7),
+               ("CHERRY-LAPINS", "DC-EAST", 60, 16)),
+        _order("CG-1187", "corner", ("AVOCADO-HASS", "DC-EAST", 40, 0), ("MANGO-KENT", "DC-EAST", 30, 0)),
+        _order("CG-1188", "corner", ("CHERRY-LAPINS", "DC-EAST", 40, 0)),
+        _order("BISTRO-77", "bistro", ("AVOCADO-HASS", "DC-EAST", 12, 0),
+               ("MANGO-KENT", "DC-EAST", 10, 0)),
+    ]]
+    steps += [
+        (orders.ship_order, orders.ShipOrder("WEB-10231", [orders.LineQuantity("2", 1)])),
+        (supply.receive_receipt, supply.ReceiveReceipt("TRANSFER-MANGO-01", 150)),
+    ]
+    return steps
+
+
+def load(store: Store) -> int:
+    """Apply every demo command; returns how many ran. Fails loudly on a refusal."""
+    count = 0
+    for handler, cmd in commands():
+        with store.unit_of_work() as uow:
+            result = handler(uow, cmd)
+        if not result.ok:
+            raise RuntimeError(f"demo step {cmd!r} was refused: {result.outcome} {result.detail}")
+        count += 1
+    return count
