@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
 
-from earmark.cli.common import DatabaseOption, open_store
+from earmark.cli import resources, transfer
+from earmark.cli.common import DatabaseOption, database_url, open_store
 
 app = typer.Typer(
     name="earmark",
@@ -16,6 +19,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 console = Console()
+resources.register(app)
+app.command("import")(transfer.import_csv)
+app.command("export")(transfer.export)
 
 
 @db_app.command("upgrade")
@@ -48,6 +54,104 @@ def check(database: DatabaseOption = None) -> None:
         console.print(f"{len(findings)} problem(s) in {checked} position(s)")
         raise typer.Exit(1)
     console.print(f"[green]ok[/green]: {checked} position(s), every invariant holds")
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _serve(database_url: str, host: str, port: int, banner: list[str] | None = None) -> None:
+    import uvicorn
+
+    from earmark.api.app import create_app
+    from earmark.cli.common import frozen_today
+    from earmark.service.clock import Clock
+    from earmark.service.uow import Store
+    from earmark.settings import Settings
+
+    settings = Settings()
+    if not settings.api_keys and not _is_loopback(host):
+        console.print(
+            f"[red]refusing to listen on {host}[/red]: no API keys are configured. "
+            "Set EARMARK_API_KEYS (comma-separated) to serve beyond this machine."
+        )
+        raise typer.Exit(2)
+    store = Store(database_url, Clock(frozen=frozen_today()))
+    store.upgrade()
+    app_ = create_app(store, settings)
+    for line in banner or []:
+        console.print(line)
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
+    store.dispose()
+
+
+HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
+PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
+
+
+@app.command()
+def serve(
+    database: DatabaseOption = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+) -> None:
+    """Serve the HTTP API (migrations run on start).
+
+    Example: EARMARK_TODAY=2026-01-05 earmark serve --database sqlite:///earmark.db --port 8000
+    """
+    console.print(f"earmark listening on http://{host}:{port} ({database_url(database)})")
+    _serve(database_url(database), host, port)
+
+
+@app.command()
+def demo(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    file: Annotated[str, typer.Option(help="SQLite file for the demo (made anew).")] = "demo.db",
+) -> None:
+    """Run the server on a fresh SQLite file loaded with the demo data.
+
+    Example: earmark demo --port 8000
+    """
+    import os
+    from pathlib import Path
+
+    from earmark.demo.data import DEMO_TODAY, load
+    from earmark.service.clock import Clock
+    from earmark.service.uow import Store
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(file + suffix).unlink(missing_ok=True)
+    os.environ["EARMARK_TODAY"] = DEMO_TODAY.isoformat()
+    url = f"sqlite:///{file}"
+    store = Store(url, Clock(frozen=DEMO_TODAY))
+    store.upgrade()
+    steps = load(store)
+    store.dispose()
+    base = f"http://{host}:{port}"
+    _serve(url, host, port, banner=[
+        f"[bold green]earmark demo[/bold green] — {steps} commands loaded into {file}, "
+        f"today is frozen at {DEMO_TODAY.isoformat()}",
+        f"API:  {base}/v1   docs: {base}/docs",
+        "Try:",
+        f"  curl -s '{base}/v1/availability/BEAM-W12?location=YARD'",
+        f"  curl -s '{base}/v1/backorders?sku=COAT-ASTRID-M'",
+        f"  curl -s {base}/v1/commitments/C-STEEL-Q2",
+        f"  curl -s -X PATCH {base}/v1/receipts/MILL-MAR -H 'Content-Type: application/json' "
+        "-d '{\"expected_date\": \"2026-05-01\"}'",
+        f"  curl -s '{base}/v1/events?type=commitment.at_risk'",
+        "Ctrl-C stops the server.",
+    ])
 
 
 def run() -> None:

@@ -56,6 +56,9 @@ class UnitOfWork:
         self.today: date = date.min
         self.now: datetime = Clock.now()
         self.events_written = 0
+        self.defer_commit = False
+        """When set, ``commit()`` only flushes: the caller commits several
+        commands at once with ``commit_now()`` (imports, batches)."""
 
     @property
     def tx(self) -> Connection:
@@ -99,6 +102,11 @@ class UnitOfWork:
             save_position(self.tx, loaded)
 
     def commit(self) -> None:
+        self.flush()
+        if not self.defer_commit:
+            self.tx.commit()
+
+    def commit_now(self) -> None:
         self.flush()
         self.tx.commit()
 
