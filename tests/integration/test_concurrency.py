@@ -5,14 +5,14 @@ from __future__ import annotations
 import threading
 
 import pytest
+from tests.conftest import TODAY
+from tests.integration.helpers import run, seed
 
 from earmark.service import orders
 from earmark.service.check import check_store
 from earmark.service.clock import Clock
 from earmark.service.queries import availability
 from earmark.service.uow import Store
-from tests.conftest import TODAY
-from tests.integration.helpers import run, seed
 
 THREADS = 8
 ORDERS_PER_THREAD = 15

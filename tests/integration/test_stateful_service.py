@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from tests.integration.helpers import run, seed
 
 from earmark.domain.outcomes import Outcome
 from earmark.service import commitments as cm
@@ -16,7 +17,6 @@ from earmark.service.check import check_store
 from earmark.service.clock import Clock
 from earmark.service.queries import availability
 from earmark.service.uow import Store
-from tests.integration.helpers import run, seed
 
 START = date(2026, 1, 5)
 ACCOUNTS = {"key": 10, "acme": 100, "bob": 100}
