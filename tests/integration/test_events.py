@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from tests.integration.helpers import run, seed
+
 from earmark.domain.outcomes import Outcome
 from earmark.service import commitments as cm
 from earmark.service import orders, supply
 from earmark.service.queries import list_events
 from earmark.service.uow import Store
-from tests.integration.helpers import run, seed
 
 
 def events_since(store: Store, after: int) -> list[tuple[str, dict[str, Any]]]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from tests.integration.helpers import run, seed
+
 from earmark.domain.limits import ORDER_LINES_MAX, QUANTITY_MAX
 from earmark.domain.outcomes import Outcome
 from earmark.service import orders, supply
 from earmark.service.check import check_store
 from earmark.service.queries import get_order
 from earmark.service.uow import Store
-from tests.integration.helpers import run, seed
 
 
 def lines(n: int, quantity: int = 1) -> list[orders.LineIn]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
@@ -77,11 +78,17 @@ def export(
     with store.unit_of_work(write=False) as uow:
         rows = uow.tx.execute(select(*[table.c[c] for c in columns]).order_by(table.c[order])).all()
     store.dispose()
-    handle = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout
-    writer = csv.writer(handle)
     # Stock exports as the import reads it: an opening quantity per position.
-    writer.writerow(["quantity" if what == "stock" and c == "on_hand" else c for c in columns])
+    header = ["quantity" if what == "stock" and c == "on_hand" else c for c in columns]
+    if out is None:
+        _write(sys.stdout, header, rows)
+        return
+    with open(out, "w", newline="", encoding="utf-8") as handle:
+        _write(handle, header, rows)
+    console.print(f"[green]wrote {len(rows)} row(s) to {out}[/green]")
+
+
+def _write(handle: TextIO, header: list[str], rows: Sequence[Sequence[object]]) -> None:
+    writer = csv.writer(handle)
+    writer.writerow(header)
     writer.writerows(rows)
-    if out:
-        handle.close()
-        console.print(f"[green]wrote {len(rows)} row(s) to {out}[/green]")

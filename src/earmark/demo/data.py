@@ -74,22 +74,45 @@ def _adjust(sku: str, location: str, quantity: int) -> supply.Adjust:
     return supply.Adjust(sku, location, quantity, "initial", "opening stock")
 
 
-def _receipt(rid: str, sku: str, location: str, quantity: int, days: int,
-             source: str = "purchase") -> supply.CreateReceipt:
+def _receipt(
+    rid: str, sku: str, location: str, quantity: int, days: int, source: str = "purchase"
+) -> supply.CreateReceipt:
     return supply.CreateReceipt(rid, sku, location, quantity, _day(days), source)
 
 
 def _order(oid: str, account: str, *lines: tuple[str, str, int, int]) -> orders.PlaceOrder:
     return orders.PlaceOrder(
-        oid, account,
-        [orders.LineIn(str(i + 1), sku, qty, loc, _day(days)) for i, (sku, loc, qty, days) in enumerate(lines)],
+        oid,
+        account,
+        [
+            orders.LineIn(str(i + 1), sku, qty, loc, _day(days))
+            for i, (sku, loc, qty, days) in enumerate(lines)
+        ],
     )
 
 
-def _commit(cid: str, account: str, sku: str, location: str, quantity: int, need_days: int,
-            expires_days: int | None, kind: str, mode: str = "strict") -> cm.CreateCommitment:
-    return cm.CreateCommitment(cid, account, sku, location, quantity, _day(need_days),
-                               None if expires_days is None else _day(expires_days), kind, mode)
+def _commit(
+    cid: str,
+    account: str,
+    sku: str,
+    location: str,
+    quantity: int,
+    need_days: int,
+    expires_days: int | None,
+    kind: str,
+    mode: str = "strict",
+) -> cm.CreateCommitment:
+    return cm.CreateCommitment(
+        cid,
+        account,
+        sku,
+        location,
+        quantity,
+        _day(need_days),
+        None if expires_days is None else _day(expires_days),
+        kind,
+        mode,
+    )
 
 
 def commands() -> list[tuple[Any, Any]]:
@@ -98,80 +121,122 @@ def commands() -> list[tuple[Any, Any]]:
     steps += [(master.upsert_location, c) for c in LOCATIONS]
     steps += [(master.upsert_account, c) for c in ACCOUNTS]
     steps += [(master.upsert_item, c) for c in ITEMS]
-    steps += [(supply.adjust, c) for c in [
-        # Fashion: the coat is down to its last units online.
-        _adjust("COAT-ASTRID-S", "WEB", 3), _adjust("COAT-ASTRID-M", "WEB", 4),
-        _adjust("COAT-ASTRID-L", "WEB", 2), _adjust("SCARF-MERINO", "WEB", 140),
-        _adjust("SCARF-MERINO", "STORE-SOHO", 25), _adjust("BOOT-CHELSEA-42", "WEB", 6),
-        # Steel: DESIGN.md's worked example, plus plate and bolts.
-        _adjust("BEAM-W12", "YARD", 2000), _adjust("PLATE-S355-20", "YARD", 380),
-        _adjust("BOLT-M20", "YARD", 24000),
-        # Electronics: a handful of modules from the pilot run.
-        _adjust("CHIP-AX900", "FAB-AUS", 40), _adjust("HBM-STACK-24", "FAB-AUS", 600),
-        _adjust("PSU-3KW", "FAB-AUS", 90),
-        # Grocery: out of season, little on hand.
-        _adjust("AVOCADO-HASS", "DC-EAST", 120), _adjust("CHERRY-LAPINS", "DC-EAST", 0),
-        _adjust("MANGO-KENT", "DC-EAST", 300),
-    ] if c.quantity]
-    steps += [(supply.create_receipt, c) for c in [
-        _receipt("PO-COAT-0112", "COAT-ASTRID-M", "WEB", 24, 14),
-        _receipt("PO-COAT-0112-S", "COAT-ASTRID-S", "WEB", 12, 14),
-        _receipt("PO-COAT-0209", "COAT-ASTRID-M", "WEB", 40, 35),
-        _receipt("PO-SCARF-0120", "SCARF-MERINO", "WEB", 200, 15),
-        _receipt("MILL-FEB", "BEAM-W12", "YARD", 5000, 27, "production"),
-        _receipt("MILL-MAR", "BEAM-W12", "YARD", 6000, 55, "production"),
-        _receipt("MILL-PLATE-01", "PLATE-S355-20", "YARD", 400, 20, "production"),
-        _receipt("FAB-AX900-W6", "CHIP-AX900", "FAB-AUS", 160, 33, "production"),
-        _receipt("FAB-AX900-W10", "CHIP-AX900", "FAB-AUS", 240, 61, "production"),
-        _receipt("PO-HBM-Q1", "HBM-STACK-24", "FAB-AUS", 1800, 40),
-        _receipt("HARVEST-AVO-MX-1", "AVOCADO-HASS", "DC-EAST", 600, 9, "harvest"),
-        _receipt("HARVEST-AVO-MX-2", "AVOCADO-HASS", "DC-EAST", 900, 23, "harvest"),
-        _receipt("HARVEST-CHERRY-CL", "CHERRY-LAPINS", "DC-EAST", 450, 16, "harvest"),
-        _receipt("TRANSFER-MANGO-01", "MANGO-KENT", "DC-EAST", 200, 4, "transfer"),
-    ]]
-    steps += [(cm.create_commitment, c) for c in [
-        # The worked example: 10,000 beams for April, pegged to March and February.
-        _commit("C-STEEL-Q2", "bigdev", "BEAM-W12", "YARD", 10000, 86, 176, "contract"),
-        _commit("C-PLATE-BIGDEV", "bigdev", "PLATE-S355-20", "YARD", 300, 30, 120, "contract"),
-        # Chips for the AI server line, ahead of its launch.
-        _commit("C-AX900-LAUNCH", "ai-servers", "CHIP-AX900", "FAB-AUS", 320, 70, 150, "project"),
-        _commit("C-HBM-LAUNCH", "ai-servers", "HBM-STACK-24", "FAB-AUS", 1600, 60, 150, "project"),
-        # FreshMart's weekly avocado and cherry programme.
-        _commit("C-FRESHMART-AVO", "freshmart", "AVOCADO-HASS", "DC-EAST", 700, 21, 35, "key_account"),
-        _commit("C-FRESHMART-CHERRY", "freshmart", "CHERRY-LAPINS", "DC-EAST", 300, 18, 30,
-                "key_account", "partial"),
-        # A forecast earmark for the coat's spring restock, for VIP pre-orders.
-        _commit("C-VIP-COAT", "vip-club", "COAT-ASTRID-M", "WEB", 10, 35, 60, "forecast", "partial"),
-    ]]
-    steps += [(orders.place_order, c) for c in [
-        # Coats: the last units go, then a queue forms behind the January delivery.
-        _order("WEB-10231", "web", ("COAT-ASTRID-M", "WEB", 2, 0), ("SCARF-MERINO", "WEB", 1, 0)),
-        _order("WEB-10232", "web", ("COAT-ASTRID-M", "WEB", 1, 0)),
-        _order("WEB-10233", "web", ("COAT-ASTRID-M", "WEB", 3, 0)),
-        _order("WEB-10234", "vip-club", ("COAT-ASTRID-M", "WEB", 1, 0)),
-        _order("WEB-10235", "web", ("COAT-ASTRID-S", "WEB", 5, 0)),
-        _order("WEB-10236", "web", ("COAT-ASTRID-M", "WEB", 2, 0), ("COAT-ASTRID-L", "WEB", 1, 0)),
-        _order("WEB-10237", "web", ("COAT-ASTRID-L", "WEB", 3, 0)),
-        _order("WEB-10238", "vip-club", ("COAT-ASTRID-M", "WEB", 4, 0)),
-        _order("WEB-10239", "web", ("COAT-ASTRID-M", "WEB", 18, 0)),
-        # Steel: a builder takes what is left this month (the worked example's order).
-        _order("SO-STEEL-7781", "smallbuild", ("BEAM-W12", "YARD", 3000, 0)),
-        _order("SO-STEEL-7790", "metalworks", ("PLATE-S355-20", "YARD", 120, 0),
-               ("BOLT-M20", "YARD", 8000, 0)),
-        _order("SO-STEEL-7801", "bigdev", ("BEAM-W12", "YARD", 1500, 40)),
-        # Electronics: server builds consume the launch earmark; others queue.
-        _order("SRV-BUILD-001", "ai-servers", ("CHIP-AX900", "FAB-AUS", 32, 0),
-               ("HBM-STACK-24", "FAB-AUS", 192, 0), ("PSU-3KW", "FAB-AUS", 16, 0)),
-        _order("CC-PO-5521", "cloudco", ("CHIP-AX900", "FAB-AUS", 120, 30)),
-        _order("LAB-2026-03", "labs", ("CHIP-AX900", "FAB-AUS", 8, 0)),
-        # Grocery: FreshMart's orders consume its earmark; corner shops queue.
-        _order("FM-WK02", "freshmart", ("AVOCADO-HASS", "DC-EAST", 180, 7),
-               ("CHERRY-LAPINS", "DC-EAST", 60, 16)),
-        _order("CG-1187", "corner", ("AVOCADO-HASS", "DC-EAST", 40, 0), ("MANGO-KENT", "DC-EAST", 30, 0)),
-        _order("CG-1188", "corner", ("CHERRY-LAPINS", "DC-EAST", 40, 0)),
-        _order("BISTRO-77", "bistro", ("AVOCADO-HASS", "DC-EAST", 12, 0),
-               ("MANGO-KENT", "DC-EAST", 10, 0)),
-    ]]
+    steps += [
+        (supply.adjust, c)
+        for c in [
+            # Fashion: the coat is down to its last units online.
+            _adjust("COAT-ASTRID-S", "WEB", 3),
+            _adjust("COAT-ASTRID-M", "WEB", 4),
+            _adjust("COAT-ASTRID-L", "WEB", 2),
+            _adjust("SCARF-MERINO", "WEB", 140),
+            _adjust("SCARF-MERINO", "STORE-SOHO", 25),
+            _adjust("BOOT-CHELSEA-42", "WEB", 6),
+            # Steel: DESIGN.md's worked example, plus plate and bolts.
+            _adjust("BEAM-W12", "YARD", 2000),
+            _adjust("PLATE-S355-20", "YARD", 380),
+            _adjust("BOLT-M20", "YARD", 24000),
+            # Electronics: a handful of modules from the pilot run.
+            _adjust("CHIP-AX900", "FAB-AUS", 40),
+            _adjust("HBM-STACK-24", "FAB-AUS", 600),
+            _adjust("PSU-3KW", "FAB-AUS", 90),
+            # Grocery: out of season, little on hand.
+            _adjust("AVOCADO-HASS", "DC-EAST", 120),
+            _adjust("CHERRY-LAPINS", "DC-EAST", 0),
+            _adjust("MANGO-KENT", "DC-EAST", 300),
+        ]
+        if c.quantity
+    ]
+    steps += [
+        (supply.create_receipt, c)
+        for c in [
+            _receipt("PO-COAT-0112", "COAT-ASTRID-M", "WEB", 24, 14),
+            _receipt("PO-COAT-0112-S", "COAT-ASTRID-S", "WEB", 12, 14),
+            _receipt("PO-COAT-0209", "COAT-ASTRID-M", "WEB", 40, 35),
+            _receipt("PO-SCARF-0120", "SCARF-MERINO", "WEB", 200, 15),
+            _receipt("MILL-FEB", "BEAM-W12", "YARD", 5000, 27, "production"),
+            _receipt("MILL-MAR", "BEAM-W12", "YARD", 6000, 55, "production"),
+            _receipt("MILL-PLATE-01", "PLATE-S355-20", "YARD", 400, 20, "production"),
+            _receipt("FAB-AX900-W6", "CHIP-AX900", "FAB-AUS", 160, 33, "production"),
+            _receipt("FAB-AX900-W10", "CHIP-AX900", "FAB-AUS", 240, 61, "production"),
+            _receipt("PO-HBM-Q1", "HBM-STACK-24", "FAB-AUS", 1800, 40),
+            _receipt("HARVEST-AVO-MX-1", "AVOCADO-HASS", "DC-EAST", 600, 9, "harvest"),
+            _receipt("HARVEST-AVO-MX-2", "AVOCADO-HASS", "DC-EAST", 900, 23, "harvest"),
+            _receipt("HARVEST-CHERRY-CL", "CHERRY-LAPINS", "DC-EAST", 450, 16, "harvest"),
+            _receipt("TRANSFER-MANGO-01", "MANGO-KENT", "DC-EAST", 200, 4, "transfer"),
+        ]
+    ]
+    steps += [
+        (cm.create_commitment, c)
+        for c in [
+            # The worked example: 10,000 beams for April, pegged to March and February.
+            _commit("C-STEEL-Q2", "bigdev", "BEAM-W12", "YARD", 10000, 86, 176, "contract"),
+            _commit("C-PLATE-BIGDEV", "bigdev", "PLATE-S355-20", "YARD", 300, 30, 120, "contract"),
+            # Chips for the AI server line, ahead of its launch.
+            _commit("C-AX900-LAUNCH", "ai-servers", "CHIP-AX900", "FAB-AUS", 320, 70, 150, "project"),
+            _commit("C-HBM-LAUNCH", "ai-servers", "HBM-STACK-24", "FAB-AUS", 1600, 60, 150, "project"),
+            # FreshMart's weekly avocado and cherry programme.
+            _commit("C-FRESHMART-AVO", "freshmart", "AVOCADO-HASS", "DC-EAST", 700, 21, 35, "key_account"),
+            _commit(
+                "C-FRESHMART-CHERRY",
+                "freshmart",
+                "CHERRY-LAPINS",
+                "DC-EAST",
+                300,
+                18,
+                30,
+                "key_account",
+                "partial",
+            ),
+            # A forecast earmark for the coat's spring restock, for VIP pre-orders.
+            _commit("C-VIP-COAT", "vip-club", "COAT-ASTRID-M", "WEB", 10, 35, 60, "forecast", "partial"),
+        ]
+    ]
+    steps += [
+        (orders.place_order, c)
+        for c in [
+            # Coats: the last units go, then a queue forms behind the January delivery.
+            _order("WEB-10231", "web", ("COAT-ASTRID-M", "WEB", 2, 0), ("SCARF-MERINO", "WEB", 1, 0)),
+            _order("WEB-10232", "web", ("COAT-ASTRID-M", "WEB", 1, 0)),
+            _order("WEB-10233", "web", ("COAT-ASTRID-M", "WEB", 3, 0)),
+            _order("WEB-10234", "vip-club", ("COAT-ASTRID-M", "WEB", 1, 0)),
+            _order("WEB-10235", "web", ("COAT-ASTRID-S", "WEB", 5, 0)),
+            _order("WEB-10236", "web", ("COAT-ASTRID-M", "WEB", 2, 0), ("COAT-ASTRID-L", "WEB", 1, 0)),
+            _order("WEB-10237", "web", ("COAT-ASTRID-L", "WEB", 3, 0)),
+            _order("WEB-10238", "vip-club", ("COAT-ASTRID-M", "WEB", 4, 0)),
+            _order("WEB-10239", "web", ("COAT-ASTRID-M", "WEB", 18, 0)),
+            # Steel: a builder takes what is left this month (the worked example's order).
+            _order("SO-STEEL-7781", "smallbuild", ("BEAM-W12", "YARD", 3000, 0)),
+            _order(
+                "SO-STEEL-7790",
+                "metalworks",
+                ("PLATE-S355-20", "YARD", 120, 0),
+                ("BOLT-M20", "YARD", 8000, 0),
+            ),
+            _order("SO-STEEL-7801", "bigdev", ("BEAM-W12", "YARD", 1500, 40)),
+            # Electronics: server builds consume the launch earmark; others queue.
+            _order(
+                "SRV-BUILD-001",
+                "ai-servers",
+                ("CHIP-AX900", "FAB-AUS", 32, 0),
+                ("HBM-STACK-24", "FAB-AUS", 192, 0),
+                ("PSU-3KW", "FAB-AUS", 16, 0),
+            ),
+            _order("CC-PO-5521", "cloudco", ("CHIP-AX900", "FAB-AUS", 120, 30)),
+            _order("LAB-2026-03", "labs", ("CHIP-AX900", "FAB-AUS", 8, 0)),
+            # Grocery: FreshMart's orders consume its earmark; corner shops queue.
+            _order(
+                "FM-WK02",
+                "freshmart",
+                ("AVOCADO-HASS", "DC-EAST", 180, 7),
+                ("CHERRY-LAPINS", "DC-EAST", 60, 16),
+            ),
+            _order("CG-1187", "corner", ("AVOCADO-HASS", "DC-EAST", 40, 0), ("MANGO-KENT", "DC-EAST", 30, 0)),
+            _order("CG-1188", "corner", ("CHERRY-LAPINS", "DC-EAST", 40, 0)),
+            _order(
+                "BISTRO-77", "bistro", ("AVOCADO-HASS", "DC-EAST", 12, 0), ("MANGO-KENT", "DC-EAST", 10, 0)
+            ),
+        ]
+    ]
     steps += [
         (orders.ship_order, orders.ShipOrder("WEB-10231", [orders.LineQuantity("2", 1)])),
         (supply.receive_receipt, supply.ReceiveReceipt("TRANSFER-MANGO-01", 150)),
