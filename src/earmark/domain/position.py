@@ -241,9 +241,7 @@ class Position:
     def shortfall(self, demand: Demand) -> int:
         """Units that are not pegged to a bucket dated on or before the need date."""
         need = self.need(demand)
-        on_time = sum(
-            n for key, n in demand.pegs.items() if self.bucket_date(self.buckets[key]) <= need
-        )
+        on_time = sum(n for key, n in demand.pegs.items() if self.bucket_date(self.buckets[key]) <= need)
         return demand.quantity - on_time
 
     def earliest_full_date(self, demand: Demand) -> date | None:
@@ -254,9 +252,7 @@ class Position:
 
     def queue(self) -> list[Demand]:
         """Order lines with units not yet held, in serving (rank) order."""
-        return [
-            d for d in self.ranked() if d.key.kind is DemandKind.line and d.quantity - d.held > 0
-        ]
+        return [d for d in self.ranked() if d.key.kind is DemandKind.line and d.quantity - d.held > 0]
 
     # ------------------------------------------------------------------
     # Rule 1 and rule 2: pegging new demand against free units
@@ -458,7 +454,9 @@ class Position:
     # ------------------------------------------------------------------
     # Commands on demand
 
-    def consume(self, line: Demand, commitments: list[Demand], *, held_only: bool) -> list[tuple[Demand, int]]:
+    def consume(
+        self, line: Demand, commitments: list[Demand], *, held_only: bool
+    ) -> list[tuple[Demand, int]]:
         """Rule 7: ``line`` (not yet added) takes over units of its account's open
         commitments, earliest need date first; within one, pegs in bucket order,
         waiting units last. Returns (commitment, units taken) per commitment."""
