@@ -90,7 +90,8 @@ def _serve(database_url: str, host: str, port: int, banner: list[str] | None = N
     store.upgrade()
     app_ = create_app(store, settings)
     for line in banner or []:
-        console.print(line)
+        # soft_wrap: a long curl command must stay one line to be copied.
+        console.print(line, soft_wrap=True)
     uvicorn.run(app_, host=host, port=port, log_level="warning")
     store.dispose()
 
