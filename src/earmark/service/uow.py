@@ -11,7 +11,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
 from earmark.domain.events import Event
@@ -25,6 +25,9 @@ from earmark.store.repository import (
     load_position,
     save_position,
 )
+
+
+EVENTS_LOCK_KEY = 0x6561726D61726B  # "earmark": the advisory lock that orders event ids
 
 
 class Store:
@@ -55,7 +58,7 @@ class UnitOfWork:
         self._locked: set[tuple[str, str]] = set()
         self.today: date = date.min
         self.now: datetime = Clock.now()
-        self.events_written = 0
+        self._events: list[dict[str, Any]] = []
         self.defer_commit = False
         """When set, ``commit()`` only flushes: the caller commits several
         commands at once with ``commit_now()`` (imports, batches)."""
@@ -101,16 +104,35 @@ class UnitOfWork:
         for loaded in self._positions.values():
             save_position(self.tx, loaded)
 
+    def _write_events(self) -> None:
+        """Append the buffered events just before the commit.
+
+        On PostgreSQL a transaction-scoped advisory lock makes event ids
+        follow commit order: without it a reader paging with ``after=<id>``
+        could pass over an event whose transaction committed later with a
+        smaller id. It is taken at the very end of the transaction, so it is
+        held only for the insert and the commit.
+        """
+        if not self._events:
+            return
+        if self.dialect == "postgresql":
+            self.tx.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENTS_LOCK_KEY})
+        self.tx.execute(t.events.insert(), self._events)
+        self._events.clear()
+
     def commit(self) -> None:
         self.flush()
         if not self.defer_commit:
+            self._write_events()
             self.tx.commit()
 
     def commit_now(self) -> None:
         self.flush()
+        self._write_events()
         self.tx.commit()
 
     def rollback(self) -> None:
+        self._events.clear()
         self._positions.clear()
         self._locked.clear()
         self.tx.rollback()
@@ -142,8 +164,12 @@ class UnitOfWork:
     # Events
 
     def emit(self, event_type: str, data: dict[str, Any]) -> None:
-        self.tx.execute(t.events.insert().values(type=event_type, at=self.now, data=data))
-        self.events_written += 1
+        """Record an event; it is written with the commit, or not at all."""
+        self._events.append({"type": event_type, "at": self.now, "data": data})
+
+    @property
+    def pending_events(self) -> int:
+        return len(self._events)
 
     def emit_all(self, events: list[Event]) -> None:
         for event_type, data in events:
