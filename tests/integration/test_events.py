@@ -54,7 +54,7 @@ def test_delayed_receipt_moves_the_promise_of_pegged_lines(store: Store) -> None
     changes = [e for e in events_since(store, mark) if e[0] == "order.promise_changed"]
     assert changes == [("order.promise_changed", {
         "order": "SO-1", "line": "1", "sku": "COAT", "location": "WEB",
-        "old_date": "2026-02-01", "new_date": "2026-02-20"})]
+        "old_date": "2026-02-01", "new_date": "2026-02-20", "cause": "receipt_delayed"})]
 
 
 def test_the_calendar_alone_records_no_event(store: Store) -> None:
@@ -74,9 +74,10 @@ def test_cancel_frees_units_for_the_next_line_in_the_queue(store: Store) -> None
     assert events_since(store, mark) == [
         ("order.cancelled", {"order": "SO-1", "line": "1", "quantity": 2}),
         ("order.allocated", {"order": "SO-2", "line": "1", "sku": "COAT", "location": "WEB",
-                             "quantity": 2}),
+                             "quantity": 2, "cause": "order_cancelled"}),
         ("order.promise_changed", {"order": "SO-2", "line": "1", "sku": "COAT", "location": "WEB",
-                                   "old_date": "2026-02-04", "new_date": "2026-01-05"}),
+                                   "old_date": "2026-02-04", "new_date": "2026-01-05",
+                                   "cause": "order_cancelled"}),
     ]
 
 
@@ -90,9 +91,10 @@ def test_damaged_stock_takes_held_units_from_the_lowest_rank_first(store: Store)
     assert recorded[0][0] == "stock.adjusted"
     assert recorded[1:] == [
         ("order.backordered", {"order": "SO-1", "line": "1", "sku": "COAT", "location": "WEB",
-                               "quantity": 1, "promised_date": "2026-01-12"}),
+                               "quantity": 1, "promised_date": "2026-01-12", "cause": "stock_damage"}),
         ("order.promise_changed", {"order": "SO-1", "line": "1", "sku": "COAT", "location": "WEB",
-                                   "old_date": "2026-01-05", "new_date": "2026-01-12"}),
+                                   "old_date": "2026-01-05", "new_date": "2026-01-12",
+                                   "cause": "stock_damage"}),
     ]
 
 
@@ -131,4 +133,4 @@ def test_expiry_releases_what_remains_and_serves_the_queue(store: Store) -> None
     recorded = events_since(store, mark)
     assert recorded[0] == ("commitment.expired", {"commitment": "C-1", "quantity": 5})
     assert ("order.allocated", {"order": "SO-2", "line": "1", "sku": "COAT", "location": "WEB",
-                                "quantity": 3}) in recorded
+                                "quantity": 3, "cause": "commitment_expired"}) in recorded

@@ -47,4 +47,9 @@ def test_worked_example_through_the_service_layer(store: Store) -> None:
         from earmark.service.queries import list_events
 
         events = list_events(uow.tx, 0, "commitment.at_risk")["items"]
-    assert events[-1]["data"] == {"commitment": "C1", "shortfall": 6000, "earliest_date": "2026-05-01"}
+    assert events[-1]["data"] == {
+        "commitment": "C1",
+        "shortfall": 6000,
+        "earliest_date": "2026-05-01",
+        "cause": "receipt_delayed",
+    }

@@ -96,7 +96,7 @@ def create_commitment(uow: UnitOfWork, cmd: CreateCommitment) -> Result:
     _, error = need_item(tx, cmd.sku)
     if error or (error := need_location(tx, cmd.location)):
         return error
-    effects = Effects(uow)
+    effects = Effects(uow, "commitment_created")
     position = effects.position(cmd.sku, cmd.location)
     if cmd.mode == "strict":
         check = position.check_strict(cmd.quantity, cmd.need_date)
@@ -157,7 +157,7 @@ def release_commitment(uow: UnitOfWork, cmd: ReleaseCommitment) -> Result:
 
 def _give_back(uow: UnitOfWork, row: Any, quantity: int, why: str) -> None:
     """Release or expire ``quantity`` remaining units (rule 9 then rule 3)."""
-    effects = Effects(uow)
+    effects = Effects(uow, f"commitment_{why}")
     position = effects.position(row["sku"], row["location"])
     key = DemandKey.for_commitment(row["id"])
     demand = position.demands[key]

@@ -9,8 +9,12 @@ from earmark.service.uow import UnitOfWork
 
 
 class Effects:
-    def __init__(self, uow: UnitOfWork) -> None:
+    """``cause`` names, for the people told, what changed: ``receipt_delayed``,
+    ``harvest_short``, ``stock_damage``, ``supply_arrived``, ``commitment_expired``..."""
+
+    def __init__(self, uow: UnitOfWork, cause: str) -> None:
         self.uow = uow
+        self.cause = cause
         self.before: dict[tuple[str, str], dict[DemandKey, DemandView]] = {}
 
     def position(self, sku: str, location: str) -> Position:
@@ -26,6 +30,7 @@ class Effects:
         for (sku, location), before in self.before.items():
             position = self.uow.position(sku, location)
             after = view(position)
-            self.uow.emit_all(consequences(position, before, after, own or set()))
+            events = consequences(position, before, after, own or set())
+            self.uow.emit_all([(kind, {**data, "cause": self.cause}) for kind, data in events])
             position.drop_closed_demands()
         self.before.clear()

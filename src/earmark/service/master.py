@@ -99,7 +99,7 @@ def upsert_item(uow: UnitOfWork, cmd: UpsertItem) -> Result:
 def _replan_item(uow: UnitOfWork, cmd: UpsertItem) -> None:
     """A new safety stock resizes every on-hand bucket of the item; a new lead
     time moves every waiting unit's estimate. Both are supply changes."""
-    effects = Effects(uow)
+    effects = Effects(uow, "item_changed")
     locations = uow.tx.execute(
         select(t.positions.c.location).where(t.positions.c.sku == cmd.sku)
         .order_by(t.positions.c.location)

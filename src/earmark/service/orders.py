@@ -175,7 +175,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
                 )
 
     # From here on the order must succeed.
-    effects = Effects(uow)
+    effects = Effects(uow, "order_placed")
     for p in planned:
         effects.position(p.sku, p.location)
     tx.execute(t.orders.insert().values(
@@ -280,7 +280,7 @@ def cancel_order(uow: UnitOfWork, cmd: CancelOrder) -> Result:
                         f"line {row['line']!r} has {row['open']} open units, not {quantity}",
                         "quantity")
     uow.lock(sorted({(row["sku"], row["location"]) for row, _ in chosen}))
-    effects = Effects(uow)
+    effects = Effects(uow, "order_cancelled")
     for row, _ in chosen:
         effects.position(row["sku"], row["location"])
     # From here on the command must succeed.
@@ -323,7 +323,7 @@ def ship_order(uow: UnitOfWork, cmd: ShipOrder) -> Result:
                         f"line {row['line']!r} has {row['allocated']} allocated units; "
                         f"{quantity} cannot ship", f"lines[{idx}].quantity")
     uow.lock(sorted({(row["sku"], row["location"]) for row, _ in chosen}))
-    effects = Effects(uow)
+    effects = Effects(uow, "order_shipped")
     for row, _ in chosen:
         effects.position(row["sku"], row["location"])
     # From here on the command must succeed.

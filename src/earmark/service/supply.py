@@ -79,7 +79,7 @@ def adjust(uow: UnitOfWork, cmd: Adjust) -> Result:
     _, error = need_item(uow.tx, cmd.sku)
     if error or (error := need_location(uow.tx, cmd.location)):
         return error
-    effects = Effects(uow)
+    effects = Effects(uow, f"stock_{cmd.reason}")
     position = effects.position(cmd.sku, cmd.location)
     if position.on_hand + cmd.quantity < 0:
         return fail(
@@ -125,7 +125,7 @@ def create_receipt(uow: UnitOfWork, cmd: CreateReceipt) -> Result:
     _, error = need_item(tx, cmd.sku)
     if error or (error := need_location(tx, cmd.location)):
         return error
-    effects = Effects(uow)
+    effects = Effects(uow, "receipt_added")
     position = effects.position(cmd.sku, cmd.location)
     # From here on the command must succeed.
     seq = next_seq(tx, "receipt")
@@ -171,7 +171,7 @@ def patch_receipt(uow: UnitOfWork, cmd: PatchReceipt) -> Result:
             return fail(Outcome.below_received,
                         f"quantity {cmd.quantity} is below the {received} already received",
                         "quantity")
-    effects = Effects(uow)
+    effects = Effects(uow, _patch_cause(row, cmd))
     position = effects.position(row["sku"], row["location"])
     # From here on the command must succeed.
     quantity = cmd.quantity if cmd.quantity is not None else int(row["quantity"])
@@ -193,6 +193,17 @@ def patch_receipt(uow: UnitOfWork, cmd: PatchReceipt) -> Result:
     return Result(Outcome.ok, body)
 
 
+def _patch_cause(row: Any, cmd: PatchReceipt) -> str:
+    """In words for the customer: what the change to this receipt means."""
+    if cmd.expected_date is not None and cmd.expected_date != row["expected_date"]:
+        return "receipt_delayed" if cmd.expected_date > row["expected_date"] else "receipt_earlier"
+    if cmd.quantity is not None and cmd.quantity < int(row["quantity"]):
+        return "harvest_short" if row["source"] == "harvest" else "receipt_reduced"
+    if cmd.quantity is not None and cmd.quantity > int(row["quantity"]):
+        return "receipt_increased"
+    return "receipt_changed"
+
+
 def receive_receipt(uow: UnitOfWork, cmd: ReceiveReceipt) -> Result:
     row, error = _open_receipt(uow, cmd.id)
     if error:
@@ -205,7 +216,7 @@ def receive_receipt(uow: UnitOfWork, cmd: ReceiveReceipt) -> Result:
         return fail(Outcome.exceeds_open,
                     f"{quantity} is more than the {open_units} open; record an over-delivery "
                     "as an adjustment", "quantity")
-    effects = Effects(uow)
+    effects = Effects(uow, "supply_arrived")
     position = effects.position(row["sku"], row["location"])
     # From here on the command must succeed.
     received = int(row["received"]) + quantity
@@ -231,7 +242,7 @@ def cancel_receipt(uow: UnitOfWork, cmd: CancelReceipt) -> Result:
     row, error = _open_receipt(uow, cmd.id)
     if error:
         return error
-    effects = Effects(uow)
+    effects = Effects(uow, "receipt_cancelled")
     position = effects.position(row["sku"], row["location"])
     # From here on the command must succeed.
     uow.tx.execute(
