@@ -26,7 +26,6 @@ from earmark.store.repository import (
     save_position,
 )
 
-
 EVENTS_LOCK_KEY = 0x6561726D61726B  # "earmark": the advisory lock that orders event ids
 
 
