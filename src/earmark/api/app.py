@@ -1,0 +1,118 @@
+"""The FastAPI application: routers, problem documents, authentication, the
+OpenAPI description and, on a calendar that follows the real date, the
+daily jobs.
+
+``create_app`` takes an open store (tests and the CLI own its lifetime);
+``app_from_env`` builds everything from the environment for
+``uvicorn --factory earmark.api.app:app_from_env``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from earmark import __version__
+from earmark.api import jobs, problems
+from earmark.api.commands import Commands
+from earmark.api.middleware import OPEN_PATHS, BearerAuth, BodyLimit
+from earmark.api.problems import PROBLEM_MEDIA_TYPE
+from earmark.api.routes import (
+    accounts,
+    adjustments,
+    availability,
+    backorders,
+    clock,
+    commitments,
+    events,
+    health,
+    items,
+    locations,
+    orders,
+    promise,
+    receipts,
+)
+from earmark.service.clock import Clock
+from earmark.service.uow import Store
+from earmark.settings import Settings
+
+ROUTERS = (health, items, locations, accounts, adjustments, receipts, orders, commitments,
+           availability, promise, backorders, events, clock)
+def create_app(store: Store, settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with jobs.daily_jobs(store):
+            yield
+
+    app = FastAPI(
+        title="earmark",
+        version=__version__,
+        summary="Inventory promising: backorders with a real queue, and commitments.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.settings = settings
+    app.state.commands = Commands(store)
+    problems.install(app)
+    for module in ROUTERS:
+        app.include_router(module.router)
+    # Added last runs first: a stranger is refused before their body is read.
+    app.add_middleware(BodyLimit)
+    if settings.api_keys:
+        app.add_middleware(BearerAuth, keys=settings.api_keys)
+    app.openapi = _openapi(app, secured=bool(settings.api_keys))  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI, secured: bool) -> Callable[[], dict[str, Any]]:
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
+                                 routes=app.routes)
+            _describe_problems(schema, secured)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return build
+
+
+def _describe_problems(schema: dict[str, Any], secured: bool) -> None:
+    """Error responses are ``application/problem+json``; an operation with a
+    body may answer 413; with API keys, every operation but the open ones
+    may answer 401."""
+    if secured:
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer"}
+        }
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            if secured and path not in OPEN_PATHS:
+                operation["security"] = [{"bearer": []}]
+                responses["401"] = _problem_response("No valid API key.")
+            if "requestBody" in operation:
+                responses["413"] = _problem_response("A request body over the size limit.")
+            for status, response in responses.items():
+                content = response.get("content", {})
+                if status[:1] in ("4", "5") and "application/json" in content:
+                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def app_from_env() -> FastAPI:
+    """The application as configured by ``EARMARK_*``; migrations run first."""
+    settings = Settings()
+    store = Store(settings.database_url, Clock(frozen=settings.today))
+    store.upgrade()
+    return create_app(store, settings)

@@ -1,0 +1,166 @@
+"""How a route runs a service handler: one transaction for the command and
+its ``Idempotency-Key`` record, the outcome translated once into a response.
+
+Routes stay free of business rules and of ``commit()``: they build the
+command, hand it to :meth:`Commands.run` and return what it answers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from earmark.api import idempotency
+from earmark.api.idempotency import Answer, IdempotentRequest
+from earmark.api.problems import PROBLEM_MEDIA_TYPE, result_problem, status_of
+from earmark.api.schemas.common import Out
+from earmark.service.clock import Clock
+from earmark.service.results import Result
+from earmark.service.uow import Store, UnitOfWork
+
+Handler = Callable[[UnitOfWork, Any], Result]
+
+TRANSIENT_ATTEMPTS_MAX = 3
+"""A command that lost a race with a concurrent one (a unique key taken, a
+deadlock or serialization failure) is run again from the start, on the state
+the winner committed: it then answers ``exists``, a 409 or its own success."""
+
+PURGE_INTERVAL = timedelta(hours=1)
+
+
+def dump(out: type[Out], value: Any) -> Any:
+    """A handler's value as the JSON the API shows (fields the service left
+    out, such as ``atp`` of a summed position, stay out)."""
+    return out.model_validate(value).model_dump(mode="json", exclude_unset=True)
+
+
+def respond(out: type[Out], value: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(dump(out, value), status_code=status)
+
+
+def answer_response(answer: Answer, replayed: bool = False) -> JSONResponse:
+    media_type = PROBLEM_MEDIA_TYPE if answer.status >= 400 else "application/json"
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
+    return JSONResponse(answer.content, status_code=answer.status, media_type=media_type,
+                        headers=headers)
+
+
+def answer_of(result: Result, out: type[Out]) -> Answer:
+    if result.ok:
+        return Answer(status_of(result.outcome), dump(out, result.value))
+    document = result_problem(result)
+    return Answer(int(document["status"]), document)
+
+
+def is_transient(error: DBAPIError) -> bool:
+    if isinstance(error, IntegrityError):
+        return True
+    if getattr(error.orig, "sqlstate", None) in ("40001", "40P01"):
+        return True
+    return "database is locked" in str(error.orig)
+
+
+class Commands:
+    """Runs commands and reads against one store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._purged_at: datetime | None = None
+        self._purge_lock = threading.Lock()
+
+    @contextmanager
+    def reading(self) -> Iterator[UnitOfWork]:
+        with self.store.unit_of_work(write=False) as uow:
+            yield uow
+
+    def run(self, handler: Handler, command: Any, out: type[Out],
+            request: IdempotentRequest | None, *, writes: bool = True) -> JSONResponse:
+        answer, replayed = self.answer(handler, command, out, request, writes=writes)
+        return answer_response(answer, replayed)
+
+    def answer(self, handler: Handler, command: Any, out: type[Out],
+               request: IdempotentRequest | None, *, writes: bool = True
+               ) -> tuple[Answer, bool]:
+        """The answer to one command, and whether it is a replayed one.
+
+        ``writes=False`` marks a handler that changes nothing (a quote): without
+        an Idempotency-Key it runs in a read-only unit of work, locking nothing."""
+        if request is not None:
+            self._purge_if_due()
+        elif not writes:
+            with self.reading() as uow:
+                return answer_of(handler(uow, command), out), False
+        for attempt in range(1, TRANSIENT_ATTEMPTS_MAX + 1):
+            try:
+                return self._answer_once(handler, command, out, request)
+            except DBAPIError as error:
+                if attempt == TRANSIENT_ATTEMPTS_MAX or not is_transient(error):
+                    raise
+        raise AssertionError("unreachable")
+
+    def _answer_once(self, handler: Handler, command: Any, out: type[Out],
+                     request: IdempotentRequest | None) -> tuple[Answer, bool]:
+        with self.store.unit_of_work() as uow:
+            # The handler's commit() only writes its changes; they are committed
+            # below, once the answer exists (and is recorded under its key).
+            uow.defer_commit = True
+            if request is None:
+                result = handler(uow, command)
+                answer = answer_of(result, out)
+                if result.ok:
+                    uow.commit_now()
+                return answer, False
+            stored = idempotency.lookup(uow.tx, request)
+            if stored is not None:
+                return stored, True
+            idempotency.claim(uow.tx, request, uow.now)
+            # The claim must outlive a refused command, whose changes must not.
+            savepoint = uow.tx.begin_nested()
+            result = handler(uow, command)
+            answer = answer_of(result, out)
+            if result.ok:
+                savepoint.commit()
+                idempotency.settle(uow.tx, request, answer)
+                uow.commit_now()
+            else:
+                savepoint.rollback()
+                idempotency.settle(uow.tx, request, answer)
+                # Not commit_now(): nothing the refused command left in memory is written.
+                uow.tx.commit()
+            return answer, False
+
+    def replay(self, request: IdempotentRequest) -> Answer | None:
+        """The stored answer to ``request``, for commands that span several
+        transactions (a batch) and record their answer afterwards."""
+        self._purge_if_due()
+        with self.store.unit_of_work(write=False) as uow:
+            return idempotency.lookup(uow.tx, request)
+
+    def record(self, request: IdempotentRequest, answer: Answer) -> Answer:
+        """Store ``answer``; if a concurrent duplicate stored one first, that one wins."""
+        try:
+            with self.store.unit_of_work() as uow:
+                idempotency.record(uow.tx, request, answer, uow.now)
+                uow.tx.commit()
+            return answer
+        except IntegrityError:
+            stored = self.replay(request)
+            if stored is None:
+                raise
+            return stored
+
+    def _purge_if_due(self) -> None:
+        now = Clock.now()
+        with self._purge_lock:
+            if self._purged_at is not None and now - self._purged_at < PURGE_INTERVAL:
+                return
+            self._purged_at = now
+        with self.store.unit_of_work() as uow:
+            idempotency.purge(uow.tx, now)
+            uow.tx.commit()

@@ -1,0 +1,94 @@
+"""Typed dependencies shared by the routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Query, Request
+
+from earmark.api.commands import Commands
+from earmark.api.idempotency import KEY_LENGTH_MAX, IdempotentRequest, body_hash
+from earmark.api.problems import invalid_parameter
+from earmark.api.schemas.common import ID_REGEX
+from earmark.domain.limits import ID_LENGTH_MAX, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX
+from earmark.service.queries import decode_cursor
+from earmark.service.uow import Store
+from earmark.settings import Settings
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_commands(request: Request) -> Commands:
+    commands: Commands = request.app.state.commands
+    return commands
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+CommandsDep = Annotated[Commands, Depends(get_commands)]
+
+
+async def get_idempotent_request(
+    request: Request,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key", min_length=1, max_length=KEY_LENGTH_MAX,
+            description="A retry with the same key and body returns the first answer and "
+            "changes nothing; the same key with another body is refused (422).",
+        ),
+    ] = None,
+) -> IdempotentRequest | None:
+    if key is None:
+        return None
+    # The body is read (and cached by Starlette for the route's own parsing)
+    # to tell a retry from a different request under the same key.
+    body = await request.body()
+    return IdempotentRequest(key, request.method, request.url.path, body_hash(body))
+
+
+IdempotencyDep = Annotated[IdempotentRequest | None, Depends(get_idempotent_request)]
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    offset: int
+    limit: int
+
+
+def get_page(
+    limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX, description="Page size.")]
+    = PAGE_LIMIT_DEFAULT,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=200, description="The next_cursor of the previous page."),
+    ] = None,
+) -> PageRequest:
+    offset = decode_cursor(cursor)
+    if offset is None:
+        raise invalid_parameter("cursor", "is not a cursor this server gave out")
+    return PageRequest(offset, limit)
+
+
+PageDep = Annotated[PageRequest, Depends(get_page)]
+
+
+def _id_path(description: str) -> object:
+    return Path(min_length=1, max_length=ID_LENGTH_MAX, pattern=ID_REGEX, description=description)
+
+
+SkuPath = Annotated[str, _id_path("The item's sku.")]
+CodePath = Annotated[str, _id_path("The location's code.")]
+IdPath = Annotated[str, _id_path("The resource's id.")]
+IdQuery = Annotated[
+    str | None, Query(min_length=1, max_length=ID_LENGTH_MAX, pattern=ID_REGEX)
+]

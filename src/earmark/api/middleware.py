@@ -1,0 +1,103 @@
+"""ASGI middleware that answers before any route runs: API keys and the
+request size limit."""
+
+from __future__ import annotations
+
+import hmac
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from earmark.api.problems import problem, problem_response
+
+OPEN_PATHS = frozenset({"/healthz"})
+"""Paths answered without an API key: a load balancer's probe carries none."""
+
+BODY_BYTES_MAX = 16 * 1024 * 1024
+"""The largest request body accepted (a full batch of ordinary orders is far smaller)."""
+
+
+class BearerAuth:
+    """Every request but :data:`OPEN_PATHS` must carry ``Authorization: Bearer
+    <key>`` with one of the configured keys, else 401. Checked before routing,
+    so unknown paths do not tell a stranger what exists."""
+
+    def __init__(self, app: ASGIApp, keys: list[str]) -> None:
+        self.app = app
+        self.keys = [key.encode() for key in keys]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS or self._allowed(scope):
+            await self.app(scope, receive, send)
+            return
+        response = problem_response(
+            problem(401, "unauthorized", "Unauthorized",
+                    "this server needs Authorization: Bearer <API key>"),
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+        await response(scope, receive, send)
+
+    def _allowed(self, scope: Scope) -> bool:
+        scheme, _, token = Headers(scope=scope).get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return False
+        presented = token.strip().encode()
+        # Compare with every key, in constant time, so timing tells nothing.
+        matches = [hmac.compare_digest(presented, key) for key in self.keys]
+        return any(matches)
+
+
+class BodyLimit:
+    """Refuse (413) a request body larger than ``limit`` bytes, whether it
+    says its length up front or streams it in chunks."""
+
+    def __init__(self, app: ASGIApp, limit: int = BODY_BYTES_MAX) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        # Read the body here, up to the limit, and hand it on whole.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                # The client went away; let the app see it as Starlette expects.
+                await self.app(scope, _replay([message]), send)
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([body], then=receive), send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(problem(
+            413, "too-large", "Request body too large",
+            f"a request body may be at most {self.limit} bytes"))
+        await response(scope, receive, send)
+
+
+def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    pending = list(messages)
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive

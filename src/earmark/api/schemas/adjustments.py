@@ -1,0 +1,23 @@
+"""Stock adjustments: counted, damaged, returned, corrected units."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from earmark.api.schemas.availability import AvailabilityOut
+from earmark.api.schemas.common import Identifier, In, Out, SignedQuantity
+from earmark.domain.limits import NOTE_LENGTH_MAX
+
+
+class AdjustmentCreate(In):
+    sku: Identifier
+    location: Identifier
+    quantity: SignedQuantity = Field(description="Units added (positive) or taken (negative).")
+    reason: Literal["initial", "count", "damage", "return", "correction"]
+    note: Annotated[str, Field(max_length=NOTE_LENGTH_MAX)] | None = None
+
+
+class AdjustmentOut(Out):
+    position: AvailabilityOut

@@ -1,0 +1,65 @@
+"""Commitments (earmarks): supply set aside for an account before its orders exist."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from earmark.api.schemas.common import (
+    Day,
+    Identifier,
+    In,
+    NextCursor,
+    Out,
+    PositiveQuantity,
+    Promise,
+    Timestamp,
+)
+
+CommitmentKind = Literal["contract", "project", "key_account", "forecast"]
+CommitmentMode = Literal["strict", "partial"]
+CommitmentStatus = Literal["open", "consumed", "expired", "released"]
+
+
+class CommitmentCreate(In):
+    id: Identifier
+    account: Identifier
+    sku: Identifier
+    location: Identifier
+    quantity: PositiveQuantity
+    need_date: Day
+    expires_on: Day | None = Field(
+        default=None, description="From that day on, what is left unconsumed is released."
+    )
+    kind: CommitmentKind = "contract"
+    mode: CommitmentMode = "strict"
+
+
+class CommitmentRelease(In):
+    quantity: PositiveQuantity | None = Field(default=None, description="Default: all remaining.")
+
+
+class CommitmentOut(Out):
+    id: str
+    account: str
+    sku: str
+    location: str
+    quantity: int
+    need_date: Day
+    expires_on: Day | None
+    kind: CommitmentKind
+    mode: CommitmentMode
+    status: CommitmentStatus
+    consumed: int
+    released: int
+    remaining: int
+    confirmed: int = Field(description="Remaining units pegged to supply.")
+    promises: list[Promise]
+    promised_date: Day | None
+    created_at: Timestamp
+
+
+class CommitmentPage(Out):
+    items: list[CommitmentOut]
+    next_cursor: NextCursor

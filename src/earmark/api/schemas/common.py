@@ -1,0 +1,94 @@
+"""Types shared by every resource: identifiers, quantities, dates, pages, problems.
+
+Inputs are checked strictly: a quantity is a JSON integer (not ``"5"``, not
+``5.0``, not ``true``) and a date is a ``YYYY-MM-DD`` string, so what the
+schema says is exactly what is accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from earmark.domain.limits import ID_LENGTH_MAX, ID_PATTERN, NAME_LENGTH_MAX, QUANTITY_MAX
+
+ID_REGEX = ID_PATTERN.pattern
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_day(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+def _as_utc(value: datetime) -> datetime:
+    # SQLite hands timestamps back without a zone; every stored timestamp is UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Identifier = Annotated[
+    str, Field(min_length=1, max_length=ID_LENGTH_MAX, pattern=ID_REGEX,
+               description="1-64 characters of A-Za-z0-9._:-")
+]
+Name = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH_MAX)]
+Quantity = Annotated[int, Field(strict=True, ge=0, le=QUANTITY_MAX)]
+PositiveQuantity = Annotated[int, Field(strict=True, ge=1, le=QUANTITY_MAX)]
+SignedQuantity = Annotated[int, Field(strict=True, ge=-QUANTITY_MAX, le=QUANTITY_MAX)]
+Day = Annotated[date, BeforeValidator(_iso_day)]
+Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class In(BaseModel):
+    """A request body: unknown fields are refused rather than silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    """A response body."""
+
+
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document (``application/problem+json``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["urn:earmark:problem:insufficient"])
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="Which field broke which rule, when the request named one."
+    )
+    shortfall: int | None = Field(
+        default=None, description="A refused strict commitment: units that cannot be confirmed."
+    )
+    earliest_date: date | None = Field(
+        default=None,
+        description="A refused strict commitment: the first date the full quantity could be "
+        "confirmed, or null.",
+    )
+
+
+NextCursor = Annotated[
+    str | None, Field(description="Pass as ?cursor= for the next page; null at the end.")
+]
+
+
+
+class Promise(Out):
+    quantity: int
+    date: Day | None
+    confirmed: bool
+    receipt: str | None = Field(default=None, description="The receipt the units are pegged to.")
