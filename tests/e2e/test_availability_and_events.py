@@ -52,11 +52,13 @@ def test_a_promise_quote_holds_nothing(api: httpx.Client, ids: Ids) -> None:
     seen = last_event_id(api)
     quote = ok(api.post("/v1/promise", json={"sku": at.sku, "location": at.location,
                                              "quantity": 6, "requested_date": "2026-01-06"}))
+    # Earliest first (API.md): the estimate for the waiting unit (today + 7
+    # days) falls before the receipt's date, so it is listed before it.
     assert quote["promises"] == [
         {"quantity": 3, "date": "2026-01-06", "confirmed": True},
-        {"quantity": 2, "date": "2026-02-01", "confirmed": True, "receipt": quote["promises"][1][
-            "receipt"]},
         {"quantity": 1, "date": "2026-01-12", "confirmed": False},
+        {"quantity": 2, "date": "2026-02-01", "confirmed": True, "receipt": quote["promises"][2][
+            "receipt"]},
     ]
     assert (quote["promised_date"], quote["complete"], quote["quantity"]) == (
         "2026-02-01", False, 6)

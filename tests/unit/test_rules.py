@@ -749,3 +749,20 @@ def test_queue_lists_lines_with_backordered_units_in_rank_order() -> None:
     assert key_account.waiting == 2
     # Commitments are not in the queue; the key account's line is first.
     assert p.queue() == [key_account, partly_held]
+
+
+def test_promises_are_listed_earliest_first_even_when_the_estimate_precedes_a_receipt() -> None:
+    from datetime import date as _date
+
+    from earmark.domain.position import Demand, DemandKey, Position, Promise
+
+    position = Position("COAT", "WEB", _date(2026, 1, 5), 1, lead_time_days=7)
+    position.add_receipt("PO-FEB", _date(2026, 2, 1), 1, 1)
+    line = Demand(DemandKey.for_line("SO-1", "1"), "acme", (100, 1, 0), _date(2026, 1, 5), 3)
+    position.place_line(line, [], "allow")
+    assert position.promises(line) == [
+        Promise(1, _date(2026, 1, 5), True),
+        Promise(1, _date(2026, 1, 12), False),
+        Promise(1, _date(2026, 2, 1), True, "PO-FEB"),
+    ]
+    assert position.promised_date(line) == _date(2026, 2, 1)

@@ -228,7 +228,14 @@ class Position:
         confirmed.sort(key=lambda pair: pair[0])
         result = [p for _, p in confirmed]
         if demand.waiting > 0:
-            result.append(Promise(demand.waiting, self.waiting_estimate(), False))
+            # Earliest first: the estimate for waiting units can fall before a
+            # receipt's date; on one date confirmed units come first, and an
+            # estimate without a date comes last.
+            estimate = Promise(demand.waiting, self.waiting_estimate(), False)
+            at = len(result)
+            if estimate.date is not None:
+                at = next((i for i, p in enumerate(result) if p.date and p.date > estimate.date), at)
+            result.insert(at, estimate)
         return result
 
     def promised_date(self, demand: Demand) -> date | None:

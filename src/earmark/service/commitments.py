@@ -71,6 +71,18 @@ def _request(cmd: CreateCommitment) -> dict[str, Any]:
             "expires_on": iso(cmd.expires_on), "kind": cmd.kind, "mode": cmd.mode}
 
 
+def _replay(uow: UnitOfWork, cmd: CreateCommitment) -> Result | None:
+    existing = uow.tx.execute(
+        select(t.commitments.c.request).where(t.commitments.c.id == cmd.id)
+    ).first()
+    if existing is None:
+        return None
+    if existing[0] == _request(cmd):
+        return Result(Outcome.exists, get_commitment(uow.tx, cmd.id, uow.today))
+    return fail(Outcome.exists_with_different_content,
+                f"commitment {cmd.id!r} exists with different content")
+
+
 def create_commitment(uow: UnitOfWork, cmd: CreateCommitment) -> Result:
     tx = uow.tx
     if error := check_id("id", cmd.id):
@@ -81,14 +93,8 @@ def create_commitment(uow: UnitOfWork, cmd: CreateCommitment) -> Result:
         return invalid("kind", "must be one of " + ", ".join(COMMITMENT_KINDS))
     if cmd.mode not in COMMITMENT_MODES:
         return invalid("mode", "must be 'strict' or 'partial'")
-    existing = tx.execute(
-        select(t.commitments.c.request).where(t.commitments.c.id == cmd.id)
-    ).first()
-    if existing is not None:
-        if existing[0] == _request(cmd):
-            return Result(Outcome.exists, get_commitment(tx, cmd.id, uow.today))
-        return fail(Outcome.exists_with_different_content,
-                    f"commitment {cmd.id!r} exists with different content")
+    if replay := _replay(uow, cmd):
+        return replay
     if cmd.expires_on is not None and cmd.expires_on <= uow.today:
         return invalid("expires_on", f"must be after today ({uow.today.isoformat()})")
     if error := need_account(tx, cmd.account):
@@ -96,6 +102,10 @@ def create_commitment(uow: UnitOfWork, cmd: CreateCommitment) -> Result:
     _, error = need_item(tx, cmd.sku)
     if error or (error := need_location(tx, cmd.location)):
         return error
+    uow.lock([(cmd.sku, cmd.location)])
+    # Asked again under the lock: a twin of this commitment may have committed meanwhile.
+    if replay := _replay(uow, cmd):
+        return replay
     effects = Effects(uow, "commitment_created")
     position = effects.position(cmd.sku, cmd.location)
     if cmd.mode == "strict":

@@ -136,18 +136,28 @@ def _commitments_of(position: Position, account: str) -> list[Demand]:
     ]
 
 
+def _replay(uow: UnitOfWork, cmd: PlaceOrder) -> Result | None:
+    """The answer to an order id that exists: the order itself, or a conflict."""
+    existing = uow.tx.execute(select(t.orders.c.request).where(t.orders.c.id == cmd.id)).first()
+    if existing is None:
+        return None
+    if existing[0] == _request(cmd):
+        return Result(Outcome.exists, get_order(uow.tx, cmd.id, uow.today))
+    return fail(Outcome.exists_with_different_content,
+                f"order {cmd.id!r} exists with different content")
+
+
 def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
     tx = uow.tx
-    existing = tx.execute(select(t.orders.c.request).where(t.orders.c.id == cmd.id)).first()
-    if existing is not None:
-        if existing[0] == _request(cmd):
-            return Result(Outcome.exists, get_order(tx, cmd.id, uow.today))
-        return fail(Outcome.exists_with_different_content,
-                    f"order {cmd.id!r} exists with different content")
+    if replay := _replay(uow, cmd):
+        return replay
     planned, error = check_order(uow, cmd)
     if error:
         return error
     uow.lock([(p.sku, p.location) for p in planned])
+    # Asked again under the locks: a twin of this order may have committed meanwhile.
+    if replay := _replay(uow, cmd):
+        return replay
     priority = int(tx.execute(
         select(t.accounts.c.priority).where(t.accounts.c.id == cmd.account)
     ).scalar_one())

@@ -384,9 +384,10 @@ def availability(position: Position) -> dict[str, Any]:
 
 def sum_availability(sku: str, today: date, figures: list[dict[str, Any]]) -> dict[str, Any]:
     total: dict[str, Any] = {"sku": sku, "location": None, "today": today.isoformat()}
-    for name in ("on_hand", "allocated", "committed", "backordered", "incoming", "available_now"):
+    # Safety stock is kept at every location, so it sums like the rest.
+    for name in ("on_hand", "allocated", "committed", "backordered", "incoming", "safety_stock",
+                 "available_now"):
         total[name] = sum(f[name] for f in figures)
-    total["safety_stock"] = figures[0]["safety_stock"] if figures else 0
     return total
 
 

@@ -108,6 +108,18 @@ def _receipt_request(cmd: CreateReceipt) -> dict[str, Any]:
             "expected_date": cmd.expected_date.isoformat(), "source": cmd.source}
 
 
+def _receipt_replay(uow: UnitOfWork, cmd: CreateReceipt) -> Result | None:
+    existing = uow.tx.execute(
+        select(t.receipts.c.request).where(t.receipts.c.id == cmd.id)
+    ).first()
+    if existing is None:
+        return None
+    if existing[0] == _receipt_request(cmd):
+        return Result(Outcome.exists, get_receipt(uow.tx, cmd.id))
+    return fail(Outcome.exists_with_different_content,
+                f"receipt {cmd.id!r} exists with different content")
+
+
 def create_receipt(uow: UnitOfWork, cmd: CreateReceipt) -> Result:
     if error := check_id("id", cmd.id):
         return error
@@ -116,15 +128,15 @@ def create_receipt(uow: UnitOfWork, cmd: CreateReceipt) -> Result:
     if cmd.source not in RECEIPT_SOURCES:
         return invalid("source", "must be one of " + ", ".join(RECEIPT_SOURCES))
     tx = uow.tx
-    existing = tx.execute(select(t.receipts.c.request).where(t.receipts.c.id == cmd.id)).first()
-    if existing is not None:
-        if existing[0] == _receipt_request(cmd):
-            return Result(Outcome.exists, get_receipt(tx, cmd.id))
-        return fail(Outcome.exists_with_different_content,
-                    f"receipt {cmd.id!r} exists with different content")
+    if replay := _receipt_replay(uow, cmd):
+        return replay
     _, error = need_item(tx, cmd.sku)
     if error or (error := need_location(tx, cmd.location)):
         return error
+    uow.lock([(cmd.sku, cmd.location)])
+    # Asked again under the lock: a twin of this receipt may have committed meanwhile.
+    if replay := _receipt_replay(uow, cmd):
+        return replay
     effects = Effects(uow, "receipt_added")
     position = effects.position(cmd.sku, cmd.location)
     # From here on the command must succeed.

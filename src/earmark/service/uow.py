@@ -74,11 +74,18 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         connection = self.store.engine.connect()
-        if self.write and self.store.dialect == "sqlite":
-            connection = connection.execution_options(sqlite_begin="IMMEDIATE")
-        connection.begin()
+        try:
+            if self.write and self.store.dialect == "sqlite":
+                connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+            if not self.write and self.store.dialect == "postgresql":
+                # One consistent snapshot for everything a read shows.
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            connection.begin()
+            self.today = self.store.clock.today(connection)
+        except BaseException:
+            connection.close()
+            raise
         self._tx = connection
-        self.today = self.store.clock.today(connection)
         self.now = Clock.now()
         return self
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, select, tuple_, update
+from sqlalchemy import and_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -58,16 +58,16 @@ def ensure_and_lock_positions(
 
 def next_seq(tx: Connection, name: str) -> int:
     """The next value of a named arrival counter (taken under the position locks)."""
-    row = tx.execute(
-        update(t.counters)
-        .where(t.counters.c.name == name)
-        .values(value=t.counters.c.value + 1)
+    insert = postgresql.insert if tx.dialect.name == "postgresql" else sqlite.insert
+    # An upsert, so that the first use of a counter by two writers at once
+    # cannot collide on its primary key.
+    statement = (
+        insert(t.counters)
+        .values(name=name, value=1)
+        .on_conflict_do_update(index_elements=["name"], set_={"value": t.counters.c.value + 1})
         .returning(t.counters.c.value)
-    ).first()
-    if row is None:
-        tx.execute(t.counters.insert().values(name=name, value=1))
-        return 1
-    return int(row[0])
+    )
+    return int(tx.execute(statement).scalar_one())
 
 
 def load_position(tx: Connection, sku: str, location: str, today: date) -> LoadedPosition:
