@@ -14,6 +14,7 @@ from earmark.domain.outcomes import Outcome
 from earmark.domain.position import Demand, DemandKey
 from earmark.service.clock import FROZEN_DAY
 from earmark.service.effects import Effects
+from earmark.service.orders import LAST_ARRIVAL
 from earmark.service.queries import get_commitment, promised_date_of, promises_out
 from earmark.service.results import Result, fail, invalid
 from earmark.service.uow import UnitOfWork
@@ -247,7 +248,7 @@ def quote_promise(uow: UnitOfWork, cmd: QuotePromise) -> Result:
         ).scalar_one())
     position = uow.position(cmd.sku, location).clone()
     requested = cmd.requested_date or uow.today
-    line = Demand(DemandKey.for_line("\x00quote", "1"), cmd.account or "", (priority, 2**62, 0),
+    line = Demand(DemandKey.for_line("\x00quote", "1"), cmd.account or "", (priority, LAST_ARRIVAL, 0),
                   requested, cmd.quantity)
     commitments = [
         d for d in position.demands.values()

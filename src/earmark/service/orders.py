@@ -28,6 +28,8 @@ from earmark.store import tables as t
 from earmark.store.repository import next_seq
 
 BACKORDER_POLICIES = ("allow", "deny", "reject")
+LAST_ARRIVAL = 2**62
+"""Arrival rank of a line that is only being tried (it arrives after everything)."""
 
 
 @dataclass(frozen=True)
@@ -161,9 +163,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
     priority = int(tx.execute(
         select(t.accounts.c.priority).where(t.accounts.c.id == cmd.account)
     ).scalar_one())
-    seq = next_seq(tx, "demand")
-
-    def demand_of(p: PlannedLine) -> Demand:
+    def demand_of(p: PlannedLine, seq: int) -> Demand:
         return Demand(DemandKey.for_line(cmd.id, p.line), cmd.account, (priority, seq, p.idx),
                       p.requested_date, p.quantity)
 
@@ -174,7 +174,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
             if key not in trial:
                 trial[key] = uow.position(*key).clone()
             position = trial[key]
-            placed = position.place_line(demand_of(p), _commitments_of(position, cmd.account),
+            placed = position.place_line(demand_of(p, LAST_ARRIVAL), _commitments_of(position, cmd.account),
                                          p.policy)
             if p.policy == "reject" and placed.cancelled > 0:
                 return fail(
@@ -185,6 +185,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
                 )
 
     # From here on the order must succeed.
+    seq = next_seq(tx, "demand")
     effects = Effects(uow, "order_placed")
     for p in planned:
         effects.position(p.sku, p.location)
@@ -196,7 +197,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
     any_open = False
     for p in planned:
         position = effects.position(p.sku, p.location)
-        demand = demand_of(p)
+        demand = demand_of(p, seq)
         own.add(demand.key)
         placed = position.place_line(demand, _commitments_of(position, cmd.account), p.policy)
         tx.execute(t.order_lines.insert().values(
