@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     today: date | None = None
     # NoDecode: the environment holds "key1,key2", not a JSON list.
     api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    batch_writes: bool = True
+    """``EARMARK_BATCH_WRITES``: apply commands from concurrent requests in
+    batches, one transaction each (false: one transaction per command)."""
 
     @field_validator("today", mode="before")
     @classmethod

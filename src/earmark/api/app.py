@@ -38,15 +38,24 @@ from earmark.api.routes import (
 )
 from earmark.service.clock import Clock
 from earmark.service.uow import Store
+from earmark.service.writer import Writer
 from earmark.settings import Settings
 
 ROUTERS = (health, items, locations, accounts, adjustments, receipts, orders, commitments,
            availability, promise, backorders, events, clock)
 def create_app(store: Store, settings: Settings) -> FastAPI:
+    writer = Writer(store) if settings.batch_writes else None
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        async with jobs.daily_jobs(store):
-            yield
+        if writer is not None:
+            writer.start()
+        try:
+            async with jobs.daily_jobs(store):
+                yield
+        finally:
+            if writer is not None:
+                writer.stop()
 
     app = FastAPI(
         title="earmark",
@@ -59,7 +68,7 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     )
     app.state.store = store
     app.state.settings = settings
-    app.state.commands = Commands(store)
+    app.state.commands = Commands(store, writer)
     problems.install(app)
     for module in ROUTERS:
         app.include_router(module.router)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from earmark.api.schemas.common import Out
 from earmark.service.clock import Clock
 from earmark.service.results import Result
 from earmark.service.uow import Store, UnitOfWork
+from earmark.service.writer import Writer
 
 Handler = Callable[[UnitOfWork, Any], Result]
 
@@ -67,10 +69,15 @@ def is_transient(error: DBAPIError) -> bool:
 
 
 class Commands:
-    """Runs commands and reads against one store."""
+    """Runs commands and reads against one store.
 
-    def __init__(self, store: Store) -> None:
+    With a :class:`Writer`, commands from concurrent requests are applied
+    in batches (one transaction each, DESIGN.md "Writes are batched");
+    without one, each command has its own transaction."""
+
+    def __init__(self, store: Store, writer: Writer | None = None) -> None:
         self.store = store
+        self.writer = writer
         self._purged_at: datetime | None = None
         self._purge_lock = threading.Lock()
 
@@ -96,6 +103,8 @@ class Commands:
         elif not writes:
             with self.reading() as uow:
                 return answer_of(handler(uow, command), out), False
+        if self.writer is not None:
+            return self.writer.submit(lambda uow: self._answer_in(uow, handler, command, out, request))
         for attempt in range(1, TRANSIENT_ATTEMPTS_MAX + 1):
             try:
                 return self._answer_once(handler, command, out, request)
@@ -134,6 +143,41 @@ class Commands:
                 # Not commit_now(): nothing the refused command left in memory is written.
                 uow.tx.commit()
             return answer, False
+
+    def answer_many(self, handler: Handler, commands: list[Any], out: type[Out]) -> list[Answer]:
+        """Answers to several commands, each on its own, applied in order (a bulk import)."""
+        if self.writer is None:
+            return [self.answer(handler, command, out, None)[0] for command in commands]
+        futures = [
+            self.writer.enqueue(partial(self._answer_in, handler=handler, command=command, out=out,
+                                        request=None))
+            for command in commands
+        ]
+        return [future.result()[0] for future in futures]
+
+    @staticmethod
+    def _answer_in(uow: UnitOfWork, handler: Handler, command: Any, out: type[Out],
+                   request: IdempotentRequest | None) -> tuple[Answer, bool]:
+        """One command inside a batch's unit of work (the writer commits)."""
+        if request is None:
+            return answer_of(handler(uow, command), out), False
+        stored = idempotency.lookup(uow.tx, request)
+        if stored is not None:
+            return stored, True
+        idempotency.claim(uow.tx, request, uow.now)
+        # The claim must outlive a refused command, whose changes must not.
+        savepoint = uow.tx.begin_nested()
+        result = handler(uow, command)
+        answer = answer_of(result, out)
+        if result.ok:
+            savepoint.commit()
+        else:
+            savepoint.rollback()
+            # Rows the refused command created (a new position's) are gone:
+            # what the unit of work remembers of them must go too.
+            uow.forget_positions()
+        idempotency.settle(uow.tx, request, answer)
+        return answer, False
 
     def replay(self, request: IdempotentRequest) -> Answer | None:
         """The stored answer to ``request``, for commands that span several

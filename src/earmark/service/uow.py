@@ -163,9 +163,11 @@ class UnitOfWork:
             self._positions[key] = loaded
         return loaded.position
 
-    def forget_position(self, sku: str, location: str) -> None:
-        """Drop a loaded position whose in-memory changes must not be written."""
-        self._positions.pop((sku, location), None)
+    def forget_positions(self) -> None:
+        """Forget every loaded position and lock (after a rollback to a savepoint:
+        what was written before it is in the database, the rest is gone)."""
+        self._positions.clear()
+        self._locked.clear()
 
     # Events
 

@@ -52,7 +52,8 @@ def post_order_batch(body: OrderBatch, commands: CommandsDep,
     """Place up to 1,000 orders; each succeeds or fails on its own."""
     if key is not None and (stored := commands.replay(key)) is not None:
         return answer_response(stored, replayed=True)
-    results: list[dict[str, Any]] = []
+    results: list[dict[str, Any] | None] = []
+    valid: list[tuple[int, orders.PlaceOrder]] = []
     for raw in body.orders:
         try:
             order = OrderCreate.model_validate(raw)
@@ -60,8 +61,11 @@ def post_order_batch(body: OrderBatch, commands: CommandsDep,
             document = validation_problem(error.errors(include_url=False))
             results.append({"status": document["status"], "body": document})
             continue
-        answer, _ = commands.answer(orders.place_order, place_command(order), OrderOut, None)
-        results.append({"status": answer.status, "body": answer.content})
+        valid.append((len(results), place_command(order)))
+        results.append(None)
+    answers = commands.answer_many(orders.place_order, [c for _, c in valid], OrderOut)
+    for (at, _), placed in zip(valid, answers, strict=True):
+        results[at] = {"status": placed.status, "body": placed.content}
     answer = Answer(200, {"results": results})
     if key is not None:
         answer = commands.record(key, answer)
