@@ -10,8 +10,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import partial
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -24,7 +24,7 @@ from earmark.api.schemas.common import Out
 from earmark.service.clock import Clock
 from earmark.service.results import Result
 from earmark.service.uow import Store, UnitOfWork
-from earmark.service.writer import Writer
+from earmark.service.writer import Writer, is_transient
 
 Handler = Callable[[UnitOfWork, Any], Result]
 
@@ -58,14 +58,6 @@ def answer_of(result: Result, out: type[Out]) -> Answer:
         return Answer(status_of(result.outcome), dump(out, result.value))
     document = result_problem(result)
     return Answer(int(document["status"]), document)
-
-
-def is_transient(error: DBAPIError) -> bool:
-    if isinstance(error, IntegrityError):
-        return True
-    if getattr(error.orig, "sqlstate", None) in ("40001", "40P01"):
-        return True
-    return "database is locked" in str(error.orig)
 
 
 class Commands:
