@@ -15,9 +15,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from earmark.domain.position import DemandKey, DemandKind, Position
+from earmark.domain.position import Demand, DemandKey, DemandKind, Position
 
 Event = tuple[str, dict[str, Any]]
+
+EVENT_TYPES = (
+    "order.allocated", "order.backordered", "order.promise_changed", "order.shipped",
+    "order.cancelled", "commitment.confirmed", "commitment.consumed", "commitment.at_risk",
+    "commitment.expired", "commitment.released", "receipt.changed", "receipt.received",
+    "stock.adjusted",
+)
+"""Every event type that is recorded (API.md "Events")."""
 
 
 @dataclass(frozen=True)
@@ -30,18 +38,20 @@ class DemandView:
     latest_pegged_date: date | None
 
 
+def view_of(position: Position, demand: Demand) -> DemandView:
+    return DemandView(
+        demand.quantity,
+        demand.held,
+        demand.pegged,
+        position.promised_date(demand),
+        position.shortfall(demand),
+        max((position.promised(demand, b) for b in demand.pegs), default=None),
+    )
+
+
 def view(position: Position) -> dict[DemandKey, DemandView]:
-    return {
-        key: DemandView(
-            demand.quantity,
-            demand.held,
-            demand.pegged,
-            position.promised_date(demand),
-            position.shortfall(demand),
-            max((position.promised(demand, b) for b in demand.pegs), default=None),
-        )
-        for key, demand in position.demands.items()
-    }
+    """A view of every demand (tests; commands observe only what they touch)."""
+    return {key: view_of(position, demand) for key, demand in position.demands.items()}
 
 
 def iso(day: date | None) -> str | None:
@@ -56,10 +66,8 @@ def consequences(
 ) -> list[Event]:
     """Events for every demand in ``before`` and ``after`` not in ``own``, in rank order."""
     events: list[Event] = []
-    for demand in position.ranked():
-        key = demand.key
-        if key in own or key not in before or key not in after:
-            continue
+    keys = [k for k in before if k in after and k not in own and k in position.demands]
+    for key in sorted(keys, key=lambda k: (position.demands[k].rank, k)):
         old, new = before[key], after[key]
         if key.kind is DemandKind.line:
             events.extend(_line_events(position, key, old, new))

@@ -19,6 +19,7 @@ Vocabulary:
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
@@ -140,6 +141,15 @@ class Position:
         self.buckets: dict[str, Bucket] = {ON_HAND: Bucket(ON_HAND, today, 0, 0)}
         self.demands: dict[DemandKey, Demand] = {}
         self._pegged: dict[str, int] = {ON_HAND: 0}
+        # Indexes that keep a command's work proportional to what it touches:
+        # who is pegged to each bucket, and which demands have waiting units.
+        self._pegged_by: dict[str, set[DemandKey]] = {ON_HAND: set()}
+        self._waiting: set[DemandKey] = set()
+        self.dirty: set[DemandKey] = set()
+        """Demands whose pegs or open units changed since the service layer last saved."""
+        self.observer: Callable[[Demand], None] | None = None
+        """Called with a demand just before anything about it changes (the
+        service layer takes its "before" view of the demand there)."""
         self._resize_on_hand()
 
     # ------------------------------------------------------------------
@@ -150,6 +160,7 @@ class Position:
             raise InvariantViolation(f"receipt {key!r} loaded twice")
         self.buckets[key] = Bucket(key, expected_date, open_quantity, seq)
         self._pegged[key] = 0
+        self._pegged_by[key] = set()
 
     def load_demand(self, demand: Demand) -> None:
         if demand.key in self.demands:
@@ -159,10 +170,39 @@ class Position:
             if bucket_key not in self.buckets:
                 raise InvariantViolation(f"{demand.key} pegged to unknown bucket {bucket_key!r}")
             self._pegged[bucket_key] += n
+            self._pegged_by[bucket_key].add(demand.key)
+        self._note_waiting(demand)
 
     def clone(self) -> Position:
         """A deep copy to try a command on without changing this one."""
-        return copy.deepcopy(self)
+        observer, self.observer = self.observer, None
+        try:
+            return copy.deepcopy(self)
+        finally:
+            self.observer = observer
+
+    # ------------------------------------------------------------------
+    # Bookkeeping: every change of pegs or open units goes through here
+
+    def _touch(self, demand: Demand) -> None:
+        self.dirty.add(demand.key)
+        if self.observer is not None and demand.key in self.demands:
+            self.observer(demand)
+
+    def _note_waiting(self, demand: Demand) -> None:
+        if demand.quantity - demand.pegged > 0:
+            self._waiting.add(demand.key)
+        else:
+            self._waiting.discard(demand.key)
+
+    def _set_quantity(self, demand: Demand, quantity: int) -> None:
+        self._touch(demand)
+        demand.quantity = quantity
+        self._note_waiting(demand)
+
+    def _by_rank(self, keys: set[DemandKey], *, reverse: bool = False) -> list[Demand]:
+        demands = [self.demands[k] for k in keys if k in self.demands]
+        return sorted(demands, key=lambda d: (d.rank, d.key), reverse=reverse)
 
     # ------------------------------------------------------------------
     # Reading
@@ -267,8 +307,11 @@ class Position:
     def _peg(self, demand: Demand, bucket_key: str, n: int) -> None:
         if n <= 0:
             return
+        self._touch(demand)
         demand.pegs[bucket_key] = demand.pegs.get(bucket_key, 0) + n
         self._pegged[bucket_key] += n
+        self._pegged_by[bucket_key].add(demand.key)
+        self._note_waiting(demand)
 
     def _unpeg(self, demand: Demand, bucket_key: str, n: int) -> None:
         if n <= 0:
@@ -276,11 +319,14 @@ class Position:
         have = demand.pegs.get(bucket_key, 0)
         if n > have:
             raise InvariantViolation(f"unpeg {n} from {bucket_key!r} but {demand.key} has {have}")
+        self._touch(demand)
         if have == n:
             del demand.pegs[bucket_key]
+            self._pegged_by[bucket_key].discard(demand.key)
         else:
             demand.pegs[bucket_key] = have - n
         self._pegged[bucket_key] -= n
+        self._note_waiting(demand)
 
     def _peg_free(self, demand: Demand, n: int, *, held_only: bool = False) -> int:
         """Peg up to ``n`` waiting units of ``demand`` to free units by rule 1."""
@@ -302,6 +348,8 @@ class Position:
         if demand.pegs:
             raise InvariantViolation("new demand arrives unpegged")
         self.demands[demand.key] = demand
+        self.dirty.add(demand.key)
+        self._note_waiting(demand)
         self._peg_free(demand, demand.quantity, held_only=held_only)
 
     def check_strict(self, quantity: int, need_date: date) -> StrictCheck:
@@ -349,23 +397,39 @@ class Position:
             excess = self._pegged[bucket.key] - bucket.size
             if excess <= 0:
                 continue
-            for demand in self.ranked(reverse=True):
+            for demand in self._by_rank(set(self._pegged_by[bucket.key]), reverse=True):
                 if excess <= 0:
                     break
                 take = min(demand.pegs.get(bucket.key, 0), excess)
                 self._unpeg(demand, bucket.key, take)
                 excess -= take
 
+    def _free_from(self) -> date | None:
+        """The earliest date of a bucket with free units (None: nothing is free)."""
+        dates = [self.bucket_date(b) for b in self.buckets.values() if self.free(b.key) > 0]
+        return min(dates) if dates else None
+
     def _serve_waiting(self) -> None:
-        for demand in self.ranked():
+        if not self._waiting or self._free_from() is None:
+            return
+        for demand in self._by_rank(set(self._waiting)):
             if demand.waiting > 0:
                 self._peg_free(demand, demand.waiting)
 
     def _move_earlier(self) -> None:
+        """Only demands pegged to a bucket dated after the earliest free unit
+        can be made earlier; the rest are not looked at."""
         moved = True
         while moved:
             moved = False
-            for demand in self.ranked():
+            free_from = self._free_from()
+            if free_from is None:
+                return
+            candidates: set[DemandKey] = set()
+            for bucket in self.buckets.values():
+                if self.bucket_date(bucket) > free_from:
+                    candidates |= self._pegged_by[bucket.key]
+            for demand in self._by_rank(candidates):
                 while self._move_one_earlier(demand):
                     moved = True
 
@@ -402,6 +466,9 @@ class Position:
         self.settle()
 
     def set_lead_time(self, lead_time_days: int | None) -> None:
+        if lead_time_days != self.lead_time_days:
+            for key in list(self._waiting):
+                self._touch(self.demands[key])
         self.lead_time_days = lead_time_days
 
     def adjust(self, delta: int) -> bool:
@@ -423,7 +490,10 @@ class Position:
         """Rule 4's last part: a receipt that moves keeps its pegs; one that
         shrinks gives some up. Growing or moving earlier frees supply (rule 3)."""
         bucket = self.buckets[key]
-        if expected_date is not None:
+        if expected_date is not None and expected_date != bucket.expected_date:
+            # Pegs stay; the promised dates of everyone pegged here move with it.
+            for demand_key in list(self._pegged_by[key]):
+                self._touch(self.demands[demand_key])
             bucket.expected_date = expected_date
         if open_quantity is not None:
             bucket.size = open_quantity
@@ -439,7 +509,7 @@ class Position:
         self.on_hand += quantity
         self._resize_on_hand()
         left = quantity
-        for demand in self.ranked():
+        for demand in self._by_rank(set(self._pegged_by[key])):
             if left <= 0:
                 break
             n = min(demand.pegs.get(key, 0), left)
@@ -457,6 +527,7 @@ class Position:
             raise InvariantViolation(f"closed receipt {key!r} still pegged")
         del self.buckets[key]
         del self._pegged[key]
+        del self._pegged_by[key]
 
     # ------------------------------------------------------------------
     # Commands on demand
@@ -487,7 +558,7 @@ class Position:
             if not held_only:
                 got += min(waiting, want - got)
             if got > 0:
-                commitment.quantity -= got
+                self._set_quantity(commitment, commitment.quantity - got)
                 want -= got
                 taken.append((commitment, got))
         return taken
@@ -505,11 +576,13 @@ class Position:
         held_only = policy != "allow"
         taken = self.consume(line, commitments, held_only=held_only)
         self.demands[line.key] = line
+        self.dirty.add(line.key)
+        self._note_waiting(line)
         self._peg_free(line, line.waiting, held_only=held_only)
         cancelled = 0
         if held_only:
             cancelled = line.waiting
-            line.quantity -= cancelled
+            self._set_quantity(line, line.quantity - cancelled)
         self.settle()
         return PlaceResult(taken, cancelled)
 
@@ -524,7 +597,7 @@ class Position:
             n = min(demand.pegs.get(bucket.key, 0), to_unpeg)
             self._unpeg(demand, bucket.key, n)
             to_unpeg -= n
-        demand.quantity -= quantity
+        self._set_quantity(demand, demand.quantity - quantity)
         self.settle()
 
     def ship(self, demand: Demand, quantity: int) -> bool:
@@ -532,7 +605,7 @@ class Position:
         if quantity > demand.held:
             return False
         self._unpeg(demand, ON_HAND, quantity)
-        demand.quantity -= quantity
+        self._set_quantity(demand, demand.quantity - quantity)
         self.on_hand -= quantity
         self._resize_on_hand()
         self.settle()
@@ -545,6 +618,8 @@ class Position:
             if demand.pegs:
                 raise InvariantViolation(f"closed demand {demand.key} still pegged")
             del self.demands[demand.key]
+            self._waiting.discard(demand.key)
+            self.dirty.add(demand.key)
         return closed
 
     # ------------------------------------------------------------------
@@ -568,10 +643,16 @@ class Position:
                 totals[key] += n
             if demand.waiting < 0:
                 problems.append(f"{demand.key} pegs {demand.pegged} units of {demand.quantity} open")
+        waiting = {d.key for d in self.demands.values() if d.waiting > 0}
+        if waiting != self._waiting:
+            problems.append("index of demands with waiting units is out of date")
         held = totals.get(ON_HAND, 0)
         if held > self.on_hand:
             problems.append(f"held {held} > on-hand {self.on_hand}")
         for key, bucket in self.buckets.items():
+            pegged_by = {d.key for d in self.demands.values() if d.pegs.get(key, 0) > 0}
+            if pegged_by != self._pegged_by[key]:
+                problems.append(f"index of demands pegged to {key!r} is out of date")
             if totals[key] != self._pegged[key]:
                 problems.append(f"peg counter of {key!r} is {self._pegged[key]}, pegs say {totals[key]}")
             if totals[key] > bucket.size:

@@ -3,8 +3,8 @@ hears of it (``domain.events.consequences``) in the command's transaction."""
 
 from __future__ import annotations
 
-from earmark.domain.events import DemandView, consequences, view
-from earmark.domain.position import DemandKey, Position
+from earmark.domain.events import DemandView, consequences, view_of
+from earmark.domain.position import Demand, DemandKey, Position
 from earmark.service.uow import UnitOfWork
 
 
@@ -18,18 +18,30 @@ class Effects:
         self.before: dict[tuple[str, str], dict[DemandKey, DemandView]] = {}
 
     def position(self, sku: str, location: str) -> Position:
-        """The position, with a view of it taken the first time this command touches it."""
+        """The position, watched: each demand is viewed just before it first changes."""
         position = self.uow.position(sku, location)
         key = (sku, location)
         if key not in self.before:
-            self.before[key] = view(position)
+            before: dict[DemandKey, DemandView] = {}
+            self.before[key] = before
+
+            def observe(demand: Demand) -> None:
+                if demand.key not in before:
+                    before[demand.key] = view_of(position, demand)
+
+            position.observer = observe
         return position
 
     def finish(self, own: set[DemandKey] | None = None) -> None:
         """Emit the consequences for every demand not in ``own``; forget closed demands."""
         for (sku, location), before in self.before.items():
             position = self.uow.position(sku, location)
-            after = view(position)
+            position.observer = None
+            after = {
+                key: view_of(position, position.demands[key])
+                for key in before
+                if key in position.demands
+            }
             events = consequences(position, before, after, own or set())
             self.uow.emit_all([(kind, {**data, "cause": self.cause}) for kind, data in events])
             position.drop_closed_demands()

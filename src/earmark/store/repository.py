@@ -23,12 +23,13 @@ PegKey = tuple[DemandKey, str]
 
 @dataclass
 class LoadedPosition:
-    """A position and the pegs it had when loaded (to write only the difference)."""
+    """A position and what its rows said when loaded or last saved, so that a
+    save writes only the pegs and counters of the demands that changed."""
 
     position: Position
-    loaded_pegs: dict[PegKey, int] = field(default_factory=dict)
-    loaded_on_hand: int = 0
-    loaded_held: dict[DemandKey, int] = field(default_factory=dict)
+    saved_pegs: dict[DemandKey, dict[str, int]] = field(default_factory=dict)
+    saved_on_hand: int = 0
+    saved_held: dict[DemandKey, int] = field(default_factory=dict)
 
 
 def ensure_and_lock_positions(
@@ -96,7 +97,6 @@ def load_position(tx: Connection, sku: str, location: str, today: date) -> Loade
         position.load_receipt(rid, expected, int(quantity) - int(received), int(seq))
 
     pegs_by_demand: dict[DemandKey, dict[str, int]] = {}
-    loaded_pegs: dict[PegKey, int] = {}
     for kind, ref, line, bucket, quantity in tx.execute(
         select(t.pegs.c.demand_kind, t.pegs.c.demand_ref, t.pegs.c.demand_line,
                t.pegs.c.bucket, t.pegs.c.quantity)
@@ -104,7 +104,6 @@ def load_position(tx: Connection, sku: str, location: str, today: date) -> Loade
     ).all():
         key = DemandKey(DemandKind(kind), ref, line)
         pegs_by_demand.setdefault(key, {})[bucket] = int(quantity)
-        loaded_pegs[(key, bucket)] = int(quantity)
 
     priorities = _priorities(tx, sku, location)
     for row in tx.execute(
@@ -142,8 +141,9 @@ def load_position(tx: Connection, sku: str, location: str, today: date) -> Loade
                 dict(pegs_by_demand.get(key, {})),
             )
         )
+    position.dirty.clear()
     held = {k: d.held for k, d in position.demands.items() if k.kind is DemandKind.line}
-    return LoadedPosition(position, loaded_pegs, on_hand, held)
+    return LoadedPosition(position, pegs_by_demand, on_hand, held)
 
 
 def _priorities(tx: Connection, sku: str, location: str) -> dict[str, int]:
@@ -163,75 +163,54 @@ def _priorities(tx: Connection, sku: str, location: str) -> dict[str, int]:
     return {aid: int(priority) for aid, priority in rows}
 
 
-def current_pegs(position: Position) -> dict[PegKey, int]:
-    return {
-        (demand.key, bucket): n
-        for demand in position.demands.values()
-        for bucket, n in demand.pegs.items()
-        if n > 0
-    }
-
-
 def save_position(tx: Connection, loaded: LoadedPosition) -> None:
-    """Write the pegs and on-hand that changed since the position was loaded."""
+    """Write the pegs, allocation counters and on-hand that changed since the
+    last save: the work is proportional to the demands the command touched."""
     position = loaded.position
-    now_pegs = current_pegs(position)
     sku, location = position.sku, position.location
-    for peg_key, old in loaded.loaded_pegs.items():
-        new = now_pegs.get(peg_key, 0)
-        if new == old:
-            continue
-        where = _peg_where(sku, location, peg_key)
-        if new == 0:
-            tx.execute(t.pegs.delete().where(where))
-        else:
-            tx.execute(t.pegs.update().where(where).values(quantity=new))
     inserts: list[dict[str, Any]] = []
-    for peg_key, new in now_pegs.items():
-        if peg_key in loaded.loaded_pegs:
-            continue
-        demand_key, bucket = peg_key
-        inserts.append(
-            {
-                "sku": sku,
-                "location": location,
-                "demand_kind": demand_key.kind.value,
-                "demand_ref": demand_key.ref,
-                "demand_line": demand_key.line,
-                "bucket": bucket,
-                "quantity": new,
-            }
+    for key in sorted(position.dirty):
+        demand = position.demands.get(key)
+        new = {b: n for b, n in demand.pegs.items() if n > 0} if demand else {}
+        old = loaded.saved_pegs.get(key, {})
+        for bucket, n in old.items():
+            if bucket not in new:
+                tx.execute(t.pegs.delete().where(_peg_where(sku, location, (key, bucket))))
+            elif new[bucket] != n:
+                tx.execute(t.pegs.update().where(_peg_where(sku, location, (key, bucket)))
+                           .values(quantity=new[bucket]))
+        inserts.extend(
+            {"sku": sku, "location": location, "demand_kind": key.kind.value,
+             "demand_ref": key.ref, "demand_line": key.line, "bucket": bucket, "quantity": n}
+            for bucket, n in new.items() if bucket not in old
         )
+        if new:
+            loaded.saved_pegs[key] = dict(new)
+        else:
+            loaded.saved_pegs.pop(key, None)
+        if key.kind is DemandKind.line:
+            held = demand.held if demand else 0
+            # A line placed in this unit of work was inserted with nothing allocated.
+            if loaded.saved_held.get(key, 0) != held:
+                tx.execute(
+                    t.order_lines.update()
+                    .where(t.order_lines.c.order_id == key.ref, t.order_lines.c.line == key.line)
+                    .values(allocated=held)
+                )
+            if demand:
+                loaded.saved_held[key] = held
+            else:
+                loaded.saved_held.pop(key, None)
+    position.dirty.clear()
     if inserts:
         tx.execute(t.pegs.insert(), inserts)
-    if position.on_hand != loaded.loaded_on_hand:
+    if position.on_hand != loaded.saved_on_hand:
         tx.execute(
             t.positions.update()
             .where(t.positions.c.sku == sku, t.positions.c.location == location)
             .values(on_hand=position.on_hand)
         )
-    held: dict[DemandKey, int] = {}
-    for key, demand in position.demands.items():
-        if key.kind is not DemandKind.line:
-            continue
-        held[key] = demand.held
-        if loaded.loaded_held.get(key, -1) != demand.held:
-            tx.execute(
-                t.order_lines.update()
-                .where(t.order_lines.c.order_id == key.ref, t.order_lines.c.line == key.line)
-                .values(allocated=demand.held)
-            )
-    for key, old_held in loaded.loaded_held.items():
-        if key not in held and old_held != 0:
-            # The line closed (shipped or cancelled in full): nothing is held for it.
-            tx.execute(
-                t.order_lines.update()
-                .where(t.order_lines.c.order_id == key.ref, t.order_lines.c.line == key.line)
-                .values(allocated=0)
-            )
-    loaded.loaded_held = held
-    loaded.loaded_pegs = now_pegs
-    loaded.loaded_on_hand = position.on_hand
+        loaded.saved_on_hand = position.on_hand
 
 
 def _peg_where(sku: str, location: str, peg_key: PegKey) -> Any:

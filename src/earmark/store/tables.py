@@ -18,6 +18,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData(
@@ -221,4 +223,78 @@ idempotency_keys = Table(
     Column("status", Integer, nullable=False),
     Column("response", JSON, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+# Delivery of events (earmark.notify): who hears of them, and how far each has heard.
+
+subscriber_cursors = Table(
+    "subscriber_cursors",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("last_event_id", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("url", String(2000), nullable=False),
+    Column("events", JSON, nullable=False),
+    Column("secret", String(500), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("deleted_at", DateTime(timezone=True), nullable=True),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("webhook_id", Id, primary_key=True),
+    Column("event_id", BigInteger, primary_key=True),
+    Column("event_type", String(40), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("first_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+)
+Index("ix_deliveries_queue", deliveries.c.webhook_id, deliveries.c.status, deliveries.c.event_id)
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("account", Id, nullable=False),
+    Column("event_id", BigInteger, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("order_id", Id, nullable=True),
+    Column("line", Id, nullable=True),
+    Column("commitment_id", Id, nullable=True),
+    Column("subject", String(300), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    # One notice per event and account, even if two dispatchers ever raced.
+    UniqueConstraint("event_id", "account", name="uq_notices_event_account"),
+)
+Index("ix_notices_account", notices.c.account, notices.c.id)
+
+account_contacts = Table(
+    "account_contacts",
+    metadata,
+    Column("account", Id, primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
