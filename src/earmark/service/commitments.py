@@ -98,10 +98,10 @@ def create_commitment(uow: UnitOfWork, cmd: CreateCommitment) -> Result:
         return replay
     if cmd.expires_on is not None and cmd.expires_on <= uow.today:
         return invalid("expires_on", f"must be after today ({uow.today.isoformat()})")
-    if error := need_account(tx, cmd.account):
+    if error := need_account(uow, cmd.account):
         return error
-    _, error = need_item(tx, cmd.sku)
-    if error or (error := need_location(tx, cmd.location)):
+    _, error = need_item(uow, cmd.sku)
+    if error or (error := need_location(uow, cmd.location)):
         return error
     uow.lock([(cmd.sku, cmd.location)])
     # Asked again under the lock: a twin of this commitment may have committed meanwhile.
@@ -120,9 +120,7 @@ def create_commitment(uow: UnitOfWork, cmd: CreateCommitment) -> Result:
                 earliest_date=iso(check.earliest_date),
             )
     # From here on the command must succeed.
-    priority = int(tx.execute(
-        select(t.accounts.c.priority).where(t.accounts.c.id == cmd.account)
-    ).scalar_one())
+    priority = uow.master.priority(cmd.account) or 0
     seq = next_seq(tx, "demand")
     tx.execute(t.commitments.insert().values(
         id=cmd.id, account=cmd.account, sku=cmd.sku, location=cmd.location,
@@ -230,22 +228,19 @@ def run_daily_jobs(uow: UnitOfWork) -> int:
 
 def quote_promise(uow: UnitOfWork, cmd: QuotePromise) -> Result:
     """Exactly what an order line placed now would get; nothing is held."""
-    tx = uow.tx
     if error := check_quantity("quantity", cmd.quantity):
         return error
-    item, error = need_item(tx, cmd.sku)
+    item, error = need_item(uow, cmd.sku)
     if error or item is None:
         return error or fail(Outcome.unknown_sku, cmd.sku)
-    location, error = resolve_location(tx, cmd.location, "location")
+    location, error = resolve_location(uow, cmd.location, "location")
     if error:
         return error
     priority = 1000
     if cmd.account is not None:
-        if error := need_account(tx, cmd.account):
+        if error := need_account(uow, cmd.account):
             return error
-        priority = int(tx.execute(
-            select(t.accounts.c.priority).where(t.accounts.c.id == cmd.account)
-        ).scalar_one())
+        priority = uow.master.priority(cmd.account) or 0
     position = uow.position(cmd.sku, location).clone()
     requested = cmd.requested_date or uow.today
     line = Demand(DemandKey.for_line("\x00quote", "1"), cmd.account or "", (priority, LAST_ARRIVAL, 0),

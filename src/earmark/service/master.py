@@ -84,6 +84,7 @@ def upsert_item(uow: UnitOfWork, cmd: UpsertItem) -> Result:
         "safety_stock": cmd.safety_stock, "updated_at": uow.now,
     }
     # From here on the command must succeed.
+    uow.master.forget()
     if old is None:
         tx.execute(t.items.insert().values(sku=cmd.sku, created_at=uow.now, **values))
     else:
@@ -136,6 +137,10 @@ def _upsert(uow: UnitOfWork, table: Any, key_column: Any, key: str,
             values: dict[str, Any], out: Any) -> Result:
     tx: Connection = uow.tx
     exists = tx.execute(select(key_column).where(key_column == key)).first() is not None
+    # Later commands of this unit of work must see the new row, and a new
+    # priority re-ranks the demands of positions loaded before it.
+    uow.master.forget()
+    uow.forget_positions()
     if exists:
         tx.execute(table.update().where(key_column == key).values(updated_at=uow.now, **values))
     else:

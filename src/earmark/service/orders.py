@@ -11,7 +11,7 @@ from sqlalchemy import select
 from earmark.domain.events import iso
 from earmark.domain.limits import ORDER_LINES_MAX
 from earmark.domain.outcomes import Outcome
-from earmark.domain.position import Demand, DemandKey, DemandKind, Position
+from earmark.domain.position import Demand, DemandKey, DemandKind, Position, Promise
 from earmark.service.effects import Effects
 from earmark.service.queries import get_order
 from earmark.service.results import Result, fail, invalid
@@ -93,7 +93,6 @@ def _request(cmd: PlaceOrder) -> dict[str, Any]:
 
 def check_order(uow: UnitOfWork, cmd: PlaceOrder) -> tuple[list[PlannedLine], Result | None]:
     """Every check of an order that needs no position: ids, limits, master data."""
-    tx = uow.tx
     if error := check_id("id", cmd.id):
         return [], error
     if error := check_id("account", cmd.account):
@@ -102,7 +101,7 @@ def check_order(uow: UnitOfWork, cmd: PlaceOrder) -> tuple[list[PlannedLine], Re
         return [], invalid("lines", "an order needs at least one line")
     if len(cmd.lines) > ORDER_LINES_MAX:
         return [], invalid("lines", f"an order has at most {ORDER_LINES_MAX} lines")
-    if error := need_account(tx, cmd.account):
+    if error := need_account(uow, cmd.account):
         return [], error
     planned: list[PlannedLine] = []
     seen: set[str] = set()
@@ -115,10 +114,10 @@ def check_order(uow: UnitOfWork, cmd: PlaceOrder) -> tuple[list[PlannedLine], Re
         seen.add(ln.line)
         if error := check_quantity(f"{where}.quantity", ln.quantity):
             return [], error
-        item, error = need_item(tx, ln.sku, f"{where}.sku")
+        item, error = need_item(uow, ln.sku, f"{where}.sku")
         if error or item is None:
             return [], error
-        location, error = resolve_location(tx, ln.location, f"{where}.location")
+        location, error = resolve_location(uow, ln.location, f"{where}.location")
         if error:
             return [], error
         policy = ln.backorder or item["backorders"]
@@ -151,18 +150,15 @@ def _replay(uow: UnitOfWork, cmd: PlaceOrder) -> Result | None:
 
 def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
     tx = uow.tx
-    if replay := _replay(uow, cmd):
-        return replay
     planned, error = check_order(uow, cmd)
     if error:
-        return error
+        # An identical replay of an existing order is never refused.
+        return _replay(uow, cmd) or error
     uow.lock([(p.sku, p.location) for p in planned])
-    # Asked again under the locks: a twin of this order may have committed meanwhile.
+    # Asked under the locks, so that a twin of this order cannot commit in between.
     if replay := _replay(uow, cmd):
         return replay
-    priority = int(tx.execute(
-        select(t.accounts.c.priority).where(t.accounts.c.id == cmd.account)
-    ).scalar_one())
+    priority = uow.master.priority(cmd.account) or 0
     def demand_of(p: PlannedLine, seq: int) -> Demand:
         return Demand(DemandKey.for_line(cmd.id, p.line), cmd.account, (priority, seq, p.idx),
                       p.requested_date, p.quantity)
@@ -194,6 +190,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
         created_at=uow.now, updated_at=uow.now,
     ))
     own: set[DemandKey] = set()
+    known: dict[DemandKey, list[Promise]] = {}
     any_open = False
     for p in planned:
         position = effects.position(p.sku, p.location)
@@ -219,11 +216,12 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
             uow.emit("order.cancelled", {"order": cmd.id, "line": p.line,
                                          "quantity": placed.cancelled})
         any_open = any_open or demand.quantity > 0
+        known[demand.key] = position.promises(demand)
     if not any_open:
         tx.execute(t.orders.update().where(t.orders.c.id == cmd.id).values(status="closed"))
     effects.finish(own)
     uow.flush()
-    body = get_order(tx, cmd.id, uow.today)
+    body = get_order(tx, cmd.id, uow.today, known)
     uow.commit()
     return Result(Outcome.created, body)
 

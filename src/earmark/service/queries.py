@@ -110,6 +110,8 @@ class PromiseReader:
         self, demands: list[tuple[DemandKey, str, str, date, int]]
     ) -> dict[DemandKey, list[Promise]]:
         """``demands`` are (key, sku, location, need date, open units)."""
+        if not demands:
+            return {}
         pegs = _demand_pegs(self.tx, [d[0] for d in demands if d[4] > 0])
         receipt_ids = {b for p in pegs.values() for b in p if b != ON_HAND}
         receipts = _receipt_dates(self.tx, receipt_ids)
@@ -216,18 +218,25 @@ def _line_rows(tx: Connection, order_ids: list[str]) -> list[RowMapping]:
     )
 
 
-def orders_out(tx: Connection, order_rows: list[RowMapping], today: date) -> list[dict[str, Any]]:
+def orders_out(
+    tx: Connection, order_rows: list[RowMapping], today: date,
+    known: dict[DemandKey, list[Promise]] | None = None,
+) -> list[dict[str, Any]]:
+    """``known``: promises the caller already has (a command that just placed the lines)."""
     if not order_rows:
         return []
+    known = known or {}
     lines = _line_rows(tx, [r["id"] for r in order_rows])
     reader = PromiseReader(tx, today)
-    promises = reader.promises(
+    promises = dict(known)
+    promises.update(reader.promises(
         [
             (DemandKey.for_line(r["order_id"], r["line"]), r["sku"], r["location"],
              r["requested_date"], int(r["open"]))
             for r in lines
+            if DemandKey.for_line(r["order_id"], r["line"]) not in known
         ]
-    )
+    ))
     queue = _queue_positions(tx, lines)
     by_order: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in lines:
@@ -265,11 +274,14 @@ def orders_out(tx: Connection, order_rows: list[RowMapping], today: date) -> lis
     ]
 
 
-def get_order(tx: Connection, order_id: str, today: date) -> dict[str, Any] | None:
+def get_order(
+    tx: Connection, order_id: str, today: date,
+    known: dict[DemandKey, list[Promise]] | None = None,
+) -> dict[str, Any] | None:
     row = tx.execute(select(t.orders).where(t.orders.c.id == order_id)).mappings().first()
     if row is None:
         return None
-    return orders_out(tx, [row], today)[0]
+    return orders_out(tx, [row], today, known)[0]
 
 
 def list_orders(

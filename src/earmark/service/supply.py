@@ -76,8 +76,8 @@ def adjust(uow: UnitOfWork, cmd: Adjust) -> Result:
         return invalid("reason", "must be one of " + ", ".join(ADJUSTMENT_REASONS))
     if cmd.note is not None and len(cmd.note) > NOTE_LENGTH_MAX:
         return invalid("note", f"must be at most {NOTE_LENGTH_MAX} characters")
-    _, error = need_item(uow.tx, cmd.sku)
-    if error or (error := need_location(uow.tx, cmd.location)):
+    _, error = need_item(uow, cmd.sku)
+    if error or (error := need_location(uow, cmd.location)):
         return error
     effects = Effects(uow, f"stock_{cmd.reason}")
     position = effects.position(cmd.sku, cmd.location)
@@ -130,8 +130,8 @@ def create_receipt(uow: UnitOfWork, cmd: CreateReceipt) -> Result:
     tx = uow.tx
     if replay := _receipt_replay(uow, cmd):
         return replay
-    _, error = need_item(tx, cmd.sku)
-    if error or (error := need_location(tx, cmd.location)):
+    _, error = need_item(uow, cmd.sku)
+    if error or (error := need_location(uow, cmd.location)):
         return error
     uow.lock([(cmd.sku, cmd.location)])
     # Asked again under the lock: a twin of this receipt may have committed meanwhile.

@@ -11,8 +11,8 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import Engine, select, text
+from sqlalchemy.engine import Connection, RowMapping
 
 from earmark.domain.events import Event
 from earmark.domain.position import Position
@@ -48,6 +48,57 @@ class Store:
         self.engine.dispose()
 
 
+class MasterData:
+    """Items, locations and accounts as this unit of work has read them.
+
+    Commands of a batch read the same few rows again and again; each is read
+    once per unit of work. The handlers that change master data call
+    :meth:`forget`."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._items: dict[str, RowMapping | None] = {}
+        self._locations: dict[str, bool] = {}
+        self._priorities: dict[str, int | None] = {}
+        self._only_location: tuple[str | None] | None = None
+
+    def item(self, sku: str) -> RowMapping | None:
+        if sku not in self._items:
+            self._items[sku] = self._uow.tx.execute(
+                select(t.items).where(t.items.c.sku == sku)
+            ).mappings().first()
+        return self._items[sku]
+
+    def location_exists(self, code: str) -> bool:
+        if code not in self._locations:
+            self._locations[code] = self._uow.tx.execute(
+                select(t.locations.c.code).where(t.locations.c.code == code)
+            ).first() is not None
+        return self._locations[code]
+
+    def only_location(self) -> str | None:
+        """The one location, while exactly one exists."""
+        if self._only_location is None:
+            codes = self._uow.tx.execute(select(t.locations.c.code).limit(2)).scalars().all()
+            self._only_location = (str(codes[0]) if len(codes) == 1 else None,)
+        return self._only_location[0]
+
+    def priority(self, account: str) -> int | None:
+        """The account's priority; None for an unknown account."""
+        if account not in self._priorities:
+            value = self._uow.tx.execute(
+                select(t.accounts.c.priority).where(t.accounts.c.id == account)
+            ).scalar()
+            self._priorities[account] = None if value is None else int(value)
+        return self._priorities[account]
+
+    def forget(self) -> None:
+        self._items.clear()
+        self._locations.clear()
+        self._priorities.clear()
+        self._only_location = None
+
+
 class UnitOfWork:
     def __init__(self, store: Store, *, write: bool = True) -> None:
         self.store = store
@@ -58,6 +109,7 @@ class UnitOfWork:
         self.today: date = date.min
         self.now: datetime = Clock.now()
         self._events: list[dict[str, Any]] = []
+        self.master = MasterData(self)
         self.defer_commit = False
         """When set, ``commit()`` only flushes: the caller commits several
         commands at once with ``commit_now()`` (imports, batches)."""
