@@ -115,7 +115,11 @@ def snapshot(store: Store) -> dict[str, Any]:
         return {
             "pegs": sorted(tuple(r) for r in tx.execute(select(t.pegs)).all()),
             "lines": sorted(tuple(r) for r in tx.execute(select(t.order_lines)).all()),
-            "positions": sorted(tuple(r) for r in tx.execute(select(t.positions)).all()),
+            "positions": sorted(
+                tuple(r) for r in tx.execute(
+                    select(t.positions.c.sku, t.positions.c.location, t.positions.c.on_hand)
+                ).all()
+            ),
             "events": [(r.type, r.data) for r in tx.execute(select(t.events).order_by(t.events.c.id))],
             "commitments": sorted(
                 (r.id, r.consumed, r.released, r.status) for r in tx.execute(select(t.commitments))

@@ -12,9 +12,10 @@ from earmark.domain.limits import LEAD_TIME_DAYS_MAX, PRIORITY_MAX, QUANTITY_MAX
 from earmark.domain.outcomes import Outcome
 from earmark.service.effects import Effects
 from earmark.service.results import Result, invalid
-from earmark.service.uow import UnitOfWork
+from earmark.service.uow import RANK_EPOCH, UnitOfWork
 from earmark.service.validation import check_id
 from earmark.store import tables as t
+from earmark.store.repository import next_seq
 
 
 @dataclass(frozen=True)
@@ -123,12 +124,17 @@ def upsert_location(uow: UnitOfWork, cmd: UpsertLocation) -> Result:
 
 
 def upsert_account(uow: UnitOfWork, cmd: UpsertAccount) -> Result:
+    """An account; a new priority re-ranks its demands everywhere (rank epoch)."""
     if error := check_id("id", cmd.id):
         return error
     if not cmd.name.strip():
         return invalid("name", "must not be empty")
     if not 0 <= cmd.priority <= PRIORITY_MAX:
         return invalid("priority", f"must be from 0 to {PRIORITY_MAX}")
+    old = uow.master.priority(cmd.id)
+    if old is not None and old != cmd.priority:
+        next_seq(uow.tx, RANK_EPOCH)
+        uow.forget_epoch()
     return _upsert(uow, t.accounts, t.accounts.c.id, cmd.id,
                    {"name": cmd.name, "priority": cmd.priority}, account_out)
 

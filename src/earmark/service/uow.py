@@ -7,6 +7,7 @@ later share one transaction (the batching writer)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any
@@ -21,11 +22,14 @@ from earmark.store import db
 from earmark.store import tables as t
 from earmark.store.repository import (
     LoadedPosition,
+    bump_versions,
     ensure_and_lock_positions,
     load_position,
+    position_version,
     save_position,
 )
 
+RANK_EPOCH = "rank_epoch"
 EVENTS_LOCK_KEY = 0x6561726D61726B  # "earmark": the advisory lock that orders event ids
 
 
@@ -37,6 +41,29 @@ class Store:
         self.dialect = db.dialect_name(url)
         self.engine: Engine = db.make_engine(url)
         self.clock = clock or Clock()
+        self._positions: dict[tuple[str, str], LoadedPosition] = {}
+        self._positions_lock = threading.Lock()
+
+    # Positions kept between units of work. A writing unit of work takes a
+    # position out (so no two ever share one), checks it against the stored
+    # version under the position's lock, and puts it back after its commit.
+    # What a rolled-back unit of work took is simply not put back.
+
+    def take_position(self, key: tuple[str, str], version: int, epoch: int) -> LoadedPosition | None:
+        with self._positions_lock:
+            kept = self._positions.pop(key, None)
+        if kept is None or kept.version != version or kept.epoch != epoch:
+            return None
+        return kept
+
+    def keep_positions(self, loaded: list[LoadedPosition]) -> None:
+        with self._positions_lock:
+            for lp in loaded:
+                self._positions[(lp.position.sku, lp.position.location)] = lp
+
+    def forget_kept_positions(self) -> None:
+        with self._positions_lock:
+            self._positions.clear()
 
     def upgrade(self) -> None:
         db.upgrade(self.engine)
@@ -109,6 +136,7 @@ class UnitOfWork:
         self.today: date = date.min
         self.now: datetime = Clock.now()
         self._events: list[dict[str, Any]] = []
+        self._epoch: int | None = None
         self.master = MasterData(self)
         self.defer_commit = False
         """When set, ``commit()`` only flushes: the caller commits several
@@ -179,15 +207,20 @@ class UnitOfWork:
         self._events.clear()
 
     def commit(self) -> None:
-        self.flush()
-        if not self.defer_commit:
-            self._write_events()
-            self.tx.commit()
+        if self.defer_commit:
+            self.flush()
+        else:
+            self.commit_now()
 
     def commit_now(self) -> None:
         self.flush()
+        loaded = list(self._positions.values()) if self.write else []
+        bump_versions(self.tx, loaded)
         self._write_events()
         self.tx.commit()
+        self.store.keep_positions(loaded)
+        self._positions.clear()
+        self._locked.clear()
 
     def rollback(self) -> None:
         self._events.clear()
@@ -211,9 +244,34 @@ class UnitOfWork:
         if loaded is None:
             if self.write and key not in self._locked:
                 self.lock([key])
-            loaded = load_position(self.tx, sku, location, self.today)
+            loaded = self._load(sku, location)
             self._positions[key] = loaded
         return loaded.position
+
+    def _load(self, sku: str, location: str) -> LoadedPosition:
+        stored = position_version(self.tx, sku, location)
+        if self.write and stored is not None:
+            kept = self.store.take_position((sku, location), stored[1], self.epoch)
+            if kept is not None:
+                kept.position.today = self.today
+                kept.position.observer = None
+                return kept
+        loaded = load_position(self.tx, sku, location, self.today, stored)
+        loaded.epoch = self.epoch
+        return loaded
+
+    def forget_epoch(self) -> None:
+        self._epoch = None
+
+    @property
+    def epoch(self) -> int:
+        """The rank epoch: it moves whenever an account's priority changes."""
+        if self._epoch is None:
+            value = self.tx.execute(
+                select(t.counters.c.value).where(t.counters.c.name == RANK_EPOCH)
+            ).scalar()
+            self._epoch = int(value or 0)
+        return self._epoch
 
     def forget_positions(self) -> None:
         """Forget every loaded position and lock (after a rollback to a savepoint:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, select, tuple_
+from sqlalchemy import and_, bindparam, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -27,6 +27,10 @@ class LoadedPosition:
     save writes only the pegs and counters of the demands that changed."""
 
     position: Position
+    version: int = 0
+    """``positions.version`` as loaded (bumped by the commit that saves it)."""
+    epoch: int = 0
+    """The rank epoch it was loaded in (account priorities change it)."""
     saved_pegs: dict[DemandKey, dict[str, int]] = field(default_factory=dict)
     saved_on_hand: int = 0
     saved_held: dict[DemandKey, int] = field(default_factory=dict)
@@ -71,14 +75,36 @@ def next_seq(tx: Connection, name: str) -> int:
     return int(tx.execute(statement).scalar_one())
 
 
-def load_position(tx: Connection, sku: str, location: str, today: date) -> LoadedPosition:
-    item = tx.execute(select(t.items).where(t.items.c.sku == sku)).mappings().one()
-    on_hand_row = tx.execute(
-        select(t.positions.c.on_hand).where(
+def position_version(tx: Connection, sku: str, location: str) -> tuple[int, int] | None:
+    """(on-hand, version) of a stored position, or None."""
+    row = tx.execute(
+        select(t.positions.c.on_hand, t.positions.c.version).where(
             t.positions.c.sku == sku, t.positions.c.location == location
         )
     ).first()
-    on_hand = int(on_hand_row[0]) if on_hand_row else 0
+    return (int(row[0]), int(row[1])) if row else None
+
+
+def bump_versions(tx: Connection, loaded: list[LoadedPosition]) -> None:
+    """Mark the positions a commit changes, so that other writers' copies go stale."""
+    if not loaded:
+        return
+    tx.execute(
+        t.positions.update()
+        .where(t.positions.c.sku == bindparam("b_sku"), t.positions.c.location == bindparam("b_loc"))
+        .values(version=t.positions.c.version + 1),
+        [{"b_sku": lp.position.sku, "b_loc": lp.position.location} for lp in loaded],
+    )
+    for lp in loaded:
+        lp.version += 1
+
+
+def load_position(tx: Connection, sku: str, location: str, today: date,
+                  stored: tuple[int, int] | None = None) -> LoadedPosition:
+    item = tx.execute(select(t.items).where(t.items.c.sku == sku)).mappings().one()
+    if stored is None:
+        stored = position_version(tx, sku, location)
+    on_hand, version = stored if stored else (0, 0)
     position = Position(
         sku,
         location,
@@ -143,7 +169,7 @@ def load_position(tx: Connection, sku: str, location: str, today: date) -> Loade
         )
     position.dirty.clear()
     held = {k: d.held for k, d in position.demands.items() if k.kind is DemandKind.line}
-    return LoadedPosition(position, pegs_by_demand, on_hand, held)
+    return LoadedPosition(position, version, 0, pegs_by_demand, on_hand, held)
 
 
 def _priorities(tx: Connection, sku: str, location: str) -> dict[str, int]:

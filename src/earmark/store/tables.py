@@ -75,6 +75,7 @@ positions = Table(
     Column("sku", Id, primary_key=True),
     Column("location", Id, primary_key=True),
     Column("on_hand", BigInteger, nullable=False),
+    Column("version", BigInteger, nullable=False, server_default="0"),
 )
 
 stock_ledger = Table(
