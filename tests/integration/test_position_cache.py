@@ -3,12 +3,13 @@ writer (another process) made stale is never used."""
 
 from __future__ import annotations
 
+from tests.conftest import TODAY
+from tests.integration.helpers import run, seed
+
 from earmark.service import master, orders, supply
 from earmark.service.check import check_store
 from earmark.service.clock import Clock
 from earmark.service.uow import Store
-from tests.conftest import TODAY
-from tests.integration.helpers import run, seed
 
 
 def order(oid: str, account: str, quantity: int) -> orders.PlaceOrder:
