@@ -13,7 +13,7 @@ from earmark.domain.limits import ORDER_LINES_MAX
 from earmark.domain.outcomes import Outcome
 from earmark.domain.position import Demand, DemandKey, DemandKind, Position, Promise
 from earmark.service.effects import Effects
-from earmark.service.queries import get_order
+from earmark.service.queries import assemble_orders, get_order, queue_positions
 from earmark.service.results import Result, fail, invalid
 from earmark.service.supply import ledger
 from earmark.service.uow import UnitOfWork
@@ -185,10 +185,10 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
     effects = Effects(uow, "order_placed")
     for p in planned:
         effects.position(p.sku, p.location)
-    tx.execute(t.orders.insert().values(
-        id=cmd.id, account=cmd.account, status="open", seq=seq, request=_request(cmd),
-        created_at=uow.now, updated_at=uow.now,
-    ))
+    order_row = {"id": cmd.id, "account": cmd.account, "status": "open", "seq": seq,
+                 "request": _request(cmd), "created_at": uow.now, "updated_at": uow.now}
+    tx.execute(t.orders.insert().values(order_row))
+    line_rows: list[dict[str, Any]] = []
     own: set[DemandKey] = set()
     known: dict[DemandKey, list[Promise]] = {}
     any_open = False
@@ -197,12 +197,15 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
         demand = demand_of(p, seq)
         own.add(demand.key)
         placed = position.place_line(demand, _commitments_of(position, cmd.account), p.policy)
-        tx.execute(t.order_lines.insert().values(
-            order_id=cmd.id, line=p.line, sku=p.sku, location=p.location, idx=p.idx,
-            account=cmd.account, seq=seq, quantity=p.quantity, shipped=0,
-            cancelled=placed.cancelled, allocated=0, requested_date=p.requested_date,
-            backorder=p.policy, open=p.quantity - placed.cancelled,
-        ))
+        line_row = {
+            "order_id": cmd.id, "line": p.line, "sku": p.sku, "location": p.location,
+            "idx": p.idx, "account": cmd.account, "seq": seq, "quantity": p.quantity,
+            "shipped": 0, "cancelled": placed.cancelled, "allocated": 0,
+            "requested_date": p.requested_date, "backorder": p.policy,
+            "open": p.quantity - placed.cancelled,
+        }
+        tx.execute(t.order_lines.insert().values(line_row))
+        line_rows.append({**line_row, "allocated": demand.held, "priority": priority})
         where = {"order": cmd.id, "line": p.line, "sku": p.sku, "location": p.location}
         for commitment, n in placed.consumed:
             _consume_commitment(uow, commitment, cmd.id, p, n)
@@ -219,9 +222,11 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
         known[demand.key] = position.promises(demand)
     if not any_open:
         tx.execute(t.orders.update().where(t.orders.c.id == cmd.id).values(status="closed"))
+        order_row["status"] = "closed"
     effects.finish(own)
     uow.flush()
-    body = get_order(tx, cmd.id, uow.today, known)
+    # The answer is built from what was just written: no need to read it back.
+    body = assemble_orders([order_row], line_rows, known, queue_positions(tx, line_rows))[0]
     uow.commit()
     return Result(Outcome.created, body)
 

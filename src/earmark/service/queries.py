@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -178,7 +179,9 @@ def line_status(quantity: int, allocated: int, shipped: int, cancelled: int) -> 
     return "partially_allocated"
 
 
-def _queue_positions(tx: Connection, lines: list[RowMapping]) -> dict[tuple[str, str], int]:
+def queue_positions(
+    tx: Connection, lines: Sequence[Mapping[Any, Any]]
+) -> dict[tuple[str, str], int]:
     """1-based place of each backordered line among its position's backordered lines."""
     result: dict[tuple[str, str], int] = {}
     for row in lines:
@@ -237,7 +240,14 @@ def orders_out(
             if DemandKey.for_line(r["order_id"], r["line"]) not in known
         ]
     ))
-    queue = _queue_positions(tx, lines)
+    return assemble_orders(order_rows, lines, promises, queue_positions(tx, lines))
+
+
+def assemble_orders(
+    order_rows: Sequence[Mapping[Any, Any]], lines: Sequence[Mapping[Any, Any]],
+    promises: dict[DemandKey, list[Promise]], queue: dict[tuple[str, str], int],
+) -> list[dict[str, Any]]:
+    """Orders as the API shows them, from their rows (stored, or just written)."""
     by_order: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in lines:
         key = DemandKey.for_line(r["order_id"], r["line"])
@@ -427,7 +437,7 @@ def list_backorders(
     rows = list(tx.execute(query.offset(offset).limit(limit + 1)).mappings())
     more = len(rows) > limit
     rows = rows[:limit]
-    queue = _queue_positions(tx, rows)
+    queue = queue_positions(tx, rows)
     promises = PromiseReader(tx, today).promises(
         [
             (DemandKey.for_line(r["order_id"], r["line"]), r["sku"], r["location"],
