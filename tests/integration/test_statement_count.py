@@ -1,0 +1,65 @@
+"""The hot path touches O(1) rows: placing an order costs a fixed number of
+SQL statements, whatever the length of the position's queue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from tests.integration.helpers import seed
+
+from earmark.service import orders
+from earmark.service.uow import Store
+
+STATEMENTS_PER_ORDER_MAX = 6
+"""Replay check, arrival number, order row, line row, then either a peg row
+and the allocation counter (held) or the queue place (backordered)."""
+
+
+@contextmanager
+def counting(store: Store) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+
+
+def place_batch(store: Store, prefix: str, count: int) -> None:
+    with store.unit_of_work() as uow:
+        uow.defer_commit = True
+        for i in range(count):
+            cmd = orders.PlaceOrder(f"{prefix}-{i}", "acme", [orders.LineIn("1", "COAT", 1, "WEB")])
+            assert orders.place_order(uow, cmd).ok
+        uow.commit_now()
+
+
+def statements_for(store: Store, prefix: str, count: int) -> int:
+    place_batch(store, f"{prefix}-warm", 1)  # the position is now kept by this store
+    with counting(store) as statements:
+        place_batch(store, prefix, count)
+    return len(statements)
+
+
+def test_placing_an_order_costs_a_fixed_number_of_statements(store: Store) -> None:
+    seed(store, on_hand=1000)
+    short_queue = statements_for(store, "A", 20)
+    place_batch(store, "filler", 400)  # a long list of lines on the position
+    long_queue = statements_for(store, "B", 20)
+    assert long_queue == short_queue
+    assert short_queue <= 20 * STATEMENTS_PER_ORDER_MAX + 15
+
+
+def test_backorders_cost_no_more_as_the_queue_grows(store: Store) -> None:
+    seed(store, on_hand=0)
+    short_queue = statements_for(store, "A", 20)
+    place_batch(store, "filler", 400)  # 400 lines waiting in the queue
+    long_queue = statements_for(store, "B", 20)
+    assert long_queue == short_queue
+    assert short_queue <= 20 * STATEMENTS_PER_ORDER_MAX + 15
