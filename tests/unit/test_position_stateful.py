@@ -411,6 +411,24 @@ class PositionMachine(RuleBasedStateMachine):
         assert {k: (d.quantity, d.pegs) for k, d in settled.demands.items()} == self.snapshot()
 
 
+    @invariant()
+    def a_trial_answers_as_the_whole_position_would(self) -> None:
+        """``Position.trial`` (quotes, reject checks) copies only free buckets
+        and the account's commitments; a new line must fare exactly the same."""
+        for account in sorted(ACCOUNTS):
+            for policy in ("allow", "deny"):
+                whole = self.p.clone()
+                shadow = self.p.trial(self.p.commitments_of(account))
+                results = []
+                for position in (whole, shadow):
+                    line = Demand(DemandKey.for_line("TRIAL", "1"), account, (100, 10**9, 0),
+                                  self.p.today + timedelta(days=3), 7)
+                    placed = position.place_line(line, position.commitments_of(account), policy)
+                    results.append((position.promises(line), placed.cancelled,
+                                    [(c.key, n) for c, n in placed.consumed]))
+                assert results[0] == results[1]
+
+
 PositionMachine.TestCase.settings = settings(
     max_examples=150,
     stateful_step_count=40,

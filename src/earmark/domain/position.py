@@ -145,6 +145,8 @@ class Position:
         # who is pegged to each bucket, and which demands have waiting units.
         self._pegged_by: dict[str, set[DemandKey]] = {ON_HAND: set()}
         self._waiting: set[DemandKey] = set()
+        self._closed: set[DemandKey] = set()
+        self._commitments_by_account: dict[str, set[DemandKey]] = {}
         self.dirty: set[DemandKey] = set()
         """Demands whose pegs or open units changed since the service layer last saved."""
         self.observer: Callable[[Demand], None] | None = None
@@ -171,7 +173,32 @@ class Position:
                 raise InvariantViolation(f"{demand.key} pegged to unknown bucket {bucket_key!r}")
             self._pegged[bucket_key] += n
             self._pegged_by[bucket_key].add(demand.key)
-        self._note_waiting(demand)
+        self._register(demand)
+
+    def trial(self, keep: list[Demand]) -> Position:
+        """A small copy to try a new line on: the buckets that still have free
+        units (and those ``keep`` is pegged to), with their pegged counts, and
+        copies of ``keep`` only (the account's commitments, for rule 7).
+
+        At rest, a new line can only take free units and the units of the
+        demands it consumes, so the trial answers exactly as the whole
+        position would, at the cost of what it may touch.
+        """
+        shadow = Position(self.sku, self.location, self.today, self.on_hand,
+                          self.safety_stock, self.lead_time_days)
+        wanted = {key for d in keep for key in d.pegs}
+        for key, bucket in self.buckets.items():
+            if key == ON_HAND:
+                continue
+            if key in wanted or bucket.size > self._pegged[key]:
+                shadow.buckets[key] = Bucket(key, bucket.expected_date, bucket.size, bucket.seq)
+                shadow._pegged[key] = 0
+                shadow._pegged_by[key] = set()
+        for demand in keep:
+            shadow.load_demand(copy.deepcopy(demand))
+        for key in shadow.buckets:
+            shadow._pegged[key] = self._pegged[key]
+        return shadow
 
     def clone(self) -> Position:
         """A deep copy to try a command on without changing this one."""
@@ -195,10 +222,25 @@ class Position:
         else:
             self._waiting.discard(demand.key)
 
+    def _register(self, demand: Demand) -> None:
+        """Index a demand that joins the position."""
+        self._note_waiting(demand)
+        if demand.quantity == 0:
+            self._closed.add(demand.key)
+        if demand.key.kind is DemandKind.commitment:
+            self._commitments_by_account.setdefault(demand.account, set()).add(demand.key)
+
     def _set_quantity(self, demand: Demand, quantity: int) -> None:
         self._touch(demand)
         demand.quantity = quantity
         self._note_waiting(demand)
+        if quantity == 0:
+            self._closed.add(demand.key)
+
+    def commitments_of(self, account: str) -> list[Demand]:
+        """The account's commitments with units remaining (rule 7 consumes them)."""
+        keys = self._commitments_by_account.get(account, set())
+        return [self.demands[k] for k in sorted(keys) if self.demands[k].quantity > 0]
 
     def _by_rank(self, keys: set[DemandKey], *, reverse: bool = False) -> list[Demand]:
         demands = [self.demands[k] for k in keys if k in self.demands]
@@ -349,7 +391,7 @@ class Position:
             raise InvariantViolation("new demand arrives unpegged")
         self.demands[demand.key] = demand
         self.dirty.add(demand.key)
-        self._note_waiting(demand)
+        self._register(demand)
         self._peg_free(demand, demand.quantity, held_only=held_only)
 
     def check_strict(self, quantity: int, need_date: date) -> StrictCheck:
@@ -577,7 +619,7 @@ class Position:
         taken = self.consume(line, commitments, held_only=held_only)
         self.demands[line.key] = line
         self.dirty.add(line.key)
-        self._note_waiting(line)
+        self._register(line)
         self._peg_free(line, line.waiting, held_only=held_only)
         cancelled = 0
         if held_only:
@@ -613,14 +655,19 @@ class Position:
 
     def drop_closed_demands(self) -> list[Demand]:
         """Forget demands with no open units (their rows keep the history)."""
-        closed = [d for d in self.demands.values() if d.quantity == 0]
+        closed = [self.demands[k] for k in sorted(self._closed) if k in self.demands]
+        self._closed.clear()
         for demand in closed:
+            if demand.quantity != 0:
+                continue
             if demand.pegs:
                 raise InvariantViolation(f"closed demand {demand.key} still pegged")
             del self.demands[demand.key]
             self._waiting.discard(demand.key)
             self.dirty.add(demand.key)
-        return closed
+            if demand.key.kind is DemandKind.commitment:
+                self._commitments_by_account.get(demand.account, set()).discard(demand.key)
+        return [d for d in closed if d.quantity == 0]
 
     # ------------------------------------------------------------------
     # Invariants

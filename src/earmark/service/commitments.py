@@ -241,16 +241,13 @@ def quote_promise(uow: UnitOfWork, cmd: QuotePromise) -> Result:
         if error := need_account(uow, cmd.account):
             return error
         priority = uow.master.priority(cmd.account) or 0
-    position = uow.position(cmd.sku, location).clone()
+    whole = uow.position(cmd.sku, location)
+    commitments = whole.commitments_of(cmd.account) if cmd.account is not None else []
+    position = whole.trial(commitments)
     requested = cmd.requested_date or uow.today
     line = Demand(DemandKey.for_line("\x00quote", "1"), cmd.account or "", (priority, LAST_ARRIVAL, 0),
                   requested, cmd.quantity)
-    commitments = [
-        d for d in position.demands.values()
-        if d.key.kind.value == "commitment" and cmd.account is not None
-        and d.account == cmd.account and d.quantity > 0
-    ]
-    position.place_line(line, commitments, item["backorders"])
+    position.place_line(line, position.commitments_of(cmd.account or ""), item["backorders"])
     promises = position.promises(line)
     return Result(Outcome.ok, {
         "sku": cmd.sku, "location": location, "quantity": cmd.quantity,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from earmark.domain.events import iso
 from earmark.domain.limits import ORDER_LINES_MAX
 from earmark.domain.outcomes import Outcome
-from earmark.domain.position import Demand, DemandKey, DemandKind, Position, Promise
+from earmark.domain.position import Demand, DemandKey, Position, Promise
 from earmark.service.effects import Effects
 from earmark.service.queries import assemble_orders, get_order, queue_positions
 from earmark.service.results import Result, fail, invalid
@@ -130,13 +130,6 @@ def check_order(uow: UnitOfWork, cmd: PlaceOrder) -> tuple[list[PlannedLine], Re
     return planned, None
 
 
-def _commitments_of(position: Position, account: str) -> list[Demand]:
-    return [
-        d for d in position.demands.values()
-        if d.key.kind is DemandKind.commitment and d.account == account and d.quantity > 0
-    ]
-
-
 def _replay(uow: UnitOfWork, cmd: PlaceOrder) -> Result | None:
     """The answer to an order id that exists: the order itself, or a conflict."""
     existing = uow.tx.execute(select(t.orders.c.request).where(t.orders.c.id == cmd.id)).first()
@@ -168,9 +161,10 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
         for p in planned:
             key = (p.sku, p.location)
             if key not in trial:
-                trial[key] = uow.position(*key).clone()
+                whole = uow.position(*key)
+                trial[key] = whole.trial(whole.commitments_of(cmd.account))
             position = trial[key]
-            placed = position.place_line(demand_of(p, LAST_ARRIVAL), _commitments_of(position, cmd.account),
+            placed = position.place_line(demand_of(p, LAST_ARRIVAL), position.commitments_of(cmd.account),
                                          p.policy)
             if p.policy == "reject" and placed.cancelled > 0:
                 return fail(
@@ -196,7 +190,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
         position = effects.position(p.sku, p.location)
         demand = demand_of(p, seq)
         own.add(demand.key)
-        placed = position.place_line(demand, _commitments_of(position, cmd.account), p.policy)
+        placed = position.place_line(demand, position.commitments_of(cmd.account), p.policy)
         line_row = {
             "order_id": cmd.id, "line": p.line, "sku": p.sku, "location": p.location,
             "idx": p.idx, "account": cmd.account, "seq": seq, "quantity": p.quantity,
