@@ -15,7 +15,7 @@ from earmark.service import commitments as cm
 from earmark.service import orders, supply
 from earmark.service.check import check_store
 from earmark.service.clock import Clock
-from earmark.service.queries import availability
+from earmark.service.queries import availability, get_order
 from earmark.service.uow import Store
 
 START = date(2026, 1, 5)
@@ -161,6 +161,18 @@ class ServiceMachine(RuleBasedStateMachine):
             free = sum(position.free(k) for k in position.buckets)
         assert waiting == 0 or free == 0
         assert figures["available_now"] >= 0
+
+    @invariant()
+    def queue_places_in_memory_equal_those_counted_in_the_database(self) -> None:
+        if not hasattr(self, "store"):
+            return
+        with self.store.unit_of_work(write=False) as uow:
+            position = uow.position("COAT", "WEB")
+            for demand in position.queue():
+                order = get_order(uow.tx, demand.key.ref, uow.today)
+                assert order is not None
+                line = next(ln for ln in order["lines"] if ln["line"] == demand.key.line)
+                assert line["queue_position"] == position.queue_position(demand)
 
 
 ServiceMachine.TestCase.settings = settings(

@@ -18,6 +18,7 @@ Vocabulary:
 
 from __future__ import annotations
 
+import bisect
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -146,6 +147,10 @@ class Position:
         self._pegged_by: dict[str, set[DemandKey]] = {ON_HAND: set()}
         self._waiting: set[DemandKey] = set()
         self._closed: set[DemandKey] = set()
+        # The queue (lines with units not held), kept sorted by rank so that a
+        # line's place in it is a binary search, not a count.
+        self._queue: list[tuple[Rank, DemandKey]] = []
+        self._queued: set[DemandKey] = set()
         self._commitments_by_account: dict[str, set[DemandKey]] = {}
         self.dirty: set[DemandKey] = set()
         """Demands whose pegs or open units changed since the service layer last saved."""
@@ -222,9 +227,28 @@ class Position:
         else:
             self._waiting.discard(demand.key)
 
+    def _requeue(self, demand: Demand) -> None:
+        if demand.key.kind is not DemandKind.line:
+            return
+        entry = (demand.rank, demand.key)
+        belongs = demand.quantity - demand.held > 0 and demand.key in self.demands
+        if belongs and demand.key not in self._queued:
+            bisect.insort(self._queue, entry)
+            self._queued.add(demand.key)
+        elif not belongs and demand.key in self._queued:
+            del self._queue[bisect.bisect_left(self._queue, entry)]
+            self._queued.discard(demand.key)
+
+    def queue_position(self, demand: Demand) -> int | None:
+        """1-based place of a line among the lines with units not held; None if all are held."""
+        if demand.key not in self._queued:
+            return None
+        return bisect.bisect_left(self._queue, (demand.rank, demand.key)) + 1
+
     def _register(self, demand: Demand) -> None:
         """Index a demand that joins the position."""
         self._note_waiting(demand)
+        self._requeue(demand)
         if demand.quantity == 0:
             self._closed.add(demand.key)
         if demand.key.kind is DemandKind.commitment:
@@ -234,6 +258,7 @@ class Position:
         self._touch(demand)
         demand.quantity = quantity
         self._note_waiting(demand)
+        self._requeue(demand)
         if quantity == 0:
             self._closed.add(demand.key)
 
@@ -341,7 +366,7 @@ class Position:
 
     def queue(self) -> list[Demand]:
         """Order lines with units not yet held, in serving (rank) order."""
-        return [d for d in self.ranked() if d.key.kind is DemandKind.line and d.quantity - d.held > 0]
+        return [self.demands[key] for _, key in self._queue]
 
     # ------------------------------------------------------------------
     # Rule 1 and rule 2: pegging new demand against free units
@@ -354,6 +379,8 @@ class Position:
         self._pegged[bucket_key] += n
         self._pegged_by[bucket_key].add(demand.key)
         self._note_waiting(demand)
+        if bucket_key == ON_HAND:
+            self._requeue(demand)
 
     def _unpeg(self, demand: Demand, bucket_key: str, n: int) -> None:
         if n <= 0:
@@ -369,6 +396,8 @@ class Position:
             demand.pegs[bucket_key] = have - n
         self._pegged[bucket_key] -= n
         self._note_waiting(demand)
+        if bucket_key == ON_HAND:
+            self._requeue(demand)
 
     def _peg_free(self, demand: Demand, n: int, *, held_only: bool = False) -> int:
         """Peg up to ``n`` waiting units of ``demand`` to free units by rule 1."""
@@ -664,6 +693,7 @@ class Position:
                 raise InvariantViolation(f"closed demand {demand.key} still pegged")
             del self.demands[demand.key]
             self._waiting.discard(demand.key)
+            self._requeue(demand)
             self.dirty.add(demand.key)
             if demand.key.kind is DemandKind.commitment:
                 self._commitments_by_account.get(demand.account, set()).discard(demand.key)
@@ -690,6 +720,12 @@ class Position:
                 totals[key] += n
             if demand.waiting < 0:
                 problems.append(f"{demand.key} pegs {demand.pegged} units of {demand.quantity} open")
+        queue = sorted(
+            (d.rank, d.key) for d in self.demands.values()
+            if d.key.kind is DemandKind.line and d.quantity - d.held > 0
+        )
+        if queue != self._queue or {k for _, k in queue} != self._queued:
+            problems.append("the queue index is out of date")
         waiting = {d.key for d in self.demands.values() if d.waiting > 0}
         if waiting != self._waiting:
             problems.append("index of demands with waiting units is out of date")

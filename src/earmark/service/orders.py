@@ -13,7 +13,7 @@ from earmark.domain.limits import ORDER_LINES_MAX
 from earmark.domain.outcomes import Outcome
 from earmark.domain.position import Demand, DemandKey, Position, Promise
 from earmark.service.effects import Effects
-from earmark.service.queries import assemble_orders, get_order, queue_positions
+from earmark.service.queries import assemble_orders, get_order
 from earmark.service.results import Result, fail, invalid
 from earmark.service.supply import ledger
 from earmark.service.uow import UnitOfWork
@@ -185,6 +185,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
     line_rows: list[dict[str, Any]] = []
     own: set[DemandKey] = set()
     known: dict[DemandKey, list[Promise]] = {}
+    placed_lines: list[tuple[Position, Demand]] = []
     any_open = False
     for p in planned:
         position = effects.position(p.sku, p.location)
@@ -214,13 +215,19 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
                                          "quantity": placed.cancelled})
         any_open = any_open or demand.quantity > 0
         known[demand.key] = position.promises(demand)
+        placed_lines.append((position, demand))
     if not any_open:
         tx.execute(t.orders.update().where(t.orders.c.id == cmd.id).values(status="closed"))
         order_row["status"] = "closed"
     effects.finish(own)
     uow.flush()
     # The answer is built from what was just written: no need to read it back.
-    body = assemble_orders([order_row], line_rows, known, queue_positions(tx, line_rows))[0]
+    queue = {
+        (cmd.id, demand.key.line): place
+        for position, demand in placed_lines
+        if (place := position.queue_position(demand)) is not None
+    }
+    body = assemble_orders([order_row], line_rows, known, queue)[0]
     uow.commit()
     return Result(Outcome.created, body)
 
