@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from earmark.domain.events import iso
 from earmark.domain.limits import ORDER_LINES_MAX
@@ -28,6 +28,7 @@ from earmark.store import tables as t
 from earmark.store.repository import next_seq
 
 BACKORDER_POLICIES = ("allow", "deny", "reject")
+_ORDER_REQUEST = select(t.orders.c.request).where(t.orders.c.id == bindparam("order_id"))
 LAST_ARRIVAL = 2**62
 """Arrival rank of a line that is only being tried (it arrives after everything)."""
 
@@ -132,7 +133,7 @@ def check_order(uow: UnitOfWork, cmd: PlaceOrder) -> tuple[list[PlannedLine], Re
 
 def _replay(uow: UnitOfWork, cmd: PlaceOrder) -> Result | None:
     """The answer to an order id that exists: the order itself, or a conflict."""
-    existing = uow.tx.execute(select(t.orders.c.request).where(t.orders.c.id == cmd.id)).first()
+    existing = uow.tx.execute(_ORDER_REQUEST, {"order_id": cmd.id}).first()
     if existing is None:
         return None
     if existing[0] == _request(cmd):
@@ -181,7 +182,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
         effects.position(p.sku, p.location)
     order_row = {"id": cmd.id, "account": cmd.account, "status": "open", "seq": seq,
                  "request": _request(cmd), "created_at": uow.now, "updated_at": uow.now}
-    tx.execute(t.orders.insert().values(order_row))
+    tx.execute(t.orders.insert(), order_row)
     line_rows: list[dict[str, Any]] = []
     own: set[DemandKey] = set()
     known: dict[DemandKey, list[Promise]] = {}
@@ -199,7 +200,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
             "requested_date": p.requested_date, "backorder": p.policy,
             "open": p.quantity - placed.cancelled,
         }
-        tx.execute(t.order_lines.insert().values(line_row))
+        tx.execute(t.order_lines.insert(), line_row)
         line_rows.append({**line_row, "allocated": demand.held, "priority": priority})
         where = {"order": cmd.id, "line": p.line, "sku": p.sku, "location": p.location}
         for commitment, n in placed.consumed:

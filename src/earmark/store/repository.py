@@ -61,27 +61,38 @@ def ensure_and_lock_positions(
         )
 
 
-def next_seq(tx: Connection, name: str) -> int:
-    """The next value of a named arrival counter (taken under the position locks)."""
-    insert = postgresql.insert if tx.dialect.name == "postgresql" else sqlite.insert
+def _next_seq_statement(insert: Any) -> Any:
     # An upsert, so that the first use of a counter by two writers at once
     # cannot collide on its primary key.
-    statement = (
+    return (
         insert(t.counters)
-        .values(name=name, value=1)
+        .values(name=bindparam("name"), value=1)
         .on_conflict_do_update(index_elements=["name"], set_={"value": t.counters.c.value + 1})
         .returning(t.counters.c.value)
     )
-    return int(tx.execute(statement).scalar_one())
+
+
+_NEXT_SEQ_PG = _next_seq_statement(postgresql.insert)
+_NEXT_SEQ_SQLITE = _next_seq_statement(sqlite.insert)
+_POSITION_VERSION = select(t.positions.c.on_hand, t.positions.c.version).where(
+    t.positions.c.sku == bindparam("p_sku"), t.positions.c.location == bindparam("p_loc")
+)
+_LINE_ALLOCATED = (
+    t.order_lines.update()
+    .where(t.order_lines.c.order_id == bindparam("l_order"), t.order_lines.c.line == bindparam("l_line"))
+    .values(allocated=bindparam("l_allocated"))
+)
+
+
+def next_seq(tx: Connection, name: str) -> int:
+    """The next value of a named arrival counter (taken under the position locks)."""
+    statement = _NEXT_SEQ_PG if tx.dialect.name == "postgresql" else _NEXT_SEQ_SQLITE
+    return int(tx.execute(statement, {"name": name}).scalar_one())
 
 
 def position_version(tx: Connection, sku: str, location: str) -> tuple[int, int] | None:
     """(on-hand, version) of a stored position, or None."""
-    row = tx.execute(
-        select(t.positions.c.on_hand, t.positions.c.version).where(
-            t.positions.c.sku == sku, t.positions.c.location == location
-        )
-    ).first()
+    row = tx.execute(_POSITION_VERSION, {"p_sku": sku, "p_loc": location}).first()
     return (int(row[0]), int(row[1])) if row else None
 
 
@@ -218,11 +229,7 @@ def save_position(tx: Connection, loaded: LoadedPosition) -> None:
             held = demand.held if demand else 0
             # A line placed in this unit of work was inserted with nothing allocated.
             if loaded.saved_held.get(key, 0) != held:
-                tx.execute(
-                    t.order_lines.update()
-                    .where(t.order_lines.c.order_id == key.ref, t.order_lines.c.line == key.line)
-                    .values(allocated=held)
-                )
+                tx.execute(_LINE_ALLOCATED, {"l_order": key.ref, "l_line": key.line, "l_allocated": held})
             if demand:
                 loaded.saved_held[key] = held
             else:
