@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -146,6 +147,9 @@ class Position:
         # who is pegged to each bucket, and which demands have waiting units.
         self._pegged_by: dict[str, set[DemandKey]] = {ON_HAND: set()}
         self._waiting: set[DemandKey] = set()
+        # Waiting demands by rank, for rule 3: serving k of them costs
+        # O(k log n). Entries of demands no longer waiting are skipped lazily.
+        self._waiting_heap: list[tuple[Rank, DemandKey]] = []
         self._closed: set[DemandKey] = set()
         # The queue (lines with units not held), kept sorted by rank so that a
         # line's place in it is a binary search, not a count.
@@ -223,7 +227,9 @@ class Position:
 
     def _note_waiting(self, demand: Demand) -> None:
         if demand.quantity - demand.pegged > 0:
-            self._waiting.add(demand.key)
+            if demand.key not in self._waiting:
+                self._waiting.add(demand.key)
+                heapq.heappush(self._waiting_heap, (demand.rank, demand.key))
         else:
             self._waiting.discard(demand.key)
 
@@ -483,9 +489,20 @@ class Position:
     def _serve_waiting(self) -> None:
         if not self._waiting or self._free_from() is None:
             return
-        for demand in self._by_rank(set(self._waiting)):
-            if demand.waiting > 0:
-                self._peg_free(demand, demand.waiting)
+        heap = self._waiting_heap
+        while heap:
+            rank, key = heap[0]
+            demand = self.demands.get(key)
+            if key not in self._waiting or demand is None or demand.rank != rank:
+                heapq.heappop(heap)
+                if demand is not None and key in self._waiting and demand.rank != rank:
+                    heapq.heappush(heap, (demand.rank, key))
+                continue
+            want = demand.waiting
+            if self._peg_free(demand, want) < want:
+                return  # no free unit is left for anyone
+            # Fully served: _note_waiting dropped it from the set; its entry goes now.
+            heapq.heappop(heap)
 
     def _move_earlier(self) -> None:
         """Only demands pegged to a bucket dated after the earliest free unit
