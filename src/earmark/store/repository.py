@@ -18,8 +18,6 @@ from sqlalchemy.engine import Connection
 from earmark.domain.position import Demand, DemandKey, DemandKind, Position
 from earmark.store import tables as t
 
-PegKey = tuple[DemandKey, str]
-
 
 @dataclass
 class LoadedPosition:
@@ -200,22 +198,44 @@ def _priorities(tx: Connection, sku: str, location: str) -> dict[str, int]:
     return {aid: int(priority) for aid, priority in rows}
 
 
+_PEG_MATCH = and_(
+    t.pegs.c.sku == bindparam("g_sku"),
+    t.pegs.c.location == bindparam("g_loc"),
+    t.pegs.c.demand_kind == bindparam("g_kind"),
+    t.pegs.c.demand_ref == bindparam("g_ref"),
+    t.pegs.c.demand_line == bindparam("g_line"),
+    t.pegs.c.bucket == bindparam("g_bucket"),
+)
+_PEG_DELETE = t.pegs.delete().where(_PEG_MATCH)
+_PEG_UPDATE = t.pegs.update().where(_PEG_MATCH).values(quantity=bindparam("g_quantity"))
+_ON_HAND_UPDATE = (
+    t.positions.update()
+    .where(t.positions.c.sku == bindparam("p_sku"), t.positions.c.location == bindparam("p_loc"))
+    .values(on_hand=bindparam("p_on_hand"))
+)
+
+
 def save_position(tx: Connection, loaded: LoadedPosition) -> None:
     """Write the pegs, allocation counters and on-hand that changed since the
-    last save: the work is proportional to the demands the command touched."""
+    last save: the work is proportional to the demands the command touched,
+    in at most one statement of each kind."""
     position = loaded.position
     sku, location = position.sku, position.location
     inserts: list[dict[str, Any]] = []
+    deletes: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    allocations: list[dict[str, Any]] = []
     for key in sorted(position.dirty):
         demand = position.demands.get(key)
         new = {b: n for b, n in demand.pegs.items() if n > 0} if demand else {}
         old = loaded.saved_pegs.get(key, {})
+        match = {"g_sku": sku, "g_loc": location, "g_kind": key.kind.value, "g_ref": key.ref,
+                 "g_line": key.line}
         for bucket, n in old.items():
             if bucket not in new:
-                tx.execute(t.pegs.delete().where(_peg_where(sku, location, (key, bucket))))
+                deletes.append({**match, "g_bucket": bucket})
             elif new[bucket] != n:
-                tx.execute(t.pegs.update().where(_peg_where(sku, location, (key, bucket)))
-                           .values(quantity=new[bucket]))
+                updates.append({**match, "g_bucket": bucket, "g_quantity": new[bucket]})
         inserts.extend(
             {"sku": sku, "location": location, "demand_kind": key.kind.value,
              "demand_ref": key.ref, "demand_line": key.line, "bucket": bucket, "quantity": n}
@@ -229,30 +249,20 @@ def save_position(tx: Connection, loaded: LoadedPosition) -> None:
             held = demand.held if demand else 0
             # A line placed in this unit of work was inserted with nothing allocated.
             if loaded.saved_held.get(key, 0) != held:
-                tx.execute(_LINE_ALLOCATED, {"l_order": key.ref, "l_line": key.line, "l_allocated": held})
+                allocations.append({"l_order": key.ref, "l_line": key.line, "l_allocated": held})
             if demand:
                 loaded.saved_held[key] = held
             else:
                 loaded.saved_held.pop(key, None)
     position.dirty.clear()
+    if deletes:
+        tx.execute(_PEG_DELETE, deletes)
+    if updates:
+        tx.execute(_PEG_UPDATE, updates)
     if inserts:
         tx.execute(t.pegs.insert(), inserts)
+    if allocations:
+        tx.execute(_LINE_ALLOCATED, allocations)
     if position.on_hand != loaded.saved_on_hand:
-        tx.execute(
-            t.positions.update()
-            .where(t.positions.c.sku == sku, t.positions.c.location == location)
-            .values(on_hand=position.on_hand)
-        )
+        tx.execute(_ON_HAND_UPDATE, {"p_sku": sku, "p_loc": location, "p_on_hand": position.on_hand})
         loaded.saved_on_hand = position.on_hand
-
-
-def _peg_where(sku: str, location: str, peg_key: PegKey) -> Any:
-    demand_key, bucket = peg_key
-    return and_(
-        t.pegs.c.sku == sku,
-        t.pegs.c.location == location,
-        t.pegs.c.demand_kind == demand_key.kind.value,
-        t.pegs.c.demand_ref == demand_key.ref,
-        t.pegs.c.demand_line == demand_key.line,
-        t.pegs.c.bucket == bucket,
-    )
