@@ -111,30 +111,11 @@ class Commands:
             # The handler's commit() only writes its changes; they are committed
             # below, once the answer exists (and is recorded under its key).
             uow.defer_commit = True
-            if request is None:
-                result = handler(uow, command)
-                answer = answer_of(result, out)
-                if result.ok:
-                    uow.commit_now()
-                return answer, False
-            stored = idempotency.lookup(uow.tx, request)
-            if stored is not None:
-                return stored, True
-            idempotency.claim(uow.tx, request, uow.now)
-            # The claim must outlive a refused command, whose changes must not.
-            savepoint = uow.tx.begin_nested()
-            result = handler(uow, command)
-            answer = answer_of(result, out)
-            if result.ok:
-                savepoint.commit()
-                idempotency.settle(uow.tx, request, answer)
+            answer, replayed = self._answer_in(uow, handler, command, out, request)
+            # A refusal changes nothing, but its answer is kept under its key.
+            if not replayed and (request is not None or answer.status < 400):
                 uow.commit_now()
-            else:
-                savepoint.rollback()
-                idempotency.settle(uow.tx, request, answer)
-                # Not commit_now(): nothing the refused command left in memory is written.
-                uow.tx.commit()
-            return answer, False
+            return answer, replayed
 
     def answer_many(self, handler: Handler, commands: list[Any], out: type[Out]) -> list[Answer]:
         """Answers to several commands, each on its own, applied in order (a bulk import)."""
