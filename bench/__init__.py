@@ -1,0 +1,1 @@
+"""``make bench``: earmark against its peers (see __main__.py and the README)."""
