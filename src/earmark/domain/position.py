@@ -727,6 +727,7 @@ class Position:
         if self.buckets[ON_HAND].size != max(self.on_hand - self.safety_stock, 0):
             problems.append("on-hand bucket size differs from on-hand minus safety stock")
         totals: dict[str, int] = {k: 0 for k in self.buckets}
+        pegged_by: dict[str, set[DemandKey]] = {k: set() for k in self.buckets}
         for demand in self.demands.values():
             for key, n in demand.pegs.items():
                 if key not in self.buckets:
@@ -734,6 +735,8 @@ class Position:
                     continue
                 if n <= 0:
                     problems.append(f"{demand.key} has a non-positive peg {n} on {key!r}")
+                else:
+                    pegged_by[key].add(demand.key)
                 totals[key] += n
             if demand.waiting < 0:
                 problems.append(f"{demand.key} pegs {demand.pegged} units of {demand.quantity} open")
@@ -750,8 +753,7 @@ class Position:
         if held > self.on_hand:
             problems.append(f"held {held} > on-hand {self.on_hand}")
         for key, bucket in self.buckets.items():
-            pegged_by = {d.key for d in self.demands.values() if d.pegs.get(key, 0) > 0}
-            if pegged_by != self._pegged_by[key]:
+            if pegged_by[key] != self._pegged_by[key]:
                 problems.append(f"index of demands pegged to {key!r} is out of date")
             if totals[key] != self._pegged[key]:
                 problems.append(f"peg counter of {key!r} is {self._pegged[key]}, pegs say {totals[key]}")
