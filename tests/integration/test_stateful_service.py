@@ -11,11 +11,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from tests.integration.helpers import run, seed
 
 from earmark.domain.outcomes import Outcome
+from earmark.domain.position import Demand, DemandKey
 from earmark.service import commitments as cm
 from earmark.service import orders, supply
 from earmark.service.check import check_store
 from earmark.service.clock import Clock
-from earmark.service.queries import availability, get_order
+from earmark.service.queries import availability, get_order, promises_out
 from earmark.service.uow import Store
 
 START = date(2026, 1, 5)
@@ -161,6 +162,20 @@ class ServiceMachine(RuleBasedStateMachine):
             free = sum(position.free(k) for k in position.buckets)
         assert waiting == 0 or free == 0
         assert figures["available_now"] >= 0
+
+    @invariant()
+    def a_quote_from_the_stored_counters_equals_one_on_the_whole_position(self) -> None:
+        if not hasattr(self, "store"):
+            return
+        with self.store.unit_of_work(write=False) as uow:
+            whole = uow.position("COAT", "WEB")
+            for account in sorted(ACCOUNTS):
+                quoted = cm.quote_promise(uow, cm.QuotePromise("COAT", 9, "WEB", account))
+                full = whole.clone()
+                line = Demand(DemandKey.for_line("Q", "1"), account,
+                              (ACCOUNTS[account], 2**62, 0), uow.today, 9)
+                full.place_line(line, full.commitments_of(account), "allow")
+                assert quoted.value["promises"] == promises_out(full.promises(line))
 
     @invariant()
     def queue_places_in_memory_equal_those_counted_in_the_database(self) -> None:

@@ -205,9 +205,14 @@ class Position:
                 shadow._pegged_by[key] = set()
         for demand in keep:
             shadow.load_demand(copy.deepcopy(demand))
-        for key in shadow.buckets:
-            shadow._pegged[key] = self._pegged[key]
+        shadow.set_pegged_counts({key: self._pegged[key] for key in shadow.buckets})
         return shadow
+
+    def set_pegged_counts(self, counts: dict[str, int]) -> None:
+        """For a partial position (see ``trial``): how many units are pegged to
+        each bucket by all demands, including those not loaded."""
+        for key in self.buckets:
+            self._pegged[key] = counts[key]
 
     def clone(self) -> Position:
         """A deep copy to try a command on without changing this one."""
@@ -289,6 +294,10 @@ class Position:
 
     def pegged(self, bucket_key: str) -> int:
         return self._pegged[bucket_key]
+
+    def pegged_by_bucket(self) -> dict[str, int]:
+        """Units pegged to each bucket (the counters the service layer stores)."""
+        return dict(self._pegged)
 
     def free(self, bucket_key: str) -> int:
         return self.buckets[bucket_key].size - self._pegged[bucket_key]

@@ -73,6 +73,18 @@ def _check_position(uow: UnitOfWork, sku: str, location: str, ledger_total: int)
             f"(difference {position.on_hand - ledger_total})")
     for problem in position.violations():
         say(problem)
+    counted = position.pegged_by_bucket()
+    held = tx.execute(select(t.positions.c.held).where(
+        t.positions.c.sku == sku, t.positions.c.location == location)).scalar_one()
+    if int(held) != counted[ON_HAND]:
+        say(f"held counter {held} != units pegged to on-hand {counted[ON_HAND]}")
+    for rid, pegged, status in tx.execute(
+        select(t.receipts.c.id, t.receipts.c.pegged, t.receipts.c.status)
+        .where(t.receipts.c.sku == sku, t.receipts.c.location == location)
+    ).all():
+        expected = counted.get(rid, 0) if status == "open" else 0
+        if int(pegged) != expected:
+            say(f"receipt {rid} pegged counter {pegged} != units pegged to it {expected}")
 
     lines = tx.execute(
         select(t.order_lines).where(t.order_lines.c.sku == sku, t.order_lines.c.location == location)

@@ -241,9 +241,8 @@ def quote_promise(uow: UnitOfWork, cmd: QuotePromise) -> Result:
         if error := need_account(uow, cmd.account):
             return error
         priority = uow.master.priority(cmd.account) or 0
-    whole = uow.position(cmd.sku, location)
-    commitments = whole.commitments_of(cmd.account) if cmd.account is not None else []
-    position = whole.trial(commitments)
+    # Only what a new line could touch is read: free buckets, the account's commitments.
+    position = uow.trial(cmd.sku, location, cmd.account)
     requested = cmd.requested_date or uow.today
     line = Demand(DemandKey.for_line("\x00quote", "1"), cmd.account or "", (priority, LAST_ARRIVAL, 0),
                   requested, cmd.quantity)

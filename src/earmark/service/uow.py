@@ -22,9 +22,10 @@ from earmark.store import db
 from earmark.store import tables as t
 from earmark.store.repository import (
     LoadedPosition,
-    bump_versions,
     ensure_and_lock_positions,
+    finish_positions,
     load_position,
+    load_trial,
     position_version,
     save_position,
 )
@@ -215,7 +216,7 @@ class UnitOfWork:
     def commit_now(self) -> None:
         self.flush()
         loaded = list(self._positions.values()) if self.write else []
-        bump_versions(self.tx, loaded)
+        finish_positions(self.tx, loaded)
         self._write_events()
         self.tx.commit()
         self.store.keep_positions(loaded)
@@ -272,6 +273,17 @@ class UnitOfWork:
             ).scalar()
             self._epoch = int(value or 0)
         return self._epoch
+
+    def trial(self, sku: str, location: str, account: str | None) -> Position:
+        """A small position to try a new line of ``account`` on (quotes).
+
+        A position this unit of work has already changed is tried from
+        memory; any other is read from the stored counters, without its demands."""
+        loaded = self._positions.get((sku, location))
+        if loaded is not None:
+            whole = loaded.position
+            return whole.trial(whole.commitments_of(account) if account is not None else [])
+        return load_trial(self.tx, sku, location, self.today, account)
 
     def forget_positions(self) -> None:
         """Forget every loaded position and lock (after a rollback to a savepoint:

@@ -15,7 +15,7 @@ from sqlalchemy import and_, bindparam, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from earmark.domain.position import Demand, DemandKey, DemandKind, Position
+from earmark.domain.position import ON_HAND, Demand, DemandKey, DemandKind, Position
 from earmark.store import tables as t
 
 
@@ -32,6 +32,8 @@ class LoadedPosition:
     saved_pegs: dict[DemandKey, dict[str, int]] = field(default_factory=dict)
     saved_on_hand: int = 0
     saved_held: dict[DemandKey, int] = field(default_factory=dict)
+    saved_bucket_pegged: dict[str, int] = field(default_factory=dict)
+    """Units pegged per bucket as stored (``positions.held``, ``receipts.pegged``)."""
 
 
 def ensure_and_lock_positions(
@@ -94,16 +96,38 @@ def position_version(tx: Connection, sku: str, location: str) -> tuple[int, int]
     return (int(row[0]), int(row[1])) if row else None
 
 
-def bump_versions(tx: Connection, loaded: list[LoadedPosition]) -> None:
-    """Mark the positions a commit changes, so that other writers' copies go stale."""
+_FINISH_POSITION = (
+    t.positions.update()
+    .where(t.positions.c.sku == bindparam("b_sku"), t.positions.c.location == bindparam("b_loc"))
+    .values(version=t.positions.c.version + 1, held=bindparam("b_held"))
+)
+_RECEIPT_PEGGED = (
+    t.receipts.update().where(t.receipts.c.id == bindparam("r_id")).values(pegged=bindparam("r_pegged"))
+)
+
+
+def finish_positions(tx: Connection, loaded: list[LoadedPosition]) -> None:
+    """At commit: bump each position's version (other writers' copies go stale)
+    and store the units pegged per bucket, in one statement of each kind."""
     if not loaded:
         return
+    receipts: list[dict[str, Any]] = []
+    for lp in loaded:
+        now = lp.position.pegged_by_bucket()
+        for key, n in now.items():
+            if key != ON_HAND and lp.saved_bucket_pegged.get(key, 0) != n:
+                receipts.append({"r_id": key, "r_pegged": n})
+        for key, n in lp.saved_bucket_pegged.items():
+            if key != ON_HAND and key not in now and n != 0:
+                receipts.append({"r_id": key, "r_pegged": 0})  # closed: nothing pegged any more
+        lp.saved_bucket_pegged = dict(now)
     tx.execute(
-        t.positions.update()
-        .where(t.positions.c.sku == bindparam("b_sku"), t.positions.c.location == bindparam("b_loc"))
-        .values(version=t.positions.c.version + 1),
-        [{"b_sku": lp.position.sku, "b_loc": lp.position.location} for lp in loaded],
+        _FINISH_POSITION,
+        [{"b_sku": lp.position.sku, "b_loc": lp.position.location,
+          "b_held": lp.position.pegged(ON_HAND)} for lp in loaded],
     )
+    if receipts:
+        tx.execute(_RECEIPT_PEGGED, receipts)
     for lp in loaded:
         lp.version += 1
 
@@ -178,7 +202,8 @@ def load_position(tx: Connection, sku: str, location: str, today: date,
         )
     position.dirty.clear()
     held = {k: d.held for k, d in position.demands.items() if k.kind is DemandKind.line}
-    return LoadedPosition(position, version, 0, pegs_by_demand, on_hand, held)
+    return LoadedPosition(position, version, 0, pegs_by_demand, on_hand, held,
+                          dict(position.pegged_by_bucket()))
 
 
 def _priorities(tx: Connection, sku: str, location: str) -> dict[str, int]:
@@ -266,3 +291,53 @@ def save_position(tx: Connection, loaded: LoadedPosition) -> None:
     if position.on_hand != loaded.saved_on_hand:
         tx.execute(_ON_HAND_UPDATE, {"p_sku": sku, "p_loc": location, "p_on_hand": position.on_hand})
         loaded.saved_on_hand = position.on_hand
+
+
+def load_trial(tx: Connection, sku: str, location: str, today: date, account: str | None) -> Position:
+    """What a new line of ``account`` could touch, read from the counters: the
+    receipts with free units, and the account's open commitments with the
+    buckets they are pegged to (``Position.trial`` without loading the rest)."""
+    item = tx.execute(select(t.items).where(t.items.c.sku == sku)).mappings().one()
+    row = tx.execute(
+        select(t.positions.c.on_hand, t.positions.c.held).where(
+            t.positions.c.sku == sku, t.positions.c.location == location)
+    ).first()
+    on_hand, held = (int(row[0]), int(row[1])) if row else (0, 0)
+    position = Position(sku, location, today, on_hand, safety_stock=int(item["safety_stock"]),
+                        lead_time_days=item["lead_time_days"])
+    c = t.commitments
+    commitment_rows = [] if account is None else tx.execute(
+        select(c).where(c.c.sku == sku, c.c.location == location, c.c.status == "open",
+                        c.c.account == account)
+    ).mappings().all()
+    keys = [DemandKey.for_commitment(r["id"]) for r in commitment_rows]
+    pegs: dict[DemandKey, dict[str, int]] = {}
+    if keys:
+        for ref, bucket, quantity in tx.execute(
+            select(t.pegs.c.demand_ref, t.pegs.c.bucket, t.pegs.c.quantity).where(
+                t.pegs.c.sku == sku, t.pegs.c.location == location,
+                t.pegs.c.demand_kind == DemandKind.commitment.value,
+                t.pegs.c.demand_ref.in_([k.ref for k in keys]))
+        ).all():
+            pegs.setdefault(DemandKey.for_commitment(ref), {})[bucket] = int(quantity)
+    wanted = sorted({b for p in pegs.values() for b in p if b != ON_HAND})
+    r = t.receipts
+    open_quantity = r.c.quantity - r.c.received
+    receipt_rows = tx.execute(
+        select(r.c.id, r.c.expected_date, open_quantity, r.c.seq, r.c.pegged).where(
+            r.c.sku == sku, r.c.location == location, r.c.status == "open",
+            (open_quantity > r.c.pegged) | r.c.id.in_(wanted))
+    ).all()
+    counters = {ON_HAND: held}
+    for rid, expected, open_units, seq, pegged in receipt_rows:
+        position.load_receipt(rid, expected, int(open_units), int(seq))
+        counters[rid] = int(pegged)
+    priority = tx.execute(select(t.accounts.c.priority).where(t.accounts.c.id == account)).scalar()
+    for r_ in commitment_rows:
+        key = DemandKey.for_commitment(r_["id"])
+        remaining = int(r_["quantity"]) - int(r_["consumed"]) - int(r_["released"])
+        position.load_demand(Demand(key, r_["account"], (int(priority or 0), int(r_["seq"]), 0),
+                                    r_["need_date"], remaining, dict(pegs.get(key, {}))))
+    # The counters stand for everyone pegged, not only the demands loaded here.
+    position.set_pegged_counts(counters)
+    return position

@@ -76,6 +76,7 @@ positions = Table(
     Column("location", Id, primary_key=True),
     Column("on_hand", BigInteger, nullable=False),
     Column("version", BigInteger, nullable=False, server_default="0"),
+    Column("held", BigInteger, nullable=False, server_default="0"),
 )
 
 stock_ledger = Table(
@@ -107,6 +108,7 @@ receipts = Table(
     Column("request", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("pegged", BigInteger, nullable=False, server_default="0"),
 )
 Index("ix_receipts_position", receipts.c.sku, receipts.c.location, receipts.c.status)
 
