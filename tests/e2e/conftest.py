@@ -84,7 +84,8 @@ def launch(database_url: str, log_dir: Path, env: dict[str, str] | None = None,
         if process.poll() is not None:
             pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
         try:
-            if server.client.get("/healthz").status_code == 200:
+            # 401: a server with API keys is up too (it wants a key even here).
+            if server.client.get("/healthz").status_code in (200, 401):
                 return server
         except httpx.TransportError:
             pass

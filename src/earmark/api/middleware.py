@@ -10,8 +10,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from earmark.api.problems import problem, problem_response
 
-OPEN_PATHS = frozenset({"/healthz"})
-"""Paths answered without an API key: a load balancer's probe carries none."""
+OPEN_PATHS: frozenset[str] = frozenset()
+"""Paths answered without an API key. None: API.md says every request needs
+one, the health check included (a probe can carry a key)."""
 
 BODY_BYTES_MAX = 16 * 1024 * 1024
 """The largest request body accepted (a full batch of ordinary orders is far smaller)."""

@@ -312,7 +312,10 @@ class Position:
     def waiting_estimate(self) -> date | None:
         if self.lead_time_days is None:
             return None
-        return self.today + timedelta(days=self.lead_time_days)
+        try:
+            return self.today + timedelta(days=self.lead_time_days)
+        except OverflowError:
+            return None  # beyond the last calendar day: no date can be given
 
     def ordered_buckets(self) -> list[Bucket]:
         return sorted(self.buckets.values(), key=self.bucket_order_key)

@@ -4,12 +4,13 @@ the calendar that expires them; and the side-effect-free promise quote."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from earmark.domain.events import iso
+from earmark.domain.limits import LEAD_TIME_DAYS_MAX
 from earmark.domain.outcomes import Outcome
 from earmark.domain.position import Demand, DemandKey
 from earmark.service.clock import FROZEN_DAY
@@ -29,6 +30,9 @@ from earmark.service.validation import (
 from earmark.store import tables as t
 from earmark.store.repository import next_seq
 
+CALENDAR_END = date.max - timedelta(days=LEAD_TIME_DAYS_MAX)
+"""The last day the calendar may reach: a waiting unit's estimate (today +
+lead time) must still be a date."""
 COMMITMENT_KINDS = ("contract", "project", "key_account", "forecast")
 COMMITMENT_MODES = ("strict", "partial")
 
@@ -202,6 +206,8 @@ def advance_clock(uow: UnitOfWork, cmd: AdvanceClock) -> Result:
     if not uow.store.clock.is_frozen:
         return fail(Outcome.clock_not_frozen,
                     "the calendar follows the real date; set EARMARK_TODAY to move it by hand")
+    if cmd.today > CALENDAR_END:
+        return invalid("today", f"must be on or before {CALENDAR_END.isoformat()}")
     if cmd.today < uow.today:
         return fail(Outcome.clock_backwards,
                     f"today is {uow.today.isoformat()}; the calendar never moves back", "today")

@@ -26,6 +26,10 @@ from earmark.store import tables as t
 # Pages
 
 
+OFFSET_MAX = 2**53
+"""A cursor past this is not one of ours (and would overflow the database)."""
+
+
 def encode_cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
 
@@ -39,7 +43,7 @@ def decode_cursor(cursor: str | None) -> int | None:
         offset = int(value["o"])
     except (ValueError, KeyError, TypeError):
         return None
-    return offset if offset >= 0 else None
+    return offset if 0 <= offset <= OFFSET_MAX else None
 
 
 def page(items: list[Any], offset: int, limit: int, more: bool) -> dict[str, Any]:

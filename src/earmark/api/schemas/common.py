@@ -11,7 +11,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from earmark.domain.limits import ID_LENGTH_MAX, ID_PATTERN, NAME_LENGTH_MAX, QUANTITY_MAX
 
@@ -44,10 +44,28 @@ Day = Annotated[date, BeforeValidator(_iso_day)]
 Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class In(BaseModel):
-    """A request body: unknown fields are refused rather than silently dropped."""
+    """A request body: unknown fields are refused rather than silently dropped,
+    and no text may hold a NUL character (PostgreSQL cannot store one)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if _has_nul(data):
+            raise ValueError("text must not contain the NUL character (\\u0000)")
+        return data
 
 
 class Out(BaseModel):
