@@ -146,7 +146,8 @@ def pegged_position(store: Store, sku: str, *, receipts: int, demands: int,
         receipt_rows.append({"id": f"R{r:06d}", "sku": sku, "location": LOCATION,
                              "quantity": quantity, "received": 0, "expected_date": expected,
                              "source": "purchase", "status": "open", "seq": r,
-                             "request": request, "created_at": now, "updated_at": now})
+                             "request": request, "created_at": now, "updated_at": now,
+                             "pegged": per_receipt})
     orders, lines = _order_rows(sku, demands, "E")
     pegs = [
         {"sku": sku, "location": LOCATION, "demand_kind": "line", "demand_ref": line["order_id"],

@@ -323,11 +323,15 @@ def load_trial(tx: Connection, sku: str, location: str, today: date, account: st
     wanted = sorted({b for p in pegs.values() for b in p if b != ON_HAND})
     r = t.receipts
     open_quantity = r.c.quantity - r.c.received
-    receipt_rows = tx.execute(
-        select(r.c.id, r.c.expected_date, open_quantity, r.c.seq, r.c.pegged).where(
-            r.c.sku == sku, r.c.location == location, r.c.status == "open",
-            (open_quantity > r.c.pegged) | r.c.id.in_(wanted))
-    ).all()
+    columns = (r.c.id, r.c.expected_date, open_quantity, r.c.seq, r.c.pegged)
+    receipt_rows = list(tx.execute(
+        select(*columns).where(r.c.sku == sku, r.c.location == location, t.RECEIPT_HAS_FREE_UNITS)
+    ).all())
+    seen = {row[0] for row in receipt_rows}
+    if wanted:
+        receipt_rows += [row for row in tx.execute(
+            select(*columns).where(r.c.id.in_(wanted), r.c.status == "open")
+        ).all() if row[0] not in seen]
     counters = {ON_HAND: held}
     for rid, expected, open_units, seq, pegged in receipt_rows:
         position.load_receipt(rid, expected, int(open_units), int(seq))

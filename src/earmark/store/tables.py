@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
 )
 
 metadata = MetaData(
@@ -111,6 +112,13 @@ receipts = Table(
     Column("pegged", BigInteger, nullable=False, server_default="0"),
 )
 Index("ix_receipts_position", receipts.c.sku, receipts.c.location, receipts.c.status)
+RECEIPT_HAS_FREE_UNITS = and_(
+    receipts.c.status == "open", receipts.c.quantity - receipts.c.received > receipts.c.pegged
+)
+Index(
+    "ix_receipts_free", receipts.c.sku, receipts.c.location,
+    postgresql_where=RECEIPT_HAS_FREE_UNITS, sqlite_where=RECEIPT_HAS_FREE_UNITS,
+)
 
 orders = Table(
     "orders",
