@@ -30,9 +30,32 @@ class Settings(BaseSettings):
     """``EARMARK_BATCH_WRITES``: apply commands from concurrent requests in
     batches, one transaction each (false: one transaction per command)."""
 
-    @field_validator("today", mode="before")
+    # Delivery of events (earmark.notify). Intervals are settings so that
+    # tests can run the same code in milliseconds.
+    dispatch: bool = True
+    """``EARMARK_DISPATCH``: run the dispatcher inside ``earmark serve``
+    (``earmark dispatch`` runs it on its own; running both is safe)."""
+    dispatch_poll_seconds: float = Field(default=0.5, gt=0)
+    dispatch_lease_seconds: float = Field(default=30.0, gt=0)
+    """How long a dispatcher that stopped answering (killed) keeps the
+    outbox from the others."""
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    webhook_backoff_cap_seconds: float = Field(default=3600.0, gt=0)
+    webhook_retry_seconds: float = Field(default=24 * 3600.0, ge=0)
+    """Retries stop this long after a delivery's first attempt; it is then failed."""
+    nats_url: str | None = None
+    """``EARMARK_NATS_URL``: also publish every event to NATS JetStream."""
+    nats_stream: str = "EARMARK"
+    nats_subject_prefix: str = "earmark"
+    smtp_url: str | None = None
+    """``EARMARK_SMTP_URL``: ``smtp://[user:password@]host:port?from=earmark@example.com``
+    (``smtps://`` for TLS, ``&starttls=true``) e-mails every notice to the
+    account's contact address."""
+
+    @field_validator("today", "nats_url", "smtp_url", mode="before")
     @classmethod
-    def _empty_today_is_none(cls, value: Any) -> Any:
+    def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
 
     @field_validator("api_keys", mode="before")

@@ -32,17 +32,20 @@ from earmark.api.routes import (
     health,
     items,
     locations,
+    notices,
     orders,
     promise,
     receipts,
+    webhooks,
 )
+from earmark.notify.dispatcher import dispatching
 from earmark.service.clock import Clock
 from earmark.service.uow import Store
 from earmark.service.writer import Writer
 from earmark.settings import Settings
 
 ROUTERS = (health, items, locations, accounts, adjustments, receipts, orders, commitments,
-           availability, promise, backorders, events, clock)
+           availability, promise, backorders, events, clock, webhooks, notices)
 def create_app(store: Store, settings: Settings) -> FastAPI:
     writer = Writer(store) if settings.batch_writes else None
 
@@ -51,8 +54,10 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
         if writer is not None:
             writer.start()
         try:
-            async with jobs.daily_jobs(store):
-                yield
+            # The dispatcher delivers events on a thread of its own (earmark.notify).
+            with dispatching(store, settings):
+                async with jobs.daily_jobs(store):
+                    yield
         finally:
             if writer is not None:
                 writer.stop()

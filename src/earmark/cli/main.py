@@ -115,6 +115,24 @@ def serve(
 
 
 @app.command()
+def dispatch(database: DatabaseOption = None) -> None:
+    """Deliver events (webhooks, NATS, notices, e-mail) until Ctrl-C or SIGTERM.
+
+    `earmark serve` runs the same dispatcher in-process; running both is safe.
+    Example: earmark dispatch --database postgresql://postgres@127.0.0.1/earmark
+    """
+    from earmark.notify.dispatcher import run_until_stopped
+    from earmark.settings import Settings
+
+    store = open_store(database)
+    console.print(f"earmark dispatching events from {database_url(database)}")
+    try:
+        run_until_stopped(store, Settings())
+    finally:
+        store.dispose()
+
+
+@app.command()
 def demo(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,

@@ -1,0 +1,135 @@
+"""Customer notices: one per change that concerns an account, in words,
+as plain text and HTML; the events of one change to one line make one notice."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from tests.integration.helpers import run, seed
+
+from earmark.notify import notices
+from earmark.notify.outbox import transaction
+from earmark.service import commitments as cm
+from earmark.service import master, orders, supply
+from earmark.service.uow import Store
+
+
+def told(store: Store, account: str) -> list[dict[str, Any]]:
+    while notices.produce(store, 500):
+        pass
+    with transaction(store, write=False) as connection:
+        items: list[dict[str, Any]] = notices.list_notices(connection, account, 0, 1000)["items"]
+    return items
+
+
+def order(oid: str, account: str, quantity: int) -> orders.PlaceOrder:
+    return orders.PlaceOrder(oid, account, [orders.LineIn("1", "COAT", quantity, "WEB")])
+
+
+def test_a_customer_is_told_each_change_to_their_order_in_words(store: Store) -> None:
+    seed(store, on_hand=2, accounts={"acme": 100, "big": 50}, lead_time_days=10)
+    run(store, supply.create_receipt, supply.CreateReceipt("PO-1", "COAT", "WEB", 5,
+                                                           date(2026, 2, 1)))
+    run(store, orders.place_order, order("SO-1", "acme", 4))
+    run(store, supply.patch_receipt, supply.PatchReceipt("PO-1", expected_date=date(2026, 2, 20)))
+    run(store, supply.adjust, supply.Adjust("COAT", "WEB", -1, "damage"))
+    run(store, supply.receive_receipt, supply.ReceiveReceipt("PO-1"))
+
+    acme = told(store, "acme")
+    assert [(n["kind"], n["order"], n["line"]) for n in acme] == [
+        ("backordered", "SO-1", "1"), ("date_moved", "SO-1", "1"),
+        ("backordered", "SO-1", "1"), ("ready_to_ship", "SO-1", "1")]
+    assert [n["id"] for n in acme] == sorted(n["id"] for n in acme)  # newest last
+    placed, delayed, damaged, arrived = acme
+    assert placed["subject"] == "Order SO-1: 2 × Coat backordered, expected Sunday 1 February 2026"
+    assert "2 × Coat are in stock and set aside for you, and 2 are backordered" in placed["text"]
+    assert delayed["subject"] == ("Order SO-1: Coat now expected Friday 20 February 2026 (later)")
+    assert ("later than the Sunday 1 February 2026 we told you, because a delivery to us was "
+            "delayed") in delayed["text"]
+    assert "because stock was damaged" in damaged["text"]
+    assert arrived["subject"] == "Order SO-1: 3 × Coat ready to ship"
+    assert "because supply arrived" in arrived["text"]
+    for notice in acme:
+        assert notice["text"].startswith("Hello Acme,\n\n")
+        assert notice["html"].startswith("<!DOCTYPE html>")
+        assert f"<title>{notice['subject']}</title>" in notice["html"]
+        assert "commitment" not in notice
+    assert told(store, "big") == []
+
+
+def test_one_change_to_one_line_makes_one_notice(store: Store) -> None:
+    # Damage records order.backordered and order.promise_changed for SO-1.
+    seed(store, on_hand=2, lead_time_days=7)
+    run(store, orders.place_order, order("SO-1", "acme", 2))
+    before = len(told(store, "acme"))
+    run(store, supply.adjust, supply.Adjust("COAT", "WEB", -1, "damage"))
+    after = told(store, "acme")[before:]
+    assert [n["kind"] for n in after] == ["backordered"]
+    assert after[0]["subject"] == "Order SO-1: 1 × Coat backordered, expected Monday 12 January 2026"
+    assert "(until now: Monday 5 January 2026)" in after[0]["text"]
+
+
+def test_an_earlier_date_and_a_commitment_at_risk_are_told(store: Store) -> None:
+    seed(store, on_hand=2, accounts={"acme": 100, "big": 50})
+    run(store, supply.create_receipt, supply.CreateReceipt("PO-1", "COAT", "WEB", 5,
+                                                           date(2026, 2, 1)))
+    run(store, supply.create_receipt, supply.CreateReceipt("PO-2", "COAT", "WEB", 6,
+                                                           date(2026, 3, 1)))
+    assert run(store, cm.create_commitment, cm.CreateCommitment(
+        "C-1", "big", "COAT", "WEB", 10, date(2026, 4, 1))).ok
+    run(store, orders.place_order, order("SO-1", "acme", 3))
+    run(store, supply.patch_receipt, supply.PatchReceipt("PO-2", expected_date=date(2026, 5, 1)))
+    run(store, supply.patch_receipt, supply.PatchReceipt("PO-1", expected_date=date(2026, 1, 20)))
+
+    [at_risk] = told(store, "big")
+    assert at_risk["kind"] == "commitment_at_risk" and at_risk["commitment"] == "C-1"
+    assert "order" not in at_risk
+    assert at_risk["subject"] == ("Commitment C-1 at risk: 6 × Coat short for "
+                                  "Wednesday 1 April 2026")
+    assert "because a delivery to us was delayed" in at_risk["text"]
+    assert "The earliest date we can confirm the full quantity is Friday 1 May 2026" in \
+        at_risk["text"]
+    earlier = told(store, "acme")[-1]
+    assert earlier["kind"] == "date_moved"
+    assert earlier["subject"] == "Order SO-1: Coat now expected Tuesday 20 January 2026 (earlier)"
+    assert "Good news" in earlier["text"]
+
+
+def test_the_calendar_alone_tells_nobody_anything(store: Store) -> None:
+    seed(store, on_hand=0, lead_time_days=14)
+    run(store, orders.place_order, order("SO-1", "acme", 3))
+    before = told(store, "acme")
+    assert run(store, cm.advance_clock, cm.AdvanceClock(date(2026, 1, 25))).ok
+    assert told(store, "acme") == before
+
+
+def test_html_notices_escape_what_customers_typed(store: Store) -> None:
+    seed(store, on_hand=0)
+    run(store, master.upsert_item, master.UpsertItem("COAT", "<b>Coat</b> & co"))
+    run(store, master.upsert_account, master.UpsertAccount("acme", "Acme <Ltd>"))
+    run(store, orders.place_order, order("SO-1", "acme", 1))
+    [notice] = told(store, "acme")
+    assert "&lt;b&gt;Coat&lt;/b&gt; &amp; co" in notice["html"]
+    assert "Acme &lt;Ltd&gt;" in notice["html"] and "<b>" not in notice["html"]
+    assert "<b>Coat</b> & co" in notice["text"]
+    assert notice["subject"] == "Order SO-1: 1 × <b>Coat</b> & co backordered"
+
+
+def test_a_batch_that_places_and_moves_a_line_tells_the_newest_date_once(store: Store) -> None:
+    # The batching writer applies several commands in one unit of work, so
+    # their events share a moment: one notice for the line, with its last date.
+    seed(store, on_hand=0)
+    run(store, supply.create_receipt, supply.CreateReceipt("PO-1", "COAT", "WEB", 5,
+                                                           date(2026, 2, 1)))
+    with store.unit_of_work() as uow:
+        uow.defer_commit = True
+        assert orders.place_order(uow, order("SO-1", "acme", 2)).ok
+        assert supply.patch_receipt(uow, supply.PatchReceipt(
+            "PO-1", expected_date=date(2026, 2, 20))).ok
+        uow.commit_now()
+    [notice] = told(store, "acme")
+    assert notice["kind"] == "backordered"
+    assert notice["subject"] == ("Order SO-1: 2 × Coat backordered, expected "
+                                 "Friday 20 February 2026")
+    assert "until now" not in notice["text"]
