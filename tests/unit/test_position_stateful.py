@@ -412,6 +412,13 @@ class PositionMachine(RuleBasedStateMachine):
 
 
     @invariant()
+    def promised_date_is_the_latest_promise(self) -> None:
+        for demand in self.p.demands.values():
+            dates = [p.date for p in self.p.promises(demand)]
+            expected = None if not dates or None in dates else max(d for d in dates if d)
+            assert self.p.promised_date(demand) == expected
+
+    @invariant()
     def a_trial_answers_as_the_whole_position_would(self) -> None:
         """``Position.trial`` (quotes, reject checks) copies only free buckets
         and the account's commitments; a new line must fare exactly the same."""

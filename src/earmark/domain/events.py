@@ -39,6 +39,10 @@ class DemandView:
 
 
 def view_of(position: Position, demand: Demand) -> DemandView:
+    if demand.key.kind is DemandKind.line:
+        # Lines are told of allocation and dates; shortfall is a commitment's concern.
+        return DemandView(demand.quantity, demand.held, demand.pegged,
+                          position.promised_date(demand), 0, None)
     return DemandView(
         demand.quantity,
         demand.held,

@@ -365,10 +365,15 @@ class Position:
 
     def promised_date(self, demand: Demand) -> date | None:
         """The latest date of the demand's promises; None if any is None or none is open."""
-        dates = [p.date for p in self.promises(demand)]
-        if not dates or any(d is None for d in dates):
+        if demand.quantity <= 0:
             return None
-        return max(d for d in dates if d is not None)
+        latest = max((self.promised(demand, b) for b, n in demand.pegs.items() if n > 0), default=None)
+        if demand.waiting > 0:
+            estimate = self.waiting_estimate()
+            if estimate is None:
+                return None
+            latest = estimate if latest is None else max(latest, estimate)
+        return latest
 
     def shortfall(self, demand: Demand) -> int:
         """Units that are not pegged to a bucket dated on or before the need date."""
