@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from earmark.domain.limits import PAGE_LIMIT_DEFAULT
 from earmark.service.master import account_out, item_out, location_out
-from earmark.service.queries import page, receipt_out
+from earmark.service.queries import narrowed, page, receipt_out
 from earmark.store import tables as t
 
 
@@ -59,13 +59,8 @@ def list_receipts(
     offset: int, limit: int = PAGE_LIMIT_DEFAULT,
 ) -> dict[str, Any]:
     r = t.receipts
-    query = select(r).order_by(r.c.seq, r.c.id)
-    if sku:
-        query = query.where(r.c.sku == sku)
-    if location:
-        query = query.where(r.c.location == location)
-    if status:
-        query = query.where(r.c.status == status)
+    query = narrowed(select(r).order_by(r.c.seq, r.c.id),
+                     (r.c.sku, sku), (r.c.location, location), (r.c.status, status))
     return _page_of(tx, query, receipt_out, offset, limit)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.engine import Connection, RowMapping
 
 from earmark.domain.events import iso
@@ -44,6 +44,14 @@ def decode_cursor(cursor: str | None) -> int | None:
     except (ValueError, KeyError, TypeError):
         return None
     return offset if 0 <= offset <= OFFSET_MAX else None
+
+
+def narrowed(query: Select[Any], *filters: tuple[Any, str | None]) -> Select[Any]:
+    """``query`` limited to rows whose column equals each given value (None: no limit)."""
+    for column, value in filters:
+        if value:
+            query = query.where(column == value)
+    return query
 
 
 def page(items: list[Any], offset: int, limit: int, more: bool) -> dict[str, Any]:
@@ -302,11 +310,8 @@ def list_orders(
     tx: Connection, today: date, account: str | None, status: str | None,
     offset: int, limit: int = PAGE_LIMIT_DEFAULT,
 ) -> dict[str, Any]:
-    query = select(t.orders).order_by(t.orders.c.seq, t.orders.c.id)
-    if account:
-        query = query.where(t.orders.c.account == account)
-    if status:
-        query = query.where(t.orders.c.status == status)
+    query = narrowed(select(t.orders).order_by(t.orders.c.seq, t.orders.c.id),
+                     (t.orders.c.account, account), (t.orders.c.status, status))
     rows = list(tx.execute(query.offset(offset).limit(limit + 1)).mappings())
     return page(orders_out(tx, rows[:limit], today), offset, limit, len(rows) > limit)
 
@@ -368,13 +373,8 @@ def list_commitments(
     offset: int, limit: int = PAGE_LIMIT_DEFAULT,
 ) -> dict[str, Any]:
     c = t.commitments
-    query = select(c).order_by(c.c.seq, c.c.id)
-    if account:
-        query = query.where(c.c.account == account)
-    if sku:
-        query = query.where(c.c.sku == sku)
-    if status:
-        query = query.where(c.c.status == status)
+    query = narrowed(select(c).order_by(c.c.seq, c.c.id),
+                     (c.c.account, account), (c.c.sku, sku), (c.c.status, status))
     rows = list(tx.execute(query.offset(offset).limit(limit + 1)).mappings())
     return page(commitments_out(tx, rows[:limit], today), offset, limit, len(rows) > limit)
 
@@ -432,12 +432,7 @@ def list_backorders(
         .where(ol.c.open > ol.c.allocated)
         .order_by(ol.c.sku, ol.c.location, acc.c.priority, ol.c.seq, ol.c.idx)
     )
-    if sku:
-        query = query.where(ol.c.sku == sku)
-    if location:
-        query = query.where(ol.c.location == location)
-    if account:
-        query = query.where(ol.c.account == account)
+    query = narrowed(query, (ol.c.sku, sku), (ol.c.location, location), (ol.c.account, account))
     rows = list(tx.execute(query.offset(offset).limit(limit + 1)).mappings())
     more = len(rows) > limit
     rows = rows[:limit]
