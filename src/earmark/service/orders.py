@@ -133,17 +133,22 @@ def check_order(uow: UnitOfWork, cmd: PlaceOrder) -> tuple[list[PlannedLine], Re
 
 def _replay(uow: UnitOfWork, cmd: PlaceOrder) -> Result | None:
     """The answer to an order id that exists: the order itself, or a conflict."""
-    existing = uow.tx.execute(_ORDER_REQUEST, {"order_id": cmd.id}).first()
-    if existing is None:
-        return None
-    if existing[0] == _request(cmd):
+    staged = uow.staged_request(cmd.id)
+    if staged is None:
+        existing = uow.raw.execute(_ORDER_REQUEST, {"order_id": cmd.id}).first()
+        if existing is None:
+            return None
+        staged = existing[0]
+    if staged == _request(cmd):
         return Result(Outcome.exists, get_order(uow.tx, cmd.id, uow.today))
     return fail(Outcome.exists_with_different_content,
                 f"order {cmd.id!r} exists with different content")
 
 
 def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
-    tx = uow.tx
+    # Placing reads nothing that staged writes could change, so it uses the raw
+    # connection and stages its own rows: a batch of orders writes them together.
+    tx = uow.raw
     planned, error = check_order(uow, cmd)
     if error:
         # An identical replay of an existing order is never refused.
@@ -182,8 +187,8 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
         effects.position(p.sku, p.location)
     order_row = {"id": cmd.id, "account": cmd.account, "status": "open", "seq": seq,
                  "request": _request(cmd), "created_at": uow.now, "updated_at": uow.now}
-    tx.execute(t.orders.insert(), order_row)
     line_rows: list[dict[str, Any]] = []
+    staged_lines: list[dict[str, Any]] = []
     own: set[DemandKey] = set()
     known: dict[DemandKey, list[Promise]] = {}
     placed_lines: list[tuple[Position, Demand]] = []
@@ -200,7 +205,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
             "requested_date": p.requested_date, "backorder": p.policy,
             "open": p.quantity - placed.cancelled,
         }
-        tx.execute(t.order_lines.insert(), line_row)
+        staged_lines.append(line_row)
         line_rows.append({**line_row, "allocated": demand.held, "priority": priority})
         where = {"order": cmd.id, "line": p.line, "sku": p.sku, "location": p.location}
         for commitment, n in placed.consumed:
@@ -218,10 +223,9 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
         known[demand.key] = position.promises(demand)
         placed_lines.append((position, demand))
     if not any_open:
-        tx.execute(t.orders.update().where(t.orders.c.id == cmd.id).values(status="closed"))
         order_row["status"] = "closed"
+    uow.stage_order(order_row, staged_lines)
     effects.finish(own)
-    uow.flush()
     # The answer is built from what was just written: no need to read it back.
     queue = {
         (cmd.id, demand.key.line): place
@@ -229,20 +233,20 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
         if (place := position.queue_position(demand)) is not None
     }
     body = assemble_orders([order_row], line_rows, known, queue)[0]
-    uow.commit()
+    uow.stage_commit()
     return Result(Outcome.created, body)
 
 
 def _consume_commitment(uow: UnitOfWork, commitment: Demand, order_id: str,
                         p: PlannedLine, n: int) -> None:
     c = t.commitments
-    uow.tx.execute(
+    uow.raw.execute(
         c.update().where(c.c.id == commitment.key.ref).values(
             consumed=c.c.consumed + n, updated_at=uow.now,
             status="consumed" if commitment.quantity == 0 else "open",
         )
     )
-    uow.tx.execute(t.consumptions.insert().values(
+    uow.raw.execute(t.consumptions.insert().values(
         sku=p.sku, location=p.location, commitment_id=commitment.key.ref,
         order_id=order_id, line=p.line, quantity=n,
     ))

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import Connection, RowMapping
 
 from earmark.domain.events import Event
-from earmark.domain.position import Position
+from earmark.domain.position import DemandKey, Position
 from earmark.service.clock import Clock
 from earmark.store import db
 from earmark.store import tables as t
@@ -92,14 +92,14 @@ class MasterData:
 
     def item(self, sku: str) -> RowMapping | None:
         if sku not in self._items:
-            self._items[sku] = self._uow.tx.execute(
+            self._items[sku] = self._uow.raw.execute(
                 select(t.items).where(t.items.c.sku == sku)
             ).mappings().first()
         return self._items[sku]
 
     def location_exists(self, code: str) -> bool:
         if code not in self._locations:
-            self._locations[code] = self._uow.tx.execute(
+            self._locations[code] = self._uow.raw.execute(
                 select(t.locations.c.code).where(t.locations.c.code == code)
             ).first() is not None
         return self._locations[code]
@@ -107,14 +107,14 @@ class MasterData:
     def only_location(self) -> str | None:
         """The one location, while exactly one exists."""
         if self._only_location is None:
-            codes = self._uow.tx.execute(select(t.locations.c.code).limit(2)).scalars().all()
+            codes = self._uow.raw.execute(select(t.locations.c.code).limit(2)).scalars().all()
             self._only_location = (str(codes[0]) if len(codes) == 1 else None,)
         return self._only_location[0]
 
     def priority(self, account: str) -> int | None:
         """The account's priority; None for an unknown account."""
         if account not in self._priorities:
-            value = self._uow.tx.execute(
+            value = self._uow.raw.execute(
                 select(t.accounts.c.priority).where(t.accounts.c.id == account)
             ).scalar()
             self._priorities[account] = None if value is None else int(value)
@@ -142,12 +142,62 @@ class UnitOfWork:
         self.defer_commit = False
         """When set, ``commit()`` only flushes: the caller commits several
         commands at once with ``commit_now()`` (imports, batches)."""
+        self._staged_orders: list[dict[str, Any]] = []
+        self._staged_lines: list[dict[str, Any]] = []
+        self._staged_requests: dict[str, Any] = {}
+        self._pending = False
 
     @property
-    def tx(self) -> Connection:
+    def raw(self) -> Connection:
+        """The connection, without writing what is staged (for code that reads
+        nothing a staged write could change: master data, locks, loads)."""
         if self._tx is None:
             raise RuntimeError("unit of work used outside its with-block")
         return self._tx
+
+    @property
+    def tx(self) -> Connection:
+        """The connection, after writing everything staged, so that any read sees it."""
+        if self._pending:
+            self.sync()
+        return self.raw
+
+    # Staged writes: placed orders in a batch are written together.
+
+    def stage_order(self, order_row: dict[str, Any], line_rows: list[dict[str, Any]]) -> None:
+        """An order and its lines, written at the next sync (the rows may still change)."""
+        self._staged_orders.append(order_row)
+        self._staged_lines.extend(line_rows)
+        self._staged_requests[order_row["id"]] = order_row["request"]
+
+    def staged_request(self, order_id: str) -> Any | None:
+        return self._staged_requests.get(order_id)
+
+    def stage_commit(self) -> None:
+        """``commit()`` for a command whose writes may wait for the batch's next sync."""
+        if self.defer_commit:
+            self._pending = True
+        else:
+            self.commit_now()
+
+    def sync(self) -> None:
+        """Write the staged rows and the positions' changes (inside the transaction)."""
+        self._pending = False
+        if self._staged_orders:
+            for row in self._staged_lines:
+                # The line is written with what it holds now: no update after the insert.
+                loaded = self._positions.get((row["sku"], row["location"]))
+                key = DemandKey.for_line(row["order_id"], row["line"])
+                demand = loaded.position.demands.get(key) if loaded else None
+                row["allocated"] = demand.held if demand else 0
+                if loaded is not None and demand is not None:
+                    loaded.saved_held[key] = demand.held
+            self.raw.execute(t.orders.insert(), self._staged_orders)
+            self.raw.execute(t.order_lines.insert(), self._staged_lines)
+            self._staged_orders, self._staged_lines = [], []
+            self._staged_requests.clear()
+        for loaded in self._positions.values():
+            save_position(self.raw, loaded)
 
     @property
     def dialect(self) -> str:
@@ -188,8 +238,7 @@ class UnitOfWork:
 
     def flush(self) -> None:
         """Write the loaded positions' changes (still inside the transaction)."""
-        for loaded in self._positions.values():
-            save_position(self.tx, loaded)
+        self.sync()
 
     def _write_events(self) -> None:
         """Append the buffered events just before the commit.
@@ -203,8 +252,8 @@ class UnitOfWork:
         if not self._events:
             return
         if self.dialect == "postgresql":
-            self.tx.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENTS_LOCK_KEY})
-        self.tx.execute(t.events.insert(), self._events)
+            self.raw.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENTS_LOCK_KEY})
+        self.raw.execute(t.events.insert(), self._events)
         self._events.clear()
 
     def commit(self) -> None:
@@ -216,14 +265,17 @@ class UnitOfWork:
     def commit_now(self) -> None:
         self.flush()
         loaded = list(self._positions.values()) if self.write else []
-        finish_positions(self.tx, loaded)
+        finish_positions(self.raw, loaded)
         self._write_events()
-        self.tx.commit()
+        self.raw.commit()
         self.store.keep_positions(loaded)
         self._positions.clear()
         self._locked.clear()
 
     def rollback(self) -> None:
+        self._staged_orders, self._staged_lines = [], []
+        self._staged_requests.clear()
+        self._pending = False
         self._events.clear()
         self._positions.clear()
         self._locked.clear()
@@ -236,7 +288,7 @@ class UnitOfWork:
         """Lock (and create if missing) the positions a command will change."""
         new = [k for k in keys if k not in self._locked]
         if new:
-            ensure_and_lock_positions(self.tx, new, self.dialect)
+            ensure_and_lock_positions(self.raw, new, self.dialect)
             self._locked.update(new)
 
     def position(self, sku: str, location: str) -> Position:
@@ -250,14 +302,14 @@ class UnitOfWork:
         return loaded.position
 
     def _load(self, sku: str, location: str) -> LoadedPosition:
-        stored = position_version(self.tx, sku, location)
+        stored = position_version(self.raw, sku, location)
         if self.write and stored is not None:
             kept = self.store.take_position((sku, location), stored[1], self.epoch)
             if kept is not None:
                 kept.position.today = self.today
                 kept.position.observer = None
                 return kept
-        loaded = load_position(self.tx, sku, location, self.today, stored)
+        loaded = load_position(self.raw, sku, location, self.today, stored)
         loaded.epoch = self.epoch
         return loaded
 
@@ -268,7 +320,7 @@ class UnitOfWork:
     def epoch(self) -> int:
         """The rank epoch: it moves whenever an account's priority changes."""
         if self._epoch is None:
-            value = self.tx.execute(
+            value = self.raw.execute(
                 select(t.counters.c.value).where(t.counters.c.name == RANK_EPOCH)
             ).scalar()
             self._epoch = int(value or 0)
@@ -283,11 +335,13 @@ class UnitOfWork:
         if loaded is not None:
             whole = loaded.position
             return whole.trial(whole.commitments_of(account) if account is not None else [])
-        return load_trial(self.tx, sku, location, self.today, account)
+        return load_trial(self.raw, sku, location, self.today, account)
 
     def forget_positions(self) -> None:
         """Forget every loaded position and lock (after a rollback to a savepoint:
         what was written before it is in the database, the rest is gone)."""
+        if self._pending:
+            self.sync()
         self._positions.clear()
         self._locked.clear()
 
