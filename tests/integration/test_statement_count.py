@@ -12,9 +12,10 @@ from tests.integration.helpers import seed
 from earmark.service import orders
 from earmark.service.uow import Store
 
-STATEMENTS_PER_ORDER_MAX = 2
-"""Replay check and arrival number; the order, line and peg rows of a whole
-batch are written together, a statement per table."""
+STATEMENTS_PER_ORDER_MAX = 1
+"""The replay check. Arrival numbers are taken a block per batch, and the
+order, line and peg rows of a whole batch are written together, a statement
+per table."""
 STATEMENTS_PER_BATCH_MAX = 15
 
 

@@ -114,7 +114,13 @@ def snapshot(store: Store) -> dict[str, Any]:
         tx = uow.tx
         return {
             "pegs": sorted(tuple(r) for r in tx.execute(select(t.pegs)).all()),
-            "lines": sorted(tuple(r) for r in tx.execute(select(t.order_lines)).all()),
+            # Arrival numbers may have gaps (taken a block at a time): compare their order.
+            "lines": sorted(
+                tuple(v for k, v in r._mapping.items() if k != "seq")
+                for r in tx.execute(select(t.order_lines)).all()
+            ),
+            "arrivals": [r.order_id for r in tx.execute(
+                select(t.order_lines.c.order_id).order_by(t.order_lines.c.seq, t.order_lines.c.idx))],
             "positions": sorted(
                 tuple(r) for r in tx.execute(
                     select(t.positions.c.sku, t.positions.c.location, t.positions.c.on_hand)

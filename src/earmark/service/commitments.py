@@ -28,7 +28,6 @@ from earmark.service.validation import (
     resolve_location,
 )
 from earmark.store import tables as t
-from earmark.store.repository import next_seq
 
 CALENDAR_END = date.max - timedelta(days=LEAD_TIME_DAYS_MAX)
 """The last day the calendar may reach: a waiting unit's estimate (today +
@@ -125,7 +124,7 @@ def create_commitment(uow: UnitOfWork, cmd: CreateCommitment) -> Result:
             )
     # From here on the command must succeed.
     priority = uow.master.priority(cmd.account) or 0
-    seq = next_seq(tx, "demand")
+    seq = uow.next_number("demand")
     tx.execute(t.commitments.insert().values(
         id=cmd.id, account=cmd.account, sku=cmd.sku, location=cmd.location,
         quantity=cmd.quantity, consumed=0, released=0, need_date=cmd.need_date,

@@ -25,7 +25,6 @@ from earmark.service.validation import (
     resolve_location,
 )
 from earmark.store import tables as t
-from earmark.store.repository import next_seq
 
 BACKORDER_POLICIES = ("allow", "deny", "reject")
 _ORDER_REQUEST = select(t.orders.c.request).where(t.orders.c.id == bindparam("order_id"))
@@ -146,9 +145,8 @@ def _replay(uow: UnitOfWork, cmd: PlaceOrder) -> Result | None:
 
 
 def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
-    # Placing reads nothing that staged writes could change, so it uses the raw
-    # connection and stages its own rows: a batch of orders writes them together.
-    tx = uow.raw
+    # Placing reads nothing that staged writes could change (it uses the raw
+    # connection) and stages its own rows: a batch of orders writes them together.
     planned, error = check_order(uow, cmd)
     if error:
         # An identical replay of an existing order is never refused.
@@ -181,7 +179,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
                 )
 
     # From here on the order must succeed.
-    seq = next_seq(tx, "demand")
+    seq = uow.next_number("demand")
     effects = Effects(uow, "order_placed")
     for p in planned:
         effects.position(p.sku, p.location)

@@ -16,7 +16,6 @@ from earmark.service.results import Result, fail, invalid
 from earmark.service.uow import UnitOfWork
 from earmark.service.validation import check_id, check_quantity, need_item, need_location
 from earmark.store import tables as t
-from earmark.store.repository import next_seq
 
 ADJUSTMENT_REASONS = ("initial", "count", "damage", "return", "correction")
 RECEIPT_SOURCES = ("purchase", "production", "transfer", "harvest")
@@ -140,7 +139,7 @@ def create_receipt(uow: UnitOfWork, cmd: CreateReceipt) -> Result:
     effects = Effects(uow, "receipt_added")
     position = effects.position(cmd.sku, cmd.location)
     # From here on the command must succeed.
-    seq = next_seq(tx, "receipt")
+    seq = uow.next_number("receipt")
     tx.execute(
         t.receipts.insert().values(
             id=cmd.id, sku=cmd.sku, location=cmd.location, quantity=cmd.quantity, received=0,

@@ -26,11 +26,13 @@ from earmark.store.repository import (
     finish_positions,
     load_position,
     load_trial,
+    next_seq,
     position_version,
     save_position,
 )
 
 RANK_EPOCH = "rank_epoch"
+NUMBERS_PER_BLOCK = 1000
 EVENTS_LOCK_KEY = 0x6561726D61726B  # "earmark": the advisory lock that orders event ids
 
 
@@ -146,6 +148,7 @@ class UnitOfWork:
         self._staged_lines: list[dict[str, Any]] = []
         self._staged_requests: dict[str, Any] = {}
         self._pending = False
+        self._numbers: dict[str, tuple[int, int]] = {}
 
     @property
     def raw(self) -> Connection:
@@ -161,6 +164,18 @@ class UnitOfWork:
         if self._pending:
             self.sync()
         return self.raw
+
+    def next_number(self, name: str) -> int:
+        """The next arrival number (``demand``, ``receipt``). A unit of work
+        takes them from the counter a block at a time; since the counter's row
+        stays locked until the commit, numbers still follow commit order, and
+        those a batch leaves unused are gaps, which rank nothing."""
+        next_, last = self._numbers.get(name, (1, 0))
+        if next_ > last:
+            last = next_seq(self.raw, name, NUMBERS_PER_BLOCK)
+            next_ = last - NUMBERS_PER_BLOCK + 1
+        self._numbers[name] = (next_ + 1, last)
+        return next_
 
     # Staged writes: placed orders in a batch are written together.
 

@@ -66,8 +66,10 @@ def _next_seq_statement(insert: Any) -> Any:
     # cannot collide on its primary key.
     return (
         insert(t.counters)
-        .values(name=bindparam("name"), value=1)
-        .on_conflict_do_update(index_elements=["name"], set_={"value": t.counters.c.value + 1})
+        .values(name=bindparam("name"), value=bindparam("step"))
+        .on_conflict_do_update(
+            index_elements=["name"], set_={"value": t.counters.c.value + bindparam("step")}
+        )
         .returning(t.counters.c.value)
     )
 
@@ -84,10 +86,13 @@ _LINE_ALLOCATED = (
 )
 
 
-def next_seq(tx: Connection, name: str) -> int:
-    """The next value of a named arrival counter (taken under the position locks)."""
+def next_seq(tx: Connection, name: str, step: int = 1) -> int:
+    """Take ``step`` numbers of a named counter; returns the last one taken.
+
+    The counter's row stays locked until the transaction ends, so numbers
+    taken under the position locks follow commit order."""
     statement = _NEXT_SEQ_PG if tx.dialect.name == "postgresql" else _NEXT_SEQ_SQLITE
-    return int(tx.execute(statement, {"name": name}).scalar_one())
+    return int(tx.execute(statement, {"name": name, "step": step}).scalar_one())
 
 
 def position_version(tx: Connection, sku: str, location: str) -> tuple[int, int] | None:
