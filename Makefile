@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo serve test test-unit lint bench check clean
+.PHONY: demo serve test test-unit lint bench check clean vendor screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,27 @@ bench: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/earmark check
+
+## vendor: fetch htmx and uPlot from npm into the web UI's static files (needs npm; the
+## output is committed, so users need no Node.js). Bump the versions here.
+HTMX_VERSION  := 2.0.11
+UPLOT_VERSION := 1.6.32
+VENDOR_DIR    := src/earmark/web/static/vendor
+vendor:
+	rm -rf .vendor-build && mkdir -p .vendor-build $(VENDOR_DIR)
+	cd .vendor-build && npm pack --silent htmx.org@$(HTMX_VERSION) uplot@$(UPLOT_VERSION) \
+	  && tar xzf htmx.org-$(HTMX_VERSION).tgz && mv package htmx \
+	  && tar xzf uplot-$(UPLOT_VERSION).tgz && mv package uplot
+	cp .vendor-build/htmx/dist/htmx.min.js $(VENDOR_DIR)/htmx.min.js
+	cp .vendor-build/htmx/LICENSE $(VENDOR_DIR)/htmx.LICENSE
+	cp .vendor-build/uplot/dist/uPlot.iife.min.js .vendor-build/uplot/dist/uPlot.min.css $(VENDOR_DIR)/
+	cp .vendor-build/uplot/LICENSE $(VENDOR_DIR)/uPlot.LICENSE
+	rm -rf .vendor-build
+
+## screenshots: docs/screenshots/{overview,position}.png of the demo (needs /usr/bin/chromium)
+screenshots: $(STAMP)
+	EARMARK_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -p no:xdist \
+	  tests/browser/test_dashboard.py -k screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo.db*

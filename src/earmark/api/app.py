@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
 
 from earmark import __version__
 from earmark.api import jobs, problems
@@ -43,6 +44,8 @@ from earmark.service.clock import Clock
 from earmark.service.uow import Store
 from earmark.service.writer import Writer
 from earmark.settings import Settings
+from earmark.web import STATIC_DIR
+from earmark.web import router as web_router
 
 ROUTERS = (health, items, locations, accounts, adjustments, receipts, orders, commitments,
            availability, promise, backorders, events, clock, webhooks, notices)
@@ -77,6 +80,9 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     problems.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    # The web UI at /, on the same service layer (earmark.web); not part of the API's schema.
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Added last runs first: a stranger is refused before their body is read.
     app.add_middleware(BodyLimit)
     if settings.api_keys:

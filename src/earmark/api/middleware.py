@@ -4,8 +4,10 @@ request size limit."""
 from __future__ import annotations
 
 import hmac
+from http.cookies import CookieError, SimpleCookie
 
 from starlette.datastructures import Headers
+from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from earmark.api.problems import problem, problem_response
@@ -14,6 +16,15 @@ OPEN_PATHS: frozenset[str] = frozenset()
 """Paths answered without an API key. None: API.md says every request needs
 one, the health check included (a probe can carry a key)."""
 
+KEY_COOKIE = "earmark_key"
+"""The HttpOnly cookie in which the web UI keeps the API key a person signed in with."""
+
+WEB_OPEN_PATHS: frozenset[str] = frozenset({"/login"})
+WEB_OPEN_PREFIXES = ("/static/",)
+"""The sign-in page and the UI's public files (htmx, uPlot, the style sheet)."""
+
+API_PREFIXES = ("/v1/", "/healthz", "/openapi.json", "/docs")
+
 BODY_BYTES_MAX = 16 * 1024 * 1024
 """The largest request body accepted (a full batch of ordinary orders is far smaller)."""
 
@@ -21,15 +32,24 @@ BODY_BYTES_MAX = 16 * 1024 * 1024
 class BearerAuth:
     """Every request but :data:`OPEN_PATHS` must carry ``Authorization: Bearer
     <key>`` with one of the configured keys, else 401. Checked before routing,
-    so unknown paths do not tell a stranger what exists."""
+    so unknown paths do not tell a stranger what exists.
+
+    The web UI's pages also accept the key from the :data:`KEY_COOKIE` cookie
+    that ``/login`` sets; a browser asking for a page without one is sent to
+    ``/login``, while an API client still gets its 401."""
 
     def __init__(self, app: ASGIApp, keys: list[str]) -> None:
         self.app = app
         self.keys = [key.encode() for key in keys]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS or self._allowed(scope):
+        path = scope.get("path", "")
+        if (scope["type"] != "http" or path in OPEN_PATHS or path in WEB_OPEN_PATHS
+                or path.startswith(WEB_OPEN_PREFIXES) or self._allowed(scope)):
             await self.app(scope, receive, send)
+            return
+        if self._wants_page(scope):
+            await RedirectResponse("/login", status_code=303)(scope, receive, send)
             return
         response = problem_response(
             problem(401, "unauthorized", "Unauthorized",
@@ -39,13 +59,37 @@ class BearerAuth:
         await response(scope, receive, send)
 
     def _allowed(self, scope: Scope) -> bool:
-        scheme, _, token = Headers(scope=scope).get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return False
-        presented = token.strip().encode()
+        headers = Headers(scope=scope)
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token:
+            return self.valid(token.strip())
+        cookie = _cookie(headers.get("cookie", ""), KEY_COOKIE)
+        return cookie is not None and self.valid(cookie)
+
+    def valid(self, key: str) -> bool:
+        presented = key.encode()
         # Compare with every key, in constant time, so timing tells nothing.
-        matches = [hmac.compare_digest(presented, key) for key in self.keys]
+        matches = [hmac.compare_digest(presented, known) for known in self.keys]
         return any(matches)
+
+    @staticmethod
+    def _wants_page(scope: Scope) -> bool:
+        path: str = scope.get("path", "")
+        if scope.get("method") != "GET" or path.startswith(API_PREFIXES):
+            return False
+        return "text/html" in Headers(scope=scope).get("accept", "")
+
+
+def _cookie(header: str, name: str) -> str | None:
+    if not header:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel is not None and morsel.value else None
 
 
 class BodyLimit:

@@ -1,0 +1,105 @@
+// earmark's web UI: the ATP chart (uPlot) and the live event feed (EventSource).
+// The pages read without this file; it only draws and keeps things current.
+(function () {
+  "use strict";
+
+  var DAY = 86400;
+
+  function seconds(day) {
+    return Date.parse(day + "T00:00:00Z") / 1000;
+  }
+
+  function drawChart(el) {
+    if (!window.uPlot || el.dataset.drawn === "1") return;
+    var source = el.parentNode.querySelector(".atp-data");
+    if (!source) return;
+    var chart = JSON.parse(source.textContent);
+    var xs = chart.dates.map(seconds);
+    var marks = chart.promised.map(function (p) { return {x: seconds(p.date), units: p.units, date: p.date}; });
+    var all = xs.concat(marks.map(function (m) { return m.x; }));
+    var lo = Math.min.apply(null, all) - 2 * DAY;
+    var hi = Math.max.apply(null, all) + 2 * DAY;
+    var bars = uPlot.paths.bars({size: [0.7, 48], align: 0});
+    var stepped = uPlot.paths.stepped({align: 1});
+
+    function drawMarks(u) {
+      var ctx = u.ctx;
+      ctx.save();
+      ctx.strokeStyle = "#b4432e";
+      ctx.fillStyle = "#b4432e";
+      ctx.setLineDash([6, 4]);
+      ctx.lineWidth = 1.5 * devicePixelRatio;
+      ctx.font = (11 * devicePixelRatio) + "px system-ui, sans-serif";
+      marks.forEach(function (m) {
+        var x = Math.round(u.valToPos(m.x, "x", true));
+        ctx.beginPath();
+        ctx.moveTo(x, u.bbox.top);
+        ctx.lineTo(x, u.bbox.top + u.bbox.height);
+        ctx.stroke();
+        ctx.fillText(m.units + " promised", x + 4 * devicePixelRatio, u.bbox.top + 12 * devicePixelRatio);
+      });
+      ctx.restore();
+    }
+
+    var options = {
+      width: Math.max(el.clientWidth, 280),
+      height: 280,
+      scales: {x: {time: true, range: function () { return [lo, hi]; }}},
+      axes: [{}, {size: 60}],
+      series: [
+        {label: "Date", value: function (u, v) { return v == null ? "" : new Date(v * 1000).toISOString().slice(0, 10); }},
+        {label: "Supply", fill: "rgba(64, 160, 112, 0.35)", stroke: "#2f7d57", paths: bars, points: {show: false}},
+        {label: "Pegged", fill: "rgba(38, 70, 110, 0.85)", stroke: "#26466e", paths: bars, points: {show: false}},
+        {label: "Free so far", stroke: "#c07a00", width: 2, paths: stepped, points: {show: true, size: 6}}
+      ],
+      hooks: {draw: [drawMarks]}
+    };
+    var data = [xs, chart.supply, chart.pegged, chart.cumulative_free];
+    el.innerHTML = "";
+    var plot = new uPlot(options, data, el);
+    el.dataset.drawn = "1";
+    el.dataset.points = String(xs.length);
+    el.dataset.promised = String(marks.length);
+    window.earmarkCharts = (window.earmarkCharts || []).filter(function (p) { return document.body.contains(p.root); });
+    window.earmarkCharts.push(plot);
+    var resize = function () { if (document.body.contains(el)) plot.setSize({width: Math.max(el.clientWidth, 280), height: 280}); };
+    window.addEventListener("resize", resize);
+  }
+
+  function drawCharts(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll(".atp-chart").forEach(drawChart);
+  }
+
+  function liveFeed() {
+    var feed = document.getElementById("feed");
+    var state = document.getElementById("live-state");
+    if (!feed || !window.EventSource) return;
+    var url = "/events/stream?after=" + encodeURIComponent(feed.dataset.after || "0");
+    if (feed.dataset.type) url += "&type=" + encodeURIComponent(feed.dataset.type);
+    var source = new EventSource(url);
+    var say = function (text, value) { if (state) { state.textContent = text; state.dataset.state = value; } };
+    source.onopen = function () { say("Live: new events appear at the top.", "live"); };
+    source.onerror = function () { say("Reconnecting…", "reconnecting"); };
+    source.addEventListener("earmark", function (message) {
+      var event = JSON.parse(message.data);
+      var empty = feed.querySelector(".empty");
+      if (empty) empty.remove();
+      feed.insertAdjacentHTML("afterbegin", event.html);
+      var first = feed.firstElementChild;
+      if (first) first.classList.add("fresh");
+      while (feed.children.length > 200) feed.lastElementChild.remove();
+    });
+  }
+
+  function start() {
+    drawCharts(document);
+    liveFeed();
+    if (window.htmx) {
+      // Content htmx swapped in (a moved receipt) gets its chart drawn too.
+      document.body.addEventListener("htmx:afterSettle", function (e) { drawCharts(e.target); });
+    }
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,320 @@
+"""What the pages show, read through the same query functions as the API.
+
+Every figure on screen comes from :mod:`earmark.service.queries` (the
+functions behind ``/v1/availability``, ``/v1/backorders``,
+``/v1/commitments``, ``/v1/orders`` and ``/v1/events``); the few reads of
+their own here only choose *which* rows to show (positions to list, events
+about a position, a commitment's consumptions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from earmark.domain.limits import PAGE_LIMIT_MAX
+from earmark.service import catalog
+from earmark.service.queries import (
+    availability,
+    get_order,
+    list_backorders,
+    list_commitments,
+    list_events,
+)
+from earmark.service.uow import UnitOfWork
+from earmark.store import tables as t
+
+POSITIONS_SHOWN_MAX = 500
+"""The overview lists at most this many positions (use the filters beyond)."""
+
+ALERTS_MAX = 5
+"""Each kind of alert shows at most this many entries."""
+
+EVENTS_SHOWN_MAX = 50
+"""The events page and a position page show at most this many of the latest events."""
+
+ROWS_MAX = 2000
+"""Queues, commitments and receipts shown on one page are read up to this many."""
+
+EVENTS_SCANNED_MAX = 20_000
+"""A page picks its events (about a position, an order) from at most this many of the latest."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    sku: str | None = None
+    location: str | None = None
+    account: str | None = None
+
+
+@dataclass
+class Overview:
+    positions: list[dict[str, Any]]
+    at_risk: list[dict[str, Any]]
+    oldest_backorders: list[dict[str, Any]]
+    below_safety: list[dict[str, Any]]
+    filters: Filters
+    skus: list[str] = field(default_factory=list)
+    locations: list[str] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)
+
+
+def is_at_risk(commitment: dict[str, Any], today: date) -> bool:
+    """An open commitment with units that are unconfirmed or promised after
+    its need date (a need date in the past counts as today)."""
+    if commitment["status"] != "open" or commitment["remaining"] <= 0:
+        return False
+    need = max(date.fromisoformat(commitment["need_date"]), today)
+    return any(not p["confirmed"] or p["date"] is None or date.fromisoformat(p["date"]) > need
+               for p in commitment["promises"])
+
+
+def free_supply(figures: dict[str, Any]) -> int:
+    """Units not pegged to any demand, on hand and incoming."""
+    return sum(int(bucket["available"]) for bucket in figures["atp"])
+
+
+def _all_pages(read: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    offset = 0
+    while len(items) < ROWS_MAX:
+        page = read(offset, PAGE_LIMIT_MAX)
+        items += page["items"]
+        if page["next_cursor"] is None:
+            break
+        offset += PAGE_LIMIT_MAX
+    return items
+
+
+def all_commitments(uow: UnitOfWork, sku: str | None = None, account: str | None = None,
+                    status: str | None = None) -> list[dict[str, Any]]:
+    return _all_pages(lambda offset, limit: list_commitments(
+        uow.tx, uow.today, account, sku, status, offset, limit))
+
+
+def all_backorders(uow: UnitOfWork, sku: str | None = None, location: str | None = None,
+                   account: str | None = None) -> list[dict[str, Any]]:
+    return _all_pages(lambda offset, limit: list_backorders(
+        uow.tx, uow.today, sku, location, account, offset, limit))
+
+
+def _position_keys(uow: UnitOfWork, filters: Filters) -> list[tuple[str, str]]:
+    p = t.positions
+    query = select(p.c.sku, p.c.location).order_by(p.c.sku, p.c.location)
+    if filters.sku:
+        query = query.where(p.c.sku == filters.sku)
+    if filters.location:
+        query = query.where(p.c.location == filters.location)
+    if filters.account:
+        ol, c = t.order_lines, t.commitments
+        lines = select(ol.c.sku, ol.c.location).where(ol.c.account == filters.account)
+        held = select(c.c.sku, c.c.location).where(c.c.account == filters.account)
+        wanted = {(r[0], r[1]) for r in uow.tx.execute(lines.union(held)).all()}
+        return [(s, loc) for s, loc in uow.tx.execute(query).all() if (s, loc) in wanted][
+            :POSITIONS_SHOWN_MAX]
+    return [(s, loc) for s, loc in uow.tx.execute(query.limit(POSITIONS_SHOWN_MAX)).all()]
+
+
+def _names(uow: UnitOfWork, column: Any) -> list[str]:
+    return list(uow.tx.execute(select(column).order_by(column).limit(POSITIONS_SHOWN_MAX)).scalars())
+
+
+def overview(uow: UnitOfWork, filters: Filters) -> Overview:
+    positions = [availability(uow.position(sku, location))
+                 for sku, location in _position_keys(uow, filters)]
+    shown = {(p["sku"], p["location"]) for p in positions}
+    commitments = [c for c in all_commitments(uow, filters.sku, filters.account, "open")
+                   if (c["sku"], c["location"]) in shown]
+    at_risk = sorted((c for c in commitments if is_at_risk(c, uow.today)),
+                     key=lambda c: (c["need_date"], c["id"]))
+    below = [p for p in positions if free_supply(p) < p["safety_stock"]]
+    return Overview(
+        positions=positions,
+        at_risk=at_risk[:ALERTS_MAX],
+        oldest_backorders=oldest_backorders(uow, filters, shown),
+        below_safety=below[:ALERTS_MAX],
+        filters=filters,
+        skus=_names(uow, t.items.c.sku),
+        locations=_names(uow, t.locations.c.code),
+        accounts=_names(uow, t.accounts.c.id),
+    )
+
+
+def oldest_backorders(uow: UnitOfWork, filters: Filters,
+                      shown: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The backordered lines placed first, with their place in the queue and promise."""
+    ol = t.order_lines
+    query = (select(ol.c.order_id, ol.c.line, ol.c.sku, ol.c.location)
+             .where(ol.c.open > ol.c.allocated).order_by(ol.c.seq, ol.c.idx))
+    if filters.account:
+        query = query.where(ol.c.account == filters.account)
+    oldest = [r for r in uow.tx.execute(query.limit(ROWS_MAX)).all() if (r[2], r[3]) in shown]
+    oldest = oldest[:ALERTS_MAX]
+    queues = {(sku, loc): all_backorders(uow, sku, loc) for _, _, sku, loc in oldest}
+    by_line = {(b["order"], b["line"]): b for queue in queues.values() for b in queue}
+    return [by_line[(order, line)] for order, line, _, _ in oldest if (order, line) in by_line]
+
+
+@dataclass
+class PositionView:
+    figures: dict[str, Any]
+    item: dict[str, Any]
+    queue: list[dict[str, Any]]
+    commitments: list[dict[str, Any]]
+    consumptions: dict[str, list[dict[str, Any]]]
+    receipts: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    chart: dict[str, Any]
+    at_risk: set[str]
+
+
+def position_view(uow: UnitOfWork, sku: str, location: str) -> PositionView | None:
+    item = catalog.get_item(uow.tx, sku)
+    if item is None or not catalog.location_exists(uow.tx, location):
+        return None
+    figures = availability(uow.position(sku, location))
+    queue = all_backorders(uow, sku, location)
+    commitments = [c for c in all_commitments(uow, sku) if c["location"] == location]
+    commitments.sort(key=lambda c: (not is_at_risk(c, uow.today), c["need_date"], c["id"]))
+    receipts = _all_pages(lambda offset, limit: catalog.list_receipts(
+        uow.tx, sku, location, "open", offset, limit))
+    return PositionView(
+        figures=figures,
+        item=item,
+        queue=queue,
+        commitments=commitments,
+        consumptions=consumptions_of(uow, [c["id"] for c in commitments]),
+        receipts=receipts,
+        events=position_events(uow, sku, location, {c["id"] for c in commitments}),
+        chart=chart_data(figures, queue),
+        at_risk={c["id"] for c in commitments if is_at_risk(c, uow.today)},
+    )
+
+
+def chart_data(figures: dict[str, Any], queue: list[dict[str, Any]]) -> dict[str, Any]:
+    """The time-phased ATP chart: per dated bucket the supply, the part
+    pegged and the part free, the running free total, and the queue's
+    promised dates with the units promised on each."""
+    dates = [bucket["date"] for bucket in figures["atp"]]
+    supply = [int(bucket["supply"]) for bucket in figures["atp"]]
+    free = [int(bucket["available"]) for bucket in figures["atp"]]
+    running: list[int] = []
+    for units in free:
+        running.append((running[-1] if running else 0) + units)
+    promised: dict[str, int] = {}
+    for entry in queue:
+        if entry["promised_date"] is not None:
+            promised[entry["promised_date"]] = promised.get(entry["promised_date"], 0) \
+                + int(entry["backordered"])
+    return {
+        "dates": dates,
+        "supply": supply,
+        "pegged": [s - f for s, f in zip(supply, free, strict=True)],
+        "free": free,
+        "cumulative_free": running,
+        "promised": [{"date": day, "units": units} for day, units in sorted(promised.items())],
+    }
+
+
+def consumptions_of(uow: UnitOfWork, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    if not ids:
+        return {}
+    c = t.consumptions
+    rows = uow.tx.execute(
+        select(c.c.commitment_id, c.c.order_id, c.c.line, c.c.quantity)
+        .where(c.c.commitment_id.in_(ids)).order_by(c.c.id).limit(ROWS_MAX)
+    ).all()
+    result: dict[str, list[dict[str, Any]]] = {}
+    for commitment, order, line, quantity in rows:
+        result.setdefault(commitment, []).append(
+            {"order": order, "line": line, "quantity": int(quantity)})
+    return result
+
+
+def _event_out(row: Any) -> dict[str, Any]:
+    return {"id": int(row.id), "type": row.type, "at": row.at, "data": row.data}
+
+
+def position_events(uow: UnitOfWork, sku: str, location: str,
+                    commitment_ids: set[str]) -> list[dict[str, Any]]:
+    """The latest events about this position (its lines, receipts, stock and commitments)."""
+    e = t.events
+    rows = uow.tx.execute(select(e).order_by(e.c.id.desc()).limit(EVENTS_SCANNED_MAX)).all()
+    mine = [row for row in rows if _about(row.data, sku, location, commitment_ids)]
+    return [_event_out(row) for row in mine[:EVENTS_SHOWN_MAX]]
+
+
+def _about(data: Any, sku: str, location: str, commitment_ids: set[str]) -> bool:
+    if not isinstance(data, dict):
+        return False
+    if data.get("sku") == sku and data.get("location") == location:
+        return True
+    return data.get("commitment") in commitment_ids
+
+
+@dataclass
+class OrderView:
+    order: dict[str, Any]
+    events: list[dict[str, Any]]
+
+
+def order_view(uow: UnitOfWork, order_id: str) -> OrderView | None:
+    order = get_order(uow.tx, order_id, uow.today)
+    if order is None:
+        return None
+    # Events carry the order in their JSON data, which the two databases query
+    # differently; so the events since the order was placed are read newest
+    # first, up to a limit, and picked here.
+    e = t.events
+    rows = uow.tx.execute(
+        select(e).where(e.c.at >= order["created_at"]).order_by(e.c.id.desc())
+        .limit(EVENTS_SCANNED_MAX)
+    ).all()
+    events = [_event_out(row) for row in reversed(rows)
+              if isinstance(row.data, dict) and row.data.get("order") == order_id]
+    return OrderView(order, events)
+
+
+def latest_events(uow: UnitOfWork, event_type: str | None) -> list[dict[str, Any]]:
+    """The newest events, newest first."""
+    e = t.events
+    query = select(e).order_by(e.c.id.desc()).limit(EVENTS_SHOWN_MAX)
+    if event_type:
+        query = query.where(e.c.type == event_type)
+    return [_event_out(row) for row in uow.tx.execute(query).all()]
+
+
+def events_after(uow: UnitOfWork, after: int, event_type: str | None) -> list[dict[str, Any]]:
+    """New events for the live feed: the API's own ``list_events``."""
+    items: list[dict[str, Any]] = list_events(uow.tx, after, event_type, PAGE_LIMIT_MAX)["items"]
+    return items
+
+
+def last_event_id(uow: UnitOfWork) -> int:
+    e = t.events
+    value = uow.tx.execute(select(e.c.id).order_by(e.c.id.desc()).limit(1)).scalar()
+    return int(value or 0)
+
+
+
+
+@dataclass
+class Choices:
+    """What the forms offer to pick from."""
+
+    skus: list[str]
+    locations: list[str]
+    accounts: list[str]
+    receipts: list[str]
+
+
+def overview_choices(uow: UnitOfWork) -> Choices:
+    r = t.receipts
+    open_receipts = uow.tx.execute(
+        select(r.c.id).where(r.c.status == "open").order_by(r.c.seq).limit(POSITIONS_SHOWN_MAX)
+    ).scalars()
+    return Choices(_names(uow, t.items.c.sku), _names(uow, t.locations.c.code),
+                   _names(uow, t.accounts.c.id), list(open_receipts))

@@ -1,0 +1,101 @@
+"""Browser fixtures: the real server on the demo data, driven by Playwright
+through Debian's Chromium (never a downloaded browser).
+
+Outside CI the tests skip when ``/usr/bin/chromium`` is missing (``apt-get
+install chromium``); with ``CI=true`` that is a failure, as .ci/run installs it.
+All of them run on one xdist worker and share one server; each module has its own browser.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.e2e.conftest import Server, _fail_on_logged_errors, launch
+
+from earmark.demo.data import DEMO_TODAY, load
+from earmark.service.clock import Clock
+from earmark.service.uow import Store
+
+CHROMIUM = Path(os.environ.get("EARMARK_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+TIMEOUT_MS = 10_000
+
+try:
+    from playwright.sync_api import Browser, Page, sync_playwright
+except ImportError:  # pragma: no cover - the dev extra installs it
+    sync_playwright = None  # type: ignore[assignment]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+def need_chromium() -> None:
+    missing = None
+    if sync_playwright is None:
+        missing = "the playwright package is not installed (pip install -e '.[dev]')"
+    elif not CHROMIUM.exists():
+        missing = f"{CHROMIUM} is missing (apt-get install chromium)"
+    if missing is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests cannot run in CI: {missing}")
+    pytest.skip(f"browser tests skipped: {missing}")
+
+
+def demo_database(directory: Path) -> str:
+    """A fresh SQLite file loaded with the demo data, as ``earmark demo`` makes it."""
+    url = f"sqlite:///{directory}/demo.db"
+    store = Store(url, Clock(frozen=DEMO_TODAY))
+    store.upgrade()
+    load(store)
+    store.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    need_chromium()
+    directory = tmp_path_factory.mktemp("browser")
+    running = launch(demo_database(directory), directory,
+                     env={"EARMARK_TODAY": DEMO_TODAY.isoformat()})
+    try:
+        yield running
+    finally:
+        running.stop()
+        _fail_on_logged_errors(running)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Per module: while Playwright's sync API is open, its event loop runs on
+    this thread, and other tests on the same worker call ``asyncio.run``."""
+    need_chromium()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page at 1280 px; any script error on it fails the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    opened.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield opened
+    finally:
+        context.close()
+    assert not errors, f"script errors on the page: {errors}"

@@ -1,0 +1,93 @@
+"""The web UI over plain HTTP (no JavaScript): pages render the API's figures,
+forms run the API's handlers, and the event stream sends new events."""
+
+from __future__ import annotations
+
+import json
+
+from tests.e2e.conftest import Ids, Server, last_event_id, make_account, make_position, ok
+
+
+def _html(server: Server, path: str, status: int = 200) -> str:
+    response = server.client.get(path, headers={"Accept": "text/html"})
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    return response.text
+
+
+def test_a_position_page_shows_the_apis_figures_and_its_queue(server: Server, ids: Ids) -> None:
+    api = server.client
+    position = make_position(api, ids, on_hand=3)
+    account = make_account(api, ids)
+    ok(api.post("/v1/receipts", json={"id": ids("PO"), "sku": position.sku,
+                                      "location": position.location, "quantity": 10,
+                                      "expected_date": "2026-01-20"}), 201)
+    ok(api.post("/v1/orders", json={"id": ids("O"), "account": account, "lines": [
+        {"line": "1", "sku": position.sku, "location": position.location, "quantity": 5}]}), 201)
+    page = _html(server, f"/positions/{position.sku}/{position.location}")
+    assert '<dd data-field="on_hand">3</dd>' in page
+    assert '<dd data-field="backordered">2</dd>' in page
+    assert f'data-order="{ids("O")}"' in page and "2026-01-20" in page
+    chart = page.split('class="atp-data">')[1].split("</script>")[0]
+    figures = ok(api.get(f"/v1/availability/{position.sku}", params={"location": position.location}))
+    assert json.loads(chart)["dates"] == [bucket["date"] for bucket in figures["atp"]]
+    overview = _html(server, f"/?sku={position.sku}")
+    assert f'data-sku="{position.sku}"' in overview
+    _html(server, f"/positions/{position.sku}/NOWHERE", 404)
+
+
+def test_moving_a_receipt_through_the_form_lists_the_promises_that_moved(server: Server,
+                                                                          ids: Ids) -> None:
+    api = server.client
+    position = make_position(api, ids)
+    account = make_account(api, ids)
+    receipt = ids("PO")
+    ok(api.post("/v1/receipts", json={"id": receipt, "sku": position.sku,
+                                      "location": position.location, "quantity": 10,
+                                      "expected_date": "2026-01-20"}), 201)
+    ok(api.post("/v1/orders", json={"id": ids("O"), "account": account, "lines": [
+        {"line": "1", "sku": position.sku, "location": position.location, "quantity": 4}]}), 201)
+    response = api.post(f"/positions/{position.sku}/{position.location}/receipts",
+                        data={"receipt": receipt, "expected_date": "2026-02-03"})
+    assert response.status_code == 200, response.text
+    assert f"{ids('O')} line 1</span>: 2026-01-20 → <strong>2026-02-03</strong>" in response.text
+    assert ok(api.get(f"/v1/orders/{ids('O')}"))["lines"][0]["promised_date"] == "2026-02-03"
+    refused = api.post(f"/positions/{position.sku}/{position.location}/receipts",
+                       data={"receipt": receipt, "expected_date": "someday"})
+    assert refused.status_code == 422 and 'role="alert"' in refused.text
+
+
+def test_the_forms_run_the_apis_handlers_and_show_its_refusals(server: Server, ids: Ids) -> None:
+    api = server.client
+    position = make_position(api, ids, on_hand=8)
+    account = make_account(api, ids)
+    placed = api.post("/act/order", data={"id": ids("O"), "account": account, "sku": position.sku,
+                                          "location": position.location, "quantity": "5"})
+    assert placed.status_code == 200 and "5 allocated" in placed.text
+    held = api.post("/act/commitment", data={
+        "id": ids("C"), "account": account, "sku": position.sku, "location": position.location,
+        "quantity": "9", "need_date": "2026-01-10", "kind": "contract", "mode": "strict"})
+    assert held.status_code == 409 and "Refused" in held.text
+    assert api.get(f"/v1/commitments/{ids('C')}").status_code == 404
+    added = api.post("/act/receipt", data={"id": ids("PO"), "sku": position.sku,
+                                           "location": position.location, "quantity": "x",
+                                           "expected_date": "2026-01-10", "source": "purchase"})
+    assert added.status_code == 422 and "quantity" in added.text
+
+
+def test_the_event_stream_sends_events_after_the_last_one(server: Server, ids: Ids) -> None:
+    api = server.client
+    position = make_position(api, ids)
+    after = last_event_id(api)
+    ok(api.post("/v1/adjustments", json={"sku": position.sku, "location": position.location,
+                                         "quantity": 4, "reason": "count"}), 201)
+    with server.new_client() as client, client.stream(
+            "GET", "/events/stream", params={"after": after, "type": "stock.adjusted"}) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        # Tests sharing the server adjust stock too: read on to this test's event.
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                message = json.loads(line[len("data: "):])
+                assert message["type"] == "stock.adjusted" and message["id"] > after
+                if position.sku in message["html"]:
+                    break
