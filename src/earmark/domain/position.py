@@ -329,9 +329,6 @@ class Position:
         forward = [b for b in ordered if self.bucket_date(b) > need]
         return backward + forward
 
-    def ranked(self, *, reverse: bool = False) -> list[Demand]:
-        return sorted(self.demands.values(), key=lambda d: (d.rank, d.key), reverse=reverse)
-
     def promises(self, demand: Demand) -> list[Promise]:
         """Every open unit of ``demand``, grouped by how it is served, earliest first."""
         confirmed: list[tuple[tuple[date, int, int], Promise]] = []

@@ -11,7 +11,7 @@ import base64
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -482,7 +482,3 @@ def list_events(
     ]
     cursor = str(items[-1]["id"]) if more and items else None
     return {"items": items, "next_cursor": cursor}
-
-
-def days_after(today: date, days: int) -> date:
-    return today + timedelta(days=days)

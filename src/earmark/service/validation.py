@@ -22,10 +22,6 @@ def check_quantity(field_name: str, value: int, minimum: int = 1) -> Result | No
     return None
 
 
-def item_row(uow: UnitOfWork, sku: str) -> RowMapping | None:
-    return uow.master.item(sku)
-
-
 def need_item(uow: UnitOfWork, sku: str, field_name: str = "sku") -> tuple[RowMapping | None, Result | None]:
     row = uow.master.item(sku)
     if row is None:
