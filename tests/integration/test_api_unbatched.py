@@ -40,3 +40,14 @@ def test_commands_without_the_writer_answer_and_replay_alike(store: Store) -> No
         assert second.json()["lines"][0]["allocated"] == 1
         assert client.get("/v1/orders/SO-2").status_code == 404
     assert check_store(store)[1] == []
+
+
+def test_notices_are_there_as_soon_as_the_change_is(store: Store) -> None:
+    """Without any dispatcher running, reading notices makes the missing ones."""
+    seed(store, on_hand=1, lead_time_days=10)
+    app = create_app(store, Settings(dispatch=False))
+    with TestClient(app) as client:
+        assert client.post("/v1/orders", json=order("SO-1", 3)).status_code == 201
+        told = client.get("/v1/accounts/acme/notices").json()["items"]
+        assert [n["order"] for n in told] == ["SO-1"]
+        assert "15 January 2026" in told[0]["text"]

@@ -32,6 +32,7 @@ from earmark.notify.outbox import (
     CursorMoved,
     OutboxEvent,
     events_after,
+    last_event_id,
     move_cursor,
     read_cursor,
     start_cursor,
@@ -290,6 +291,25 @@ def produce(store: Store, batch: int) -> bool:
     except CursorMoved:
         return False
     return True
+
+
+CATCH_UP_EVENTS_MAX = 10_000
+"""How many waiting events a reader of notices turns into notices itself,
+at most, before it answers with what exists."""
+
+
+def catch_up(store: Store, batch: int = 500) -> None:
+    """Make the notices of every event recorded so far, before they are read.
+
+    The dispatcher makes notices in the background; a reader does not wait for
+    it. Both may work at once: the cursor moves only from where each found it,
+    so every event becomes notices once."""
+    for _ in range(CATCH_UP_EVENTS_MAX // batch):
+        if produce(store, batch):
+            continue
+        with transaction(store, write=False) as connection:
+            if (read_cursor(connection, NOTICES_CURSOR) or 0) >= last_event_id(connection):
+                return
 
 
 # Reads

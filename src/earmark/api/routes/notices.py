@@ -24,6 +24,9 @@ def list_notices(id: IdPath, page: PageDep, commands: CommandsDep) -> JSONRespon
     with commands.reading() as uow:
         if catalog.get_account(uow.tx, id) is None:
             raise not_found(f"no account {id!r}")
+    # Every change recorded before this request is told, whatever the dispatcher's pace.
+    notices.catch_up(commands.store)
+    with commands.reading() as uow:
         return respond(NoticePage, notices.list_notices(uow.tx, id, page.offset, page.limit))
 
 
