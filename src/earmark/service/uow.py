@@ -324,7 +324,7 @@ class UnitOfWork:
                 kept.position.today = self.today
                 kept.position.observer = None
                 return kept
-        loaded = load_position(self.raw, sku, location, self.today, stored)
+        loaded = load_position(self.raw, sku, location, self.today, stored, self.master.item(sku))
         loaded.epoch = self.epoch
         return loaded
 

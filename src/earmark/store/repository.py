@@ -138,8 +138,11 @@ def finish_positions(tx: Connection, loaded: list[LoadedPosition]) -> None:
 
 
 def load_position(tx: Connection, sku: str, location: str, today: date,
-                  stored: tuple[int, int] | None = None) -> LoadedPosition:
-    item = tx.execute(select(t.items).where(t.items.c.sku == sku)).mappings().one()
+                  stored: tuple[int, int] | None = None, item: Any = None) -> LoadedPosition:
+    """The whole position: its open receipts, open demands (ranked by their
+    accounts' priorities, read in the same query) and pegs."""
+    if item is None:
+        item = tx.execute(select(t.items).where(t.items.c.sku == sku)).mappings().one()
     if stored is None:
         stored = position_version(tx, sku, location)
     on_hand, version = stored if stored else (0, 0)
@@ -169,9 +172,10 @@ def load_position(tx: Connection, sku: str, location: str, today: date,
         key = DemandKey(DemandKind(kind), ref, line)
         pegs_by_demand.setdefault(key, {})[bucket] = int(quantity)
 
-    priorities = _priorities(tx, sku, location)
     for row in tx.execute(
-        select(t.order_lines).where(
+        select(t.order_lines, t.accounts.c.priority)
+        .join(t.accounts, t.accounts.c.id == t.order_lines.c.account)
+        .where(
             t.order_lines.c.sku == sku, t.order_lines.c.location == location,
             t.order_lines.c.open > 0,
         )
@@ -181,14 +185,16 @@ def load_position(tx: Connection, sku: str, location: str, today: date,
             Demand(
                 key,
                 row["account"],
-                (priorities[row["account"]], int(row["seq"]), int(row["idx"])),
+                (int(row["priority"]), int(row["seq"]), int(row["idx"])),
                 row["requested_date"],
                 int(row["open"]),
                 dict(pegs_by_demand.get(key, {})),
             )
         )
     for row in tx.execute(
-        select(t.commitments).where(
+        select(t.commitments, t.accounts.c.priority)
+        .join(t.accounts, t.accounts.c.id == t.commitments.c.account)
+        .where(
             t.commitments.c.sku == sku, t.commitments.c.location == location,
             t.commitments.c.status == "open",
         )
@@ -199,7 +205,7 @@ def load_position(tx: Connection, sku: str, location: str, today: date,
             Demand(
                 key,
                 row["account"],
-                (priorities[row["account"]], int(row["seq"]), 0),
+                (int(row["priority"]), int(row["seq"]), 0),
                 row["need_date"],
                 remaining,
                 dict(pegs_by_demand.get(key, {})),
@@ -209,23 +215,6 @@ def load_position(tx: Connection, sku: str, location: str, today: date,
     held = {k: d.held for k, d in position.demands.items() if k.kind is DemandKind.line}
     return LoadedPosition(position, version, 0, pegs_by_demand, on_hand, held,
                           dict(position.pegged_by_bucket()))
-
-
-def _priorities(tx: Connection, sku: str, location: str) -> dict[str, int]:
-    line_accounts = select(t.order_lines.c.account).where(
-        t.order_lines.c.sku == sku, t.order_lines.c.location == location,
-        t.order_lines.c.open > 0,
-    )
-    commitment_accounts = select(t.commitments.c.account).where(
-        t.commitments.c.sku == sku, t.commitments.c.location == location,
-        t.commitments.c.status == "open",
-    )
-    rows = tx.execute(
-        select(t.accounts.c.id, t.accounts.c.priority).where(
-            t.accounts.c.id.in_(line_accounts.union(commitment_accounts).scalar_subquery())
-        )
-    ).all()
-    return {aid: int(priority) for aid, priority in rows}
 
 
 _PEG_MATCH = and_(
