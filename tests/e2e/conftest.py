@@ -57,7 +57,7 @@ class Server:
             self.process.wait()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -66,7 +66,7 @@ def _free_port() -> int:
 def launch(database_url: str, log_dir: Path, env: dict[str, str] | None = None,
            headers: dict[str, str] | None = None) -> Server:
     """Start ``python -m earmark.api`` on a free port and wait until it answers."""
-    port = _free_port()
+    port = free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("EARMARK_")}
     full_env.update({"EARMARK_DATABASE_URL": database_url, "EARMARK_TODAY": TODAY})
     full_env.update(env or {})

@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -31,11 +30,20 @@ from tests.e2e.conftest import (
     Position,
     StartServer,
     events_after,
+    free_port,
     last_event_id,
     make_account,
     make_position,
     ok,
     problem,
+)
+from tests.e2e.contract_helpers import (
+    availability,
+    commit,
+    line_of,
+    mine,
+    place,
+    receipt,
 )
 
 TODAY = "2026-01-05"
@@ -45,59 +53,11 @@ TODAY = "2026-01-05"
 # Helpers
 
 
-def receipt(api: httpx.Client, rid: str, at: Position, quantity: int, day: str,
-            **extra: Any) -> dict[str, Any]:
-    body = {"id": rid, "sku": at.sku, "location": at.location, "quantity": quantity,
-            "expected_date": day, **extra}
-    result: dict[str, Any] = ok(api.post("/v1/receipts", json=body), 201)
-    return result
-
-
 def adjust(api: httpx.Client, at: Position, quantity: int, reason: str = "count"
            ) -> dict[str, Any]:
     result: dict[str, Any] = ok(api.post("/v1/adjustments", json={
         "sku": at.sku, "location": at.location, "quantity": quantity, "reason": reason}), 201)
     return result["position"]
-
-
-def place(api: httpx.Client, oid: str, account: str, at: Position, quantity: int,
-          **line: Any) -> dict[str, Any]:
-    body = {"id": oid, "account": account, "lines": [
-        {"line": "1", "sku": at.sku, "location": at.location, "quantity": quantity, **line}]}
-    result: dict[str, Any] = ok(api.post("/v1/orders", json=body), 201)
-    return result
-
-
-def line_of(api: httpx.Client, oid: str, line: str = "1") -> dict[str, Any]:
-    order = ok(api.get(f"/v1/orders/{oid}"))
-    return next(ln for ln in order["lines"] if ln["line"] == line)
-
-
-def availability(api: httpx.Client, at: Position) -> dict[str, Any]:
-    result: dict[str, Any] = ok(api.get(f"/v1/availability/{at.sku}",
-                                        params={"location": at.location}))
-    return result
-
-
-def commit(api: httpx.Client, cid: str, account: str, at: Position, quantity: int,
-           need_date: str, status: int = 201, **extra: Any) -> dict[str, Any]:
-    body = {"id": cid, "account": account, "sku": at.sku, "location": at.location,
-            "quantity": quantity, "need_date": need_date, **extra}
-    response = api.post("/v1/commitments", json=body)
-    if status >= 400:
-        return problem(response, status)
-    result: dict[str, Any] = ok(response, status)
-    return result
-
-
-def mine(events: list[dict[str, Any]], *refs: str) -> list[tuple[str, dict[str, Any]]]:
-    """(type, data without ``cause``) of the events that name one of ``refs``."""
-    out = []
-    for event in events:
-        data = {k: v for k, v in event["data"].items() if k != "cause"}
-        if set(refs) & {str(v) for v in data.values()}:
-            out.append((event["type"], data))
-    return out
 
 
 def worked_example(api: httpx.Client, ids: Ids) -> tuple[Position, str, str, str, str]:
@@ -1029,12 +989,6 @@ def test_location_may_be_left_out_only_while_exactly_one_location_exists(
                                          "lines": [line]}), 422)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.parametrize("command", [
     [sys.executable, "-m", "earmark.api"],
     [str(Path(sys.executable).parent / "earmark"), "serve"],
@@ -1045,7 +999,7 @@ def test_without_api_keys_the_server_refuses_a_non_loopback_address(
     env = {k: v for k, v in os.environ.items() if not k.startswith("EARMARK_")}
     env.update({"EARMARK_DATABASE_URL": f"sqlite:///{tmp_path}/earmark.db",
                 "EARMARK_TODAY": TODAY})
-    process = subprocess.run([*command, "--host", "0.0.0.0", "--port", str(_free_port())],
+    process = subprocess.run([*command, "--host", "0.0.0.0", "--port", str(free_port())],
                              env=env, capture_output=True, timeout=60)
     assert process.returncode != 0
 

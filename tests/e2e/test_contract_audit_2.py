@@ -10,7 +10,6 @@ documents say.
 
 from __future__ import annotations
 
-import socket
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,11 +20,21 @@ from tests.e2e.conftest import (
     Position,
     StartServer,
     events_after,
+    free_port,
     last_event_id,
     make_account,
     make_position,
     ok,
     problem,
+)
+from tests.e2e.contract_helpers import (
+    availability,
+    commit,
+    line_body,
+    line_of,
+    mine,
+    place,
+    receipt,
 )
 
 TODAY = "2026-01-05"
@@ -33,58 +42,6 @@ TODAY = "2026-01-05"
 
 # ----------------------------------------------------------------------
 # Helpers
-
-
-def receipt(api: httpx.Client, rid: str, at: Position, quantity: int, day: str,
-            **extra: Any) -> dict[str, Any]:
-    body = {"id": rid, "sku": at.sku, "location": at.location, "quantity": quantity,
-            "expected_date": day, **extra}
-    result: dict[str, Any] = ok(api.post("/v1/receipts", json=body), 201)
-    return result
-
-
-def line_body(at: Position, quantity: int, line: str = "1", **extra: Any) -> dict[str, Any]:
-    return {"line": line, "sku": at.sku, "location": at.location, "quantity": quantity,
-            **extra}
-
-
-def place(api: httpx.Client, oid: str, account: str, at: Position, quantity: int,
-          **line: Any) -> dict[str, Any]:
-    body = {"id": oid, "account": account, "lines": [line_body(at, quantity, **line)]}
-    result: dict[str, Any] = ok(api.post("/v1/orders", json=body), 201)
-    return result
-
-
-def line_of(api: httpx.Client, oid: str, line: str = "1") -> dict[str, Any]:
-    order = ok(api.get(f"/v1/orders/{oid}"))
-    return next(ln for ln in order["lines"] if ln["line"] == line)
-
-
-def availability(api: httpx.Client, at: Position) -> dict[str, Any]:
-    result: dict[str, Any] = ok(api.get(f"/v1/availability/{at.sku}",
-                                        params={"location": at.location}))
-    return result
-
-
-def commit(api: httpx.Client, cid: str, account: str, at: Position, quantity: int,
-           need_date: str, status: int = 201, **extra: Any) -> dict[str, Any]:
-    body = {"id": cid, "account": account, "sku": at.sku, "location": at.location,
-            "quantity": quantity, "need_date": need_date, **extra}
-    response = api.post("/v1/commitments", json=body)
-    if status >= 400:
-        return problem(response, status)
-    result: dict[str, Any] = ok(response, status)
-    return result
-
-
-def mine(events: list[dict[str, Any]], *refs: str) -> list[tuple[str, dict[str, Any]]]:
-    """(type, data without ``cause``) of the events that name one of ``refs``."""
-    out = []
-    for event in events:
-        data = {k: v for k, v in event["data"].items() if k != "cause"}
-        if set(refs) & {str(v) for v in data.values()}:
-            out.append((event["type"], data))
-    return out
 
 
 def walk(api: httpx.Client, path: str, limit: int, **params: Any) -> list[dict[str, Any]]:
@@ -113,12 +70,6 @@ def batch(api: httpx.Client, orders: list[dict[str, Any]]) -> list[dict[str, Any
 def order_body(oid: str, account: str, at: Position, quantity: int, **line: Any
                ) -> dict[str, Any]:
     return {"id": oid, "account": account, "lines": [line_body(at, quantity, **line)]}
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 LIST_PATHS = ("/v1/items", "/v1/locations", "/v1/accounts", "/v1/orders", "/v1/commitments",
@@ -255,7 +206,7 @@ def test_pagination_events_after_type_and_cursor_return_each_event_once_oldest_f
 
 
 def test_pagination_webhooks_and_deliveries_walk_each_once(api: httpx.Client, ids: Ids) -> None:
-    url = f"http://127.0.0.1:{closed_port()}/hook"
+    url = f"http://127.0.0.1:{free_port()}/hook"
     made = [ok(api.post("/v1/webhooks", json={"url": url, "events": ["receipt.received"],
                                               "secret": "s3cret"}), 201) for _ in range(3)]
     try:
