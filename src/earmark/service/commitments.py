@@ -20,6 +20,7 @@ from earmark.service.queries import get_commitment, promised_date_of, promises_o
 from earmark.service.results import Result, fail, invalid
 from earmark.service.uow import UnitOfWork
 from earmark.service.validation import (
+    answer_to_twin,
     check_id,
     check_quantity,
     need_account,
@@ -76,15 +77,11 @@ def _request(cmd: CreateCommitment) -> dict[str, Any]:
 
 
 def _replay(uow: UnitOfWork, cmd: CreateCommitment) -> Result | None:
-    existing = uow.tx.execute(
+    stored = uow.tx.execute(
         select(t.commitments.c.request).where(t.commitments.c.id == cmd.id)
-    ).first()
-    if existing is None:
-        return None
-    if existing[0] == _request(cmd):
-        return Result(Outcome.exists, get_commitment(uow.tx, cmd.id, uow.today))
-    return fail(Outcome.exists_with_different_content,
-                f"commitment {cmd.id!r} exists with different content")
+    ).scalar()
+    return answer_to_twin("commitment", cmd.id, stored, _request(cmd),
+                          lambda: get_commitment(uow.tx, cmd.id, uow.today))
 
 
 def create_commitment(uow: UnitOfWork, cmd: CreateCommitment) -> Result:

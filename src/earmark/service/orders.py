@@ -18,6 +18,7 @@ from earmark.service.results import Result, fail, invalid
 from earmark.service.supply import ledger
 from earmark.service.uow import UnitOfWork
 from earmark.service.validation import (
+    answer_to_twin,
     check_id,
     check_quantity,
     need_account,
@@ -132,16 +133,11 @@ def check_order(uow: UnitOfWork, cmd: PlaceOrder) -> tuple[list[PlannedLine], Re
 
 def _replay(uow: UnitOfWork, cmd: PlaceOrder) -> Result | None:
     """The answer to an order id that exists: the order itself, or a conflict."""
-    staged = uow.staged_request(cmd.id)
-    if staged is None:
-        existing = uow.raw.execute(_ORDER_REQUEST, {"order_id": cmd.id}).first()
-        if existing is None:
-            return None
-        staged = existing[0]
-    if staged == _request(cmd):
-        return Result(Outcome.exists, get_order(uow.tx, cmd.id, uow.today))
-    return fail(Outcome.exists_with_different_content,
-                f"order {cmd.id!r} exists with different content")
+    stored = uow.staged_request(cmd.id)
+    if stored is None:
+        stored = uow.raw.execute(_ORDER_REQUEST, {"order_id": cmd.id}).scalar()
+    return answer_to_twin("order", cmd.id, stored, _request(cmd),
+                          lambda: get_order(uow.tx, cmd.id, uow.today))
 
 
 def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:

@@ -14,7 +14,7 @@ from earmark.service.effects import Effects
 from earmark.service.queries import availability, get_receipt
 from earmark.service.results import Result, fail, invalid
 from earmark.service.uow import UnitOfWork
-from earmark.service.validation import check_id, check_quantity, need_item, need_location
+from earmark.service.validation import answer_to_twin, check_id, check_quantity, need_item, need_location
 from earmark.store import tables as t
 
 ADJUSTMENT_REASONS = ("initial", "count", "damage", "return", "correction")
@@ -108,15 +108,11 @@ def _receipt_request(cmd: CreateReceipt) -> dict[str, Any]:
 
 
 def _receipt_replay(uow: UnitOfWork, cmd: CreateReceipt) -> Result | None:
-    existing = uow.tx.execute(
+    stored = uow.tx.execute(
         select(t.receipts.c.request).where(t.receipts.c.id == cmd.id)
-    ).first()
-    if existing is None:
-        return None
-    if existing[0] == _receipt_request(cmd):
-        return Result(Outcome.exists, get_receipt(uow.tx, cmd.id))
-    return fail(Outcome.exists_with_different_content,
-                f"receipt {cmd.id!r} exists with different content")
+    ).scalar()
+    return answer_to_twin("receipt", cmd.id, stored, _receipt_request(cmd),
+                          lambda: get_receipt(uow.tx, cmd.id))
 
 
 def create_receipt(uow: UnitOfWork, cmd: CreateReceipt) -> Result:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy.engine import RowMapping
 
 from earmark.domain.limits import QUANTITY_MAX, is_valid_id
@@ -53,3 +56,16 @@ def resolve_location(uow: UnitOfWork, location: str | None, field_name: str) -> 
             field_name,
         )
     return only, None
+
+
+def answer_to_twin(what: str, ident: str, stored: Any | None, request: Any,
+                   existing: Callable[[], Any]) -> Result | None:
+    """Creating with an id that exists (``stored`` is its first request): the
+    existing resource when the content is identical, else a conflict; None
+    for a new id."""
+    if stored is None:
+        return None
+    if stored == request:
+        return Result(Outcome.exists, existing())
+    return fail(Outcome.exists_with_different_content,
+                f"{what} {ident!r} exists with different content")
