@@ -310,12 +310,7 @@ def cancel_order(uow: UnitOfWork, cmd: CancelOrder) -> Result:
             cancelled=ol.c.cancelled + n, open=ol.c.open - n,
         ))
         uow.emit("order.cancelled", {"order": cmd.id, "line": row["line"], "quantity": n})
-    _close_if_done(uow, cmd.id)
-    effects.finish(own)
-    uow.flush()
-    body = get_order(tx, cmd.id, uow.today)
-    uow.commit()
-    return Result(Outcome.ok, body)
+    return _settled(uow, effects, cmd.id, own)
 
 
 def ship_order(uow: UnitOfWork, cmd: ShipOrder) -> Result:
@@ -355,10 +350,16 @@ def ship_order(uow: UnitOfWork, cmd: ShipOrder) -> Result:
         ))
         ledger(uow, row["sku"], row["location"], -quantity, "shipment", f"{cmd.id}/{row['line']}")
         uow.emit("order.shipped", {"order": cmd.id, "line": row["line"], "quantity": quantity})
-    _close_if_done(uow, cmd.id)
+    return _settled(uow, effects, cmd.id, own)
+
+
+def _settled(uow: UnitOfWork, effects: Effects, order_id: str, own: set[DemandKey]) -> Result:
+    """The end of a command on an existing order: close it if nothing is open,
+    tell everyone else, and answer with the order as it now stands."""
+    _close_if_done(uow, order_id)
     effects.finish(own)
     uow.flush()
-    body = get_order(tx, cmd.id, uow.today)
+    body = get_order(uow.tx, order_id, uow.today)
     uow.commit()
     return Result(Outcome.ok, body)
 
