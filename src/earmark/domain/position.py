@@ -157,6 +157,8 @@ class Position:
         self._queued: set[DemandKey] = set()
         self._commitments_by_account: dict[str, set[DemandKey]] = {}
         self.dirty: set[DemandKey] = set()
+        self.dirty_buckets: set[str] = set()
+        """Buckets whose pegged units changed since the service layer last saved."""
         """Demands whose pegs or open units changed since the service layer last saved."""
         self.observer: Callable[[Demand], None] | None = None
         """Called with a demand just before anything about it changes (the
@@ -397,6 +399,7 @@ class Position:
         self._touch(demand)
         demand.pegs[bucket_key] = demand.pegs.get(bucket_key, 0) + n
         self._pegged[bucket_key] += n
+        self.dirty_buckets.add(bucket_key)
         self._pegged_by[bucket_key].add(demand.key)
         self._note_waiting(demand)
         if bucket_key == ON_HAND:
@@ -415,6 +418,7 @@ class Position:
         else:
             demand.pegs[bucket_key] = have - n
         self._pegged[bucket_key] -= n
+        self.dirty_buckets.add(bucket_key)
         self._note_waiting(demand)
         if bucket_key == ON_HAND:
             self._requeue(demand)

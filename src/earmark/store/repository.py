@@ -118,14 +118,15 @@ def finish_positions(tx: Connection, loaded: list[LoadedPosition]) -> None:
         return
     receipts: list[dict[str, Any]] = []
     for lp in loaded:
-        now = lp.position.pegged_by_bucket()
-        for key, n in now.items():
+        position = lp.position
+        # Only the buckets whose pegs moved: a position may have thousands.
+        for key in sorted(position.dirty_buckets):
+            # A closed receipt is gone from the position: nothing is pegged to it any more.
+            n = position.pegged(key) if key in position.buckets else 0
             if key != ON_HAND and lp.saved_bucket_pegged.get(key, 0) != n:
                 receipts.append({"r_id": key, "r_pegged": n})
-        for key, n in lp.saved_bucket_pegged.items():
-            if key != ON_HAND and key not in now and n != 0:
-                receipts.append({"r_id": key, "r_pegged": 0})  # closed: nothing pegged any more
-        lp.saved_bucket_pegged = dict(now)
+            lp.saved_bucket_pegged[key] = n
+        position.dirty_buckets.clear()
     tx.execute(
         _FINISH_POSITION,
         [{"b_sku": lp.position.sku, "b_loc": lp.position.location,
@@ -212,6 +213,7 @@ def load_position(tx: Connection, sku: str, location: str, today: date,
             )
         )
     position.dirty.clear()
+    position.dirty_buckets.clear()
     held = {k: d.held for k, d in position.demands.items() if k.kind is DemandKind.line}
     return LoadedPosition(position, version, 0, pegs_by_demand, on_hand, held,
                           dict(position.pegged_by_bucket()))
