@@ -180,7 +180,8 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
     for p in planned:
         effects.position(p.sku, p.location)
     order_row = {"id": cmd.id, "account": cmd.account, "status": "open", "seq": seq,
-                 "request": _request(cmd), "created_at": uow.now, "updated_at": uow.now}
+                 "request": _request(cmd), "created_at": uow.now, "updated_at": uow.now,
+                 "ordered_on": uow.today}
     line_rows: list[dict[str, Any]] = []
     staged_lines: list[dict[str, Any]] = []
     own: set[DemandKey] = set()

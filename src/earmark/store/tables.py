@@ -130,6 +130,8 @@ orders = Table(
     Column("request", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # earmark's "today" when the order was placed: the day its units were demanded (forecasting).
+    Column("ordered_on", Date, nullable=True),
 )
 Index("ix_orders_account", orders.c.account, orders.c.seq)
 
