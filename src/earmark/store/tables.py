@@ -311,3 +311,45 @@ account_contacts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+
+# Forecasting (earmark.forecast): imported demand history, runs and their forecasts.
+
+demand_history = Table(
+    "demand_history",
+    metadata,
+    Column("sku", Id, primary_key=True),
+    Column("location", Id, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("quantity", BigInteger, nullable=False),
+)
+
+forecast_runs = Table(
+    "forecast_runs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("status", String(16), nullable=False),  # queued | running | succeeded | failed
+    Column("backend", String(16), nullable=False),  # local | dask
+    Column("horizon_days", Integer, nullable=False),
+    Column("made_on", Date, nullable=False),  # earmark's today: the first forecast day is the next
+    Column("positions_total", Integer, nullable=False),
+    Column("positions_done", Integer, nullable=False),
+    Column("summary", JSON, nullable=True),  # overall accuracy, model counts
+    Column("error", String(2000), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+)
+
+forecasts = Table(
+    "forecasts",
+    metadata,
+    Column("sku", Id, primary_key=True),
+    Column("location", Id, primary_key=True),
+    Column("run_id", String(40), nullable=False),
+    Column("made_on", Date, nullable=False),
+    Column("model", String(40), nullable=False),
+    Column("points", JSON, nullable=False),  # [{date, mean, lo80, hi80, lo95, hi95}]
+    Column("accuracy", JSON, nullable=False),  # {model: {mase, wape}, baseline: {model, mase, wape}}
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
