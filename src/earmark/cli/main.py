@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from earmark.cli import resources, transfer
+from earmark.cli.forecast import forecast_app
 from earmark.cli.common import DatabaseOption, database_url, open_store
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(forecast_app, name="forecast")
 console = Console()
 resources.register(app)
 app.command("import")(transfer.import_csv)
