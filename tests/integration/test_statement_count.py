@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from tests.integration.helpers import seed
 
 from earmark.service import orders
 from earmark.service.uow import Store
 
-STATEMENTS_PER_ORDER_MAX = 1
-"""The replay check. Arrival numbers are taken a block per batch, and the
-order, line and peg rows of a whole batch are written together, a statement
-per table."""
+STATEMENTS_PER_ORDER_MAX = 0
+"""None: a batch checks its orders for replays in one query, takes arrival
+numbers a block at a time, and writes the order, line and peg rows of all
+its orders together, a statement per table."""
 STATEMENTS_PER_BATCH_MAX = 15
 
 
@@ -34,10 +34,12 @@ def counting(store: Store) -> Iterator[list[str]]:
 
 
 def place_batch(store: Store, prefix: str, count: int) -> None:
+    commands = [orders.PlaceOrder(f"{prefix}-{i}", "acme", [orders.LineIn("1", "COAT", 1, "WEB")])
+                for i in range(count)]
     with store.unit_of_work() as uow:
         uow.defer_commit = True
-        for i in range(count):
-            cmd = orders.PlaceOrder(f"{prefix}-{i}", "acme", [orders.LineIn("1", "COAT", 1, "WEB")])
+        uow.expect_orders(cmd.id for cmd in commands)  # as the writer does for a batch
+        for cmd in commands:
             assert orders.place_order(uow, cmd).ok
         uow.commit_now()
 
@@ -65,3 +67,31 @@ def test_backorders_cost_no_more_as_the_queue_grows(store: Store) -> None:
     long_queue = statements_for(store, "B", 20)
     assert long_queue == short_queue
     assert short_queue <= 20 * STATEMENTS_PER_ORDER_MAX + STATEMENTS_PER_BATCH_MAX
+
+
+def test_a_batch_reads_its_orders_replays_in_one_query(store: Store) -> None:
+    seed(store, on_hand=1000)
+    place_batch(store, "warm", 1)
+    with counting(store) as statements:
+        place_batch(store, "C", 20)
+    replay_reads = [s for s in statements if s.lstrip().upper().startswith("SELECT ORDERS.ID")]
+    assert len(replay_reads) == 1
+
+
+def test_a_replay_within_a_batch_answers_with_the_order_placed_before_it(store: Store) -> None:
+    seed(store, on_hand=1000)
+    cmd = orders.PlaceOrder("TWICE", "acme", [orders.LineIn("1", "COAT", 2, "WEB")])
+    with store.unit_of_work() as uow:
+        uow.defer_commit = True
+        uow.expect_orders(["TWICE", "TWICE"])
+        first = orders.place_order(uow, cmd)
+        uow.sync()  # the staged order is written: the replay must find it, not the batch's first read
+        second = orders.place_order(uow, cmd)
+        uow.commit_now()
+    assert first.ok and second.ok
+    stamps = ("created_at", "updated_at")
+    assert {k: v for k, v in second.value.items() if k not in stamps} == \
+        {k: v for k, v in first.value.items() if k not in stamps}
+    with store.unit_of_work(write=False) as uow:
+        lines = uow.raw.execute(text("SELECT COUNT(*) FROM order_lines WHERE order_id = 'TWICE'")).scalar()
+    assert lines == 1

@@ -22,6 +22,7 @@ from earmark.api.idempotency import Answer, IdempotentRequest
 from earmark.api.problems import PROBLEM_MEDIA_TYPE, result_problem, status_of
 from earmark.api.schemas.common import Out
 from earmark.service.clock import Clock
+from earmark.service.orders import PlaceOrder
 from earmark.service.results import Result
 from earmark.service.uow import Store, UnitOfWork
 from earmark.service.writer import Writer, is_transient
@@ -60,6 +61,11 @@ def answer_of(result: Result, out: type[Out]) -> Answer:
     return Answer(int(document["status"]), document)
 
 
+def _order_ids(command: Any) -> tuple[str, ...]:
+    """The order a command places, for the batch's one replay query."""
+    return (command.id,) if isinstance(command, PlaceOrder) else ()
+
+
 class Commands:
     """Runs commands and reads against one store.
 
@@ -96,7 +102,8 @@ class Commands:
             with self.reading() as uow:
                 return answer_of(handler(uow, command), out), False
         if self.writer is not None:
-            return self.writer.submit(lambda uow: self._answer_in(uow, handler, command, out, request))
+            return self.writer.submit(lambda uow: self._answer_in(uow, handler, command, out, request),
+                                      order_ids=_order_ids(command))
         for attempt in range(1, TRANSIENT_ATTEMPTS_MAX + 1):
             try:
                 return self._answer_once(handler, command, out, request)
@@ -123,7 +130,7 @@ class Commands:
             return [self.answer(handler, command, out, None)[0] for command in commands]
         futures = [
             self.writer.enqueue(partial(self._answer_in, handler=handler, command=command, out=out,
-                                        request=None))
+                                        request=None), order_ids=_order_ids(command))
             for command in commands
         ]
         return [future.result()[0] for future in futures]

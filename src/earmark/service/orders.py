@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from earmark.domain.events import iso
 from earmark.domain.limits import ORDER_LINES_MAX
@@ -28,7 +28,6 @@ from earmark.service.validation import (
 from earmark.store import tables as t
 
 BACKORDER_POLICIES = ("allow", "deny", "reject")
-_ORDER_REQUEST = select(t.orders.c.request).where(t.orders.c.id == bindparam("order_id"))
 LAST_ARRIVAL = 2**62
 """Arrival rank of a line that is only being tried (it arrives after everything)."""
 
@@ -135,7 +134,7 @@ def _replay(uow: UnitOfWork, cmd: PlaceOrder) -> Result | None:
     """The answer to an order id that exists: the order itself, or a conflict."""
     stored = uow.staged_request(cmd.id)
     if stored is None:
-        stored = uow.raw.execute(_ORDER_REQUEST, {"order_id": cmd.id}).scalar()
+        stored = uow.stored_order_request(cmd.id)
     return answer_to_twin("order", cmd.id, stored, _request(cmd),
                           lambda: get_order(uow.tx, cmd.id, uow.today))
 

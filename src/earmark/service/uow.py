@@ -8,11 +8,12 @@ later share one transaction (the batching writer)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, bindparam, select, text
 from sqlalchemy.engine import Connection, RowMapping
 
 from earmark.domain.events import Event
@@ -32,6 +33,9 @@ from earmark.store.repository import (
 )
 
 RANK_EPOCH = "rank_epoch"
+ORDER_IDS_PER_READ = 1000
+_ORDER_REQUESTS = select(t.orders.c.id, t.orders.c.request).where(
+    t.orders.c.id.in_(bindparam("ids", expanding=True)))
 NUMBERS_PER_BLOCK = 1000
 EVENTS_LOCK_KEY = 0x6561726D61726B  # "earmark": the advisory lock that orders event ids
 
@@ -135,7 +139,8 @@ class UnitOfWork:
         self.write = write
         self._tx: Connection | None = None
         self._positions: dict[tuple[str, str], LoadedPosition] = {}
-        self._locked: set[tuple[str, str]] = set()
+        # The positions this unit of work has locked: (on-hand, version) read under the lock.
+        self._locked: dict[tuple[str, str], tuple[int, int]] = {}
         self.today: date = date.min
         self.now: datetime = Clock.now()
         self._events: list[dict[str, Any]] = []
@@ -147,6 +152,8 @@ class UnitOfWork:
         self._staged_orders: list[dict[str, Any]] = []
         self._staged_lines: list[dict[str, Any]] = []
         self._staged_requests: dict[str, Any] = {}
+        self._expected_orders: set[str] = set()
+        self._order_requests: dict[str, Any] = {}
         self._pending = False
         self._numbers: dict[str, tuple[int, int]] = {}
 
@@ -184,9 +191,31 @@ class UnitOfWork:
         self._staged_orders.append(order_row)
         self._staged_lines.extend(line_rows)
         self._staged_requests[order_row["id"]] = order_row["request"]
+        self._order_requests.pop(order_row["id"], None)
 
     def staged_request(self, order_id: str) -> Any | None:
         return self._staged_requests.get(order_id)
+
+    def expect_orders(self, order_ids: Iterable[str]) -> None:
+        """Order ids that commands of this unit of work will place: the first
+        :meth:`stored_order_request` reads them all in one query (a batch)."""
+        self._expected_orders.update(order_ids)
+
+    def stored_order_request(self, order_id: str) -> Any | None:
+        """The request of the stored order ``order_id``, or None.
+
+        An order another writer stores after this read makes the batch's
+        insert fail on the primary key; the writer then applies the batch
+        again, and the read sees it."""
+        if order_id not in self._order_requests:
+            wanted = sorted(self._expected_orders.difference(self._order_requests) | {order_id})
+            self._expected_orders.clear()
+            for start in range(0, len(wanted), ORDER_IDS_PER_READ):
+                chunk = wanted[start:start + ORDER_IDS_PER_READ]
+                self._order_requests.update(dict.fromkeys(chunk))
+                self._order_requests.update(
+                    (row[0], row[1]) for row in self.raw.execute(_ORDER_REQUESTS, {"ids": chunk}))
+        return self._order_requests[order_id]
 
     def stage_commit(self) -> None:
         """``commit()`` for a command whose writes may wait for the batch's next sync."""
@@ -207,8 +236,8 @@ class UnitOfWork:
                 row["allocated"] = demand.held if demand else 0
                 if loaded is not None and demand is not None:
                     loaded.saved_held[key] = demand.held
-            self.raw.execute(t.orders.insert(), self._staged_orders)
-            self.raw.execute(t.order_lines.insert(), self._staged_lines)
+            db.insert_rows(self.raw, t.orders, self._staged_orders)
+            db.insert_rows(self.raw, t.order_lines, self._staged_lines)
             self._staged_orders, self._staged_lines = [], []
             self._staged_requests.clear()
         for loaded in self._positions.values():
@@ -268,7 +297,7 @@ class UnitOfWork:
             return
         if self.dialect == "postgresql":
             self.raw.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENTS_LOCK_KEY})
-        self.raw.execute(t.events.insert(), self._events)
+        db.insert_rows(self.raw, t.events, self._events)
         self._events.clear()
 
     def commit(self) -> None:
@@ -290,6 +319,7 @@ class UnitOfWork:
     def rollback(self) -> None:
         self._staged_orders, self._staged_lines = [], []
         self._staged_requests.clear()
+        self._order_requests.clear()
         self._pending = False
         self._events.clear()
         self._positions.clear()
@@ -303,8 +333,7 @@ class UnitOfWork:
         """Lock (and create if missing) the positions a command will change."""
         new = [k for k in keys if k not in self._locked]
         if new:
-            ensure_and_lock_positions(self.raw, new, self.dialect)
-            self._locked.update(new)
+            self._locked.update(ensure_and_lock_positions(self.raw, new, self.dialect))
 
     def position(self, sku: str, location: str) -> Position:
         key = (sku, location)
@@ -317,7 +346,7 @@ class UnitOfWork:
         return loaded.position
 
     def _load(self, sku: str, location: str) -> LoadedPosition:
-        stored = position_version(self.raw, sku, location)
+        stored = self._locked.get((sku, location)) or position_version(self.raw, sku, location)
         if self.write and stored is not None:
             kept = self.store.take_position((sku, location), stored[1], self.epoch)
             if kept is not None:

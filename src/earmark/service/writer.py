@@ -52,6 +52,7 @@ def is_transient(error: DBAPIError) -> bool:
 @dataclass
 class _Entry(Generic[T]):
     job: Job[T]
+    order_ids: tuple[str, ...] = ()
     future: Future[T] = field(default_factory=Future)
 
 
@@ -84,15 +85,18 @@ class Writer:
             self._queue.put(None)
             thread.join()
 
-    def submit(self, job: Job[T]) -> T:
+    def submit(self, job: Job[T], *, order_ids: tuple[str, ...] = ()) -> T:
         """Apply ``job`` in the next batch and return what it returned (or raise what it raised)."""
-        return self.enqueue(job).result()
+        return self.enqueue(job, order_ids=order_ids).result()
 
-    def enqueue(self, job: Job[T]) -> Future[T]:
-        """Queue ``job`` without waiting; jobs are applied in the order they are queued."""
+    def enqueue(self, job: Job[T], *, order_ids: tuple[str, ...] = ()) -> Future[T]:
+        """Queue ``job`` without waiting; jobs are applied in the order they are queued.
+
+        ``order_ids`` names the orders the job places: a batch checks all of
+        its orders for replays in one query (``UnitOfWork.expect_orders``)."""
         if self._thread is None:
             self.start()
-        entry: _Entry[T] = _Entry(job)
+        entry: _Entry[T] = _Entry(job, order_ids)
         self._queue.put(entry)
         return entry.future
 
@@ -149,6 +153,7 @@ class Writer:
     def _apply_once(self, batch: list[_Entry[Any]]) -> list[Any]:
         with self.store.unit_of_work() as uow:
             uow.defer_commit = True
+            uow.expect_orders(order_id for entry in batch for order_id in entry.order_ids)
             results = [entry.job(uow) for entry in batch]
             uow.commit_now()
         return results

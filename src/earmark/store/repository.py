@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from earmark.domain.position import ON_HAND, Demand, DemandKey, DemandKind, Position
 from earmark.store import tables as t
+from earmark.store.db import insert_rows
 
 
 @dataclass
@@ -38,27 +39,40 @@ class LoadedPosition:
 
 def ensure_and_lock_positions(
     tx: Connection, keys: list[tuple[str, str]], dialect: str
-) -> None:
-    """Create missing position rows and, on PostgreSQL, lock them all in
-    (sku, location) order, so that two writers can never wait on each other
-    in a cycle."""
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """Lock the positions (creating missing rows) and return each one's
+    (on-hand, version), read under the lock.
+
+    On PostgreSQL the rows are locked in (sku, location) order, so that two
+    writers can never wait on each other in a cycle, except while creating
+    positions (a deadlock there is detected and the batch retried). Positions
+    that exist, the usual case, cost one statement."""
     ordered = sorted(set(keys))
     if not ordered:
-        return
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for sku, location in ordered:
+        return {}
+    found = _lock_stored(tx, ordered, dialect)
+    missing = [k for k in ordered if k not in found]
+    if missing:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         tx.execute(
-            insert(t.positions)
-            .values(sku=sku, location=location, on_hand=0)
-            .on_conflict_do_nothing(index_elements=["sku", "location"])
+            insert(t.positions).on_conflict_do_nothing(index_elements=["sku", "location"]),
+            [{"sku": sku, "location": location, "on_hand": 0} for sku, location in missing],
         )
+        found.update(_lock_stored(tx, missing, dialect))
+    return found
+
+
+def _lock_stored(tx: Connection, ordered: list[tuple[str, str]], dialect: str
+                 ) -> dict[tuple[str, str], tuple[int, int]]:
+    p = t.positions.c
+    query = (
+        select(p.sku, p.location, p.on_hand, p.version)
+        .where(tuple_(p.sku, p.location).in_(ordered))
+        .order_by(p.sku, p.location)
+    )
     if dialect == "postgresql":
-        tx.execute(
-            select(t.positions.c.sku)
-            .where(tuple_(t.positions.c.sku, t.positions.c.location).in_(ordered))
-            .order_by(t.positions.c.sku, t.positions.c.location)
-            .with_for_update()
-        )
+        query = query.with_for_update()
+    return {(row[0], row[1]): (int(row[2]), int(row[3])) for row in tx.execute(query)}
 
 
 def _next_seq_statement(insert: Any) -> Any:
@@ -281,7 +295,7 @@ def save_position(tx: Connection, loaded: LoadedPosition) -> None:
     if updates:
         tx.execute(_PEG_UPDATE, updates)
     if inserts:
-        tx.execute(t.pegs.insert(), inserts)
+        insert_rows(tx, t.pegs, inserts)
     if allocations:
         tx.execute(_LINE_ALLOCATED, allocations)
     if position.on_hand != loaded.saved_on_hand:
