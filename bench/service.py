@@ -106,7 +106,8 @@ def place_concurrently(store: Store, skus: list[str], seconds: float, prefix: st
             i += 1
             began = time.perf_counter()
             try:
-                result: Result = writer.submit(partial(orders.place_order, cmd=cmd), order_ids=(cmd.id,))
+                result: Result = writer.submit(partial(orders.place_order, cmd=cmd), order_ids=(cmd.id,),
+                                              positions=((cmd.lines[0].sku, seed.LOCATION),))
             except Exception as error:  # noqa: BLE001 - counted and shown; the run goes on
                 with lock:
                     outcome.errors.append(f"{type(error).__name__}: {error}")

@@ -61,9 +61,13 @@ def answer_of(result: Result, out: type[Out]) -> Answer:
     return Answer(int(document["status"]), document)
 
 
-def _order_ids(command: Any) -> tuple[str, ...]:
-    """The order a command places, for the batch's one replay query."""
-    return (command.id,) if isinstance(command, PlaceOrder) else ()
+def _hints(command: Any) -> dict[str, Any]:
+    """What a command will touch, so that its batch reads it together (``Writer.enqueue``)."""
+    if not isinstance(command, PlaceOrder):
+        return {}
+    return {"order_ids": (command.id,),
+            "positions": tuple((line.sku, line.location) for line in command.lines
+                               if line.location is not None)}
 
 
 class Commands:
@@ -103,7 +107,7 @@ class Commands:
                 return answer_of(handler(uow, command), out), False
         if self.writer is not None:
             return self.writer.submit(lambda uow: self._answer_in(uow, handler, command, out, request),
-                                      order_ids=_order_ids(command))
+                                      **_hints(command))
         for attempt in range(1, TRANSIENT_ATTEMPTS_MAX + 1):
             try:
                 return self._answer_once(handler, command, out, request)
@@ -130,7 +134,7 @@ class Commands:
             return [self.answer(handler, command, out, None)[0] for command in commands]
         futures = [
             self.writer.enqueue(partial(self._answer_in, handler=handler, command=command, out=out,
-                                        request=None), order_ids=_order_ids(command))
+                                        request=None), **_hints(command))
             for command in commands
         ]
         return [future.result()[0] for future in futures]

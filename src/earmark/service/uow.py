@@ -26,6 +26,7 @@ from earmark.store.repository import (
     ensure_and_lock_positions,
     finish_positions,
     load_position,
+    load_positions,
     load_trial,
     next_seq,
     position_version,
@@ -34,6 +35,7 @@ from earmark.store.repository import (
 
 RANK_EPOCH = "rank_epoch"
 ORDER_IDS_PER_READ = 1000
+"""Ids per ``IN`` list when a batch reads its orders or items together."""
 _ORDER_REQUESTS = select(t.orders.c.id, t.orders.c.request).where(
     t.orders.c.id.in_(bindparam("ids", expanding=True)))
 NUMBERS_PER_BLOCK = 1000
@@ -95,13 +97,28 @@ class MasterData:
         self._locations: dict[str, bool] = {}
         self._priorities: dict[str, int | None] = {}
         self._only_location: tuple[str | None] | None = None
+        self._expected_skus: set[str] = set()
+
+    def expect_skus(self, skus: Iterable[str]) -> None:
+        """Skus the unit of work's commands name: the first item read reads them all."""
+        self._expected_skus.update(skus)
 
     def item(self, sku: str) -> RowMapping | None:
         if sku not in self._items:
-            self._items[sku] = self._uow.raw.execute(
-                select(t.items).where(t.items.c.sku == sku)
-            ).mappings().first()
+            self.items({sku})
         return self._items[sku]
+
+    def items(self, skus: set[str]) -> dict[str, RowMapping | None]:
+        """The item rows of ``skus`` (None for an unknown sku), read in one query
+        together with the skus expected and not read yet."""
+        wanted = sorted((skus | self._expected_skus).difference(self._items))
+        self._expected_skus.clear()
+        for start in range(0, len(wanted), ORDER_IDS_PER_READ):
+            chunk = wanted[start:start + ORDER_IDS_PER_READ]
+            self._items.update(dict.fromkeys(chunk))
+            self._items.update((row["sku"], row) for row in self._uow.raw.execute(
+                select(t.items).where(t.items.c.sku.in_(chunk))).mappings())
+        return {sku: self._items[sku] for sku in skus}
 
     def location_exists(self, code: str) -> bool:
         if code not in self._locations:
@@ -153,6 +170,8 @@ class UnitOfWork:
         self._staged_lines: list[dict[str, Any]] = []
         self._staged_requests: dict[str, Any] = {}
         self._expected_orders: set[str] = set()
+        self._expected_positions: set[tuple[str, str]] = set()
+        self._preloaded: dict[tuple[str, str], LoadedPosition] = {}
         self._order_requests: dict[str, Any] = {}
         self._pending = False
         self._numbers: dict[str, tuple[int, int]] = {}
@@ -312,8 +331,10 @@ class UnitOfWork:
         finish_positions(self.raw, loaded)
         self._write_events()
         self.raw.commit()
-        self.store.keep_positions(loaded)
+        # Positions loaded for the batch but not used are unchanged: as good to keep.
+        self.store.keep_positions(loaded + list(self._preloaded.values()))
         self._positions.clear()
+        self._preloaded.clear()
         self._locked.clear()
 
     def rollback(self) -> None:
@@ -323,6 +344,7 @@ class UnitOfWork:
         self._pending = False
         self._events.clear()
         self._positions.clear()
+        self._preloaded.clear()
         self._locked.clear()
         self.tx.rollback()
         self.tx.begin()
@@ -332,8 +354,14 @@ class UnitOfWork:
     def lock(self, keys: list[tuple[str, str]]) -> None:
         """Lock (and create if missing) the positions a command will change."""
         new = [k for k in keys if k not in self._locked]
-        if new:
-            self._locked.update(ensure_and_lock_positions(self.raw, new, self.dialect))
+        if not new:
+            return
+        # The positions the rest of the batch expects are locked now too, in the
+        # same statement and (sku, location) order; only the command's own are created.
+        expected = [k for k in self._expected_positions if k not in self._locked]
+        self._expected_positions.clear()
+        self._locked.update(ensure_and_lock_positions(self.raw, expected + new, self.dialect,
+                                                      create=new))
 
     def position(self, sku: str, location: str) -> Position:
         key = (sku, location)
@@ -346,16 +374,53 @@ class UnitOfWork:
         return loaded.position
 
     def _load(self, sku: str, location: str) -> LoadedPosition:
-        stored = self._locked.get((sku, location)) or position_version(self.raw, sku, location)
+        key = (sku, location)
+        if key in self._preloaded:
+            return self._preloaded.pop(key)
+        stored = self._locked.get(key) or position_version(self.raw, sku, location)
         if self.write and stored is not None:
-            kept = self.store.take_position((sku, location), stored[1], self.epoch)
+            kept = self._kept(key, stored)
             if kept is not None:
-                kept.position.today = self.today
-                kept.position.observer = None
                 return kept
+        if self.write:
+            self._preload(key)
+            return self._preloaded.pop(key)
         loaded = load_position(self.raw, sku, location, self.today, stored, self.master.item(sku))
         loaded.epoch = self.epoch
         return loaded
+
+    def _kept(self, key: tuple[str, str], stored: tuple[int, int]) -> LoadedPosition | None:
+        kept = self.store.take_position(key, stored[1], self.epoch)
+        if kept is not None:
+            kept.position.today = self.today
+            kept.position.observer = None
+        return kept
+
+    def _preload(self, key: tuple[str, str]) -> None:
+        """Load ``key`` with every other position this unit of work has locked
+        and not loaded yet (the batch's), the cold ones in one set of queries."""
+        cold = [key]
+        for other, stored in self._locked.items():
+            if other == key or other in self._positions or other in self._preloaded:
+                continue
+            kept = self._kept(other, stored)
+            if kept is not None:
+                self._preloaded[other] = kept
+            else:
+                cold.append(other)
+        items = self.master.items({sku for sku, _ in cold})
+        cold = [k for k in cold if items.get(k[0]) is not None]
+        epoch = self.epoch
+        for other, loaded in load_positions(self.raw, cold, self.today, self._locked, items).items():
+            loaded.epoch = epoch
+            self._preloaded[other] = loaded
+
+    def expect_positions(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Positions that commands of this unit of work will change: the first
+        lock takes them all, and the first load reads the cold ones together."""
+        keys = set(keys)
+        self._expected_positions.update(keys)
+        self.master.expect_skus(sku for sku, _ in keys)
 
     def forget_epoch(self) -> None:
         self._epoch = None
@@ -387,6 +452,7 @@ class UnitOfWork:
         if self._pending:
             self.sync()
         self._positions.clear()
+        self._preloaded.clear()
         self._locked.clear()
 
     # Events

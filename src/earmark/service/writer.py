@@ -53,6 +53,7 @@ def is_transient(error: DBAPIError) -> bool:
 class _Entry(Generic[T]):
     job: Job[T]
     order_ids: tuple[str, ...] = ()
+    positions: tuple[tuple[str, str], ...] = ()
     future: Future[T] = field(default_factory=Future)
 
 
@@ -85,18 +86,22 @@ class Writer:
             self._queue.put(None)
             thread.join()
 
-    def submit(self, job: Job[T], *, order_ids: tuple[str, ...] = ()) -> T:
+    def submit(self, job: Job[T], *, order_ids: tuple[str, ...] = (),
+               positions: tuple[tuple[str, str], ...] = ()) -> T:
         """Apply ``job`` in the next batch and return what it returned (or raise what it raised)."""
-        return self.enqueue(job, order_ids=order_ids).result()
+        return self.enqueue(job, order_ids=order_ids, positions=positions).result()
 
-    def enqueue(self, job: Job[T], *, order_ids: tuple[str, ...] = ()) -> Future[T]:
+    def enqueue(self, job: Job[T], *, order_ids: tuple[str, ...] = (),
+                positions: tuple[tuple[str, str], ...] = ()) -> Future[T]:
         """Queue ``job`` without waiting; jobs are applied in the order they are queued.
 
-        ``order_ids`` names the orders the job places: a batch checks all of
-        its orders for replays in one query (``UnitOfWork.expect_orders``)."""
+        Hints make a batch cheaper, never different: ``order_ids`` names the
+        orders the job places (a batch checks them all for replays in one
+        query) and ``positions`` the (sku, location) it changes (a batch locks
+        them in one statement and loads the cold ones together)."""
         if self._thread is None:
             self.start()
-        entry: _Entry[T] = _Entry(job, order_ids)
+        entry: _Entry[T] = _Entry(job, order_ids, positions)
         self._queue.put(entry)
         return entry.future
 
@@ -154,6 +159,7 @@ class Writer:
         with self.store.unit_of_work() as uow:
             uow.defer_commit = True
             uow.expect_orders(order_id for entry in batch for order_id in entry.order_ids)
+            uow.expect_positions(key for entry in batch for key in entry.positions)
             results = [entry.job(uow) for entry in batch]
             uow.commit_now()
         return results

@@ -38,10 +38,11 @@ class LoadedPosition:
 
 
 def ensure_and_lock_positions(
-    tx: Connection, keys: list[tuple[str, str]], dialect: str
+    tx: Connection, keys: list[tuple[str, str]], dialect: str,
+    create: list[tuple[str, str]] | None = None,
 ) -> dict[tuple[str, str], tuple[int, int]]:
-    """Lock the positions (creating missing rows) and return each one's
-    (on-hand, version), read under the lock.
+    """Lock the positions (creating the missing ones among ``create``, all by
+    default) and return each one's (on-hand, version), read under the lock.
 
     On PostgreSQL the rows are locked in (sku, location) order, so that two
     writers can never wait on each other in a cycle, except while creating
@@ -51,7 +52,7 @@ def ensure_and_lock_positions(
     if not ordered:
         return {}
     found = _lock_stored(tx, ordered, dialect)
-    missing = [k for k in ordered if k not in found]
+    missing = [k for k in sorted(set(ordered if create is None else create)) if k not in found]
     if missing:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         tx.execute(
@@ -156,81 +157,77 @@ def load_position(tx: Connection, sku: str, location: str, today: date,
                   stored: tuple[int, int] | None = None, item: Any = None) -> LoadedPosition:
     """The whole position: its open receipts, open demands (ranked by their
     accounts' priorities, read in the same query) and pegs."""
+    key = (sku, location)
     if item is None:
         item = tx.execute(select(t.items).where(t.items.c.sku == sku)).mappings().one()
     if stored is None:
         stored = position_version(tx, sku, location)
-    on_hand, version = stored if stored else (0, 0)
-    position = Position(
-        sku,
-        location,
-        today,
-        on_hand,
-        safety_stock=int(item["safety_stock"]),
-        lead_time_days=item["lead_time_days"],
-    )
-    receipt_rows = tx.execute(
-        select(t.receipts.c.id, t.receipts.c.expected_date, t.receipts.c.quantity,
-               t.receipts.c.received, t.receipts.c.seq)
-        .where(t.receipts.c.sku == sku, t.receipts.c.location == location,
-               t.receipts.c.status == "open")
-    ).all()
-    for rid, expected, quantity, received, seq in receipt_rows:
-        position.load_receipt(rid, expected, int(quantity) - int(received), int(seq))
+    return load_positions(tx, [key], today, {key: stored} if stored else {}, {sku: item})[key]
 
-    pegs_by_demand: dict[DemandKey, dict[str, int]] = {}
-    for kind, ref, line, bucket, quantity in tx.execute(
-        select(t.pegs.c.demand_kind, t.pegs.c.demand_ref, t.pegs.c.demand_line,
-               t.pegs.c.bucket, t.pegs.c.quantity)
-        .where(t.pegs.c.sku == sku, t.pegs.c.location == location)
-    ).all():
-        key = DemandKey(DemandKind(kind), ref, line)
-        pegs_by_demand.setdefault(key, {})[bucket] = int(quantity)
+
+def load_positions(
+    tx: Connection, keys: list[tuple[str, str]], today: date,
+    stored: dict[tuple[str, str], tuple[int, int]], items: dict[str, Any],
+) -> dict[tuple[str, str], LoadedPosition]:
+    """Several whole positions in four queries (a batch's cold positions).
+
+    ``stored`` holds each position's (on-hand, version), read under its lock
+    (a position missing from it is new: nothing on hand); ``items`` holds the
+    item row of every sku."""
+    positions: dict[tuple[str, str], Position] = {}
+    for sku, location in keys:
+        item = items[sku]
+        positions[(sku, location)] = Position(
+            sku, location, today, stored.get((sku, location), (0, 0))[0],
+            safety_stock=int(item["safety_stock"]), lead_time_days=item["lead_time_days"],
+        )
+    r, g, ln, c = t.receipts.c, t.pegs.c, t.order_lines.c, t.commitments.c
+    for sku, location, rid, expected, quantity, received, seq in tx.execute(
+        select(r.sku, r.location, r.id, r.expected_date, r.quantity, r.received, r.seq)
+        .where(tuple_(r.sku, r.location).in_(keys), r.status == "open")
+    ):
+        positions[(sku, location)].load_receipt(rid, expected, int(quantity) - int(received), int(seq))
+
+    pegs_by_demand: dict[tuple[str, str], dict[DemandKey, dict[str, int]]] = {k: {} for k in keys}
+    for sku, location, kind, ref, line, bucket, quantity in tx.execute(
+        select(g.sku, g.location, g.demand_kind, g.demand_ref, g.demand_line, g.bucket, g.quantity)
+        .where(tuple_(g.sku, g.location).in_(keys))
+    ):
+        demand_key = DemandKey(DemandKind(kind), ref, line)
+        pegs_by_demand[(sku, location)].setdefault(demand_key, {})[bucket] = int(quantity)
 
     for row in tx.execute(
         select(t.order_lines, t.accounts.c.priority)
-        .join(t.accounts, t.accounts.c.id == t.order_lines.c.account)
-        .where(
-            t.order_lines.c.sku == sku, t.order_lines.c.location == location,
-            t.order_lines.c.open > 0,
-        )
+        .join(t.accounts, t.accounts.c.id == ln.account)
+        .where(tuple_(ln.sku, ln.location).in_(keys), ln.open > 0)
     ).mappings():
-        key = DemandKey.for_line(row["order_id"], row["line"])
-        position.load_demand(
-            Demand(
-                key,
-                row["account"],
-                (int(row["priority"]), int(row["seq"]), int(row["idx"])),
-                row["requested_date"],
-                int(row["open"]),
-                dict(pegs_by_demand.get(key, {})),
-            )
-        )
+        key = (row["sku"], row["location"])
+        demand_key = DemandKey.for_line(row["order_id"], row["line"])
+        positions[key].load_demand(Demand(
+            demand_key, row["account"], (int(row["priority"]), int(row["seq"]), int(row["idx"])),
+            row["requested_date"], int(row["open"]), dict(pegs_by_demand[key].get(demand_key, {})),
+        ))
     for row in tx.execute(
         select(t.commitments, t.accounts.c.priority)
-        .join(t.accounts, t.accounts.c.id == t.commitments.c.account)
-        .where(
-            t.commitments.c.sku == sku, t.commitments.c.location == location,
-            t.commitments.c.status == "open",
-        )
+        .join(t.accounts, t.accounts.c.id == c.account)
+        .where(tuple_(c.sku, c.location).in_(keys), c.status == "open")
     ).mappings():
-        key = DemandKey.for_commitment(row["id"])
+        key = (row["sku"], row["location"])
+        demand_key = DemandKey.for_commitment(row["id"])
         remaining = int(row["quantity"]) - int(row["consumed"]) - int(row["released"])
-        position.load_demand(
-            Demand(
-                key,
-                row["account"],
-                (int(row["priority"]), int(row["seq"]), 0),
-                row["need_date"],
-                remaining,
-                dict(pegs_by_demand.get(key, {})),
-            )
-        )
-    position.dirty.clear()
-    position.dirty_buckets.clear()
-    held = {k: d.held for k, d in position.demands.items() if k.kind is DemandKind.line}
-    return LoadedPosition(position, version, 0, pegs_by_demand, on_hand, held,
-                          dict(position.pegged_by_bucket()))
+        positions[key].load_demand(Demand(
+            demand_key, row["account"], (int(row["priority"]), int(row["seq"]), 0),
+            row["need_date"], remaining, dict(pegs_by_demand[key].get(demand_key, {})),
+        ))
+    loaded: dict[tuple[str, str], LoadedPosition] = {}
+    for key, position in positions.items():
+        position.dirty.clear()
+        position.dirty_buckets.clear()
+        held = {k: d.held for k, d in position.demands.items() if k.kind is DemandKind.line}
+        on_hand, version = stored.get(key, (0, 0))
+        loaded[key] = LoadedPosition(position, version, 0, pegs_by_demand[key], on_hand, held,
+                                     dict(position.pegged_by_bucket()))
+    return loaded
 
 
 _PEG_MATCH = and_(
