@@ -6,7 +6,7 @@ and media type."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from schemathesis.checks import (
 )
 
 from earmark.api.app import create_app
+from earmark.forecast.store import Accuracy, ForecastPoint, PositionForecast, save_forecasts
 from earmark.service import commitments, master, orders, supply
 from earmark.service.clock import Clock
 from earmark.service.uow import Store
@@ -52,6 +53,14 @@ def _seeded_store(directory: Path) -> Store:
         run(orders.place_order, orders.PlaceOrder(key, key, [orders.LineIn("0", key, 5, key)]))
         run(commitments.create_commitment, commitments.CreateCommitment(
             key, key, key, key, 10, date(2026, 3, 1)))
+    # Forecasts, so that forecasts, projections and suggestions answer with bodies too.
+    with store.engine.begin() as conn:
+        save_forecasts(conn, [
+            PositionForecast(key, key, "fuzz", date(2026, 1, 5), "AutoETS", tuple(
+                ForecastPoint(date(2026, 1, 5) + timedelta(days=i), 50.0, 30.0, 70.0, 20.0, 80.0)
+                for i in range(1, 29)), Accuracy(0.9, 0.2), "SeasonalNaive", Accuracy(1.0, None))
+            for key in ("0", "A", "a")
+        ], datetime.now(UTC))
     return store
 
 

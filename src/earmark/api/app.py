@@ -35,8 +35,11 @@ from earmark.api.routes import (
     locations,
     notices,
     orders,
+    position_forecast,
+    projection,
     promise,
     receipts,
+    suggestions,
     webhooks,
 )
 from earmark.notify.dispatcher import dispatching
@@ -48,7 +51,9 @@ from earmark.web import STATIC_DIR
 from earmark.web import router as web_router
 
 ROUTERS = (health, items, locations, accounts, adjustments, receipts, orders, commitments,
-           availability, promise, backorders, events, clock, webhooks, notices)
+           availability, promise, backorders, events, clock, webhooks, notices,
+           # After the forecast runs' router: /v1/forecasts/{sku} must not take their paths.
+           projection, suggestions, position_forecast)
 def create_app(store: Store, settings: Settings) -> FastAPI:
     writer = Writer(store) if settings.batch_writes else None
 

@@ -59,6 +59,7 @@ OUTCOME_STATUS: dict[Outcome, int] = {
     Outcome.exceeds_open: 409,
     Outcome.not_open: 409,
     Outcome.clock_not_frozen: 409,
+    Outcome.already_accepted: 409,
 }
 
 OUTCOME_TITLE: dict[Outcome, str] = {
@@ -78,6 +79,7 @@ OUTCOME_TITLE: dict[Outcome, str] = {
     Outcome.exceeds_open: "More than is open",
     Outcome.not_open: "No longer open",
     Outcome.clock_not_frozen: "The calendar is not frozen",
+    Outcome.already_accepted: "Suggestion already accepted",
 }
 
 

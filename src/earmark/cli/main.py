@@ -8,8 +8,8 @@ import typer
 from rich.console import Console
 
 from earmark.cli import resources, transfer
-from earmark.cli.forecast import forecast_app
 from earmark.cli.common import DatabaseOption, database_url, open_store
+from earmark.cli.forecast import forecast_app
 
 app = typer.Typer(
     name="earmark",

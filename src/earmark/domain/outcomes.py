@@ -36,6 +36,7 @@ class Outcome(str, Enum):
     below_received = "below_received"
     clock_not_frozen = "clock_not_frozen"
     clock_backwards = "clock_backwards"
+    already_accepted = "already_accepted"
 
 
 class InvariantViolation(Exception):

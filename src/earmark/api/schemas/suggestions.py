@@ -1,0 +1,132 @@
+"""Suggestions: receipts to place and forecast commitments to create, and accepting one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from earmark.api.schemas.commitments import CommitmentKind, CommitmentMode
+from earmark.api.schemas.common import Day, Identifier, In, NextCursor, Out
+from earmark.api.schemas.receipts import ReceiptSource
+from earmark.forecast.suggestions import (
+    PLANNING_DAYS_MAX,
+    REVIEW_DAYS_DEFAULT,
+    SERVICE_LEVEL_DEFAULT,
+    SERVICE_LEVEL_MAX,
+    SERVICE_LEVEL_MIN,
+    WINDOW_DAYS_DEFAULT,
+)
+
+SuggestionKind = Literal["receipt", "commitment"]
+
+ServiceLevel = Annotated[float, Field(
+    ge=SERVICE_LEVEL_MIN, le=SERVICE_LEVEL_MAX,
+    description=f"Receipts: the probability of no stockout over the lead time that the safety "
+    f"stock aims at (default {SERVICE_LEVEL_DEFAULT}).")]
+ReviewDays = Annotated[int, Field(
+    strict=True, ge=0, le=PLANNING_DAYS_MAX,
+    description=f"Receipts: days of demand beyond the lead time a receipt covers "
+    f"(default {REVIEW_DAYS_DEFAULT}).")]
+WindowDays = Annotated[int, Field(
+    strict=True, ge=1, le=PLANNING_DAYS_MAX,
+    description=f"Commitments: the days from tomorrow whose P80 demand is earmarked "
+    f"(default {WINDOW_DAYS_DEFAULT}).")]
+
+
+class SuggestedReceipt(Out):
+    """The body of ``POST /v1/receipts`` that accepting runs."""
+
+    id: str
+    sku: str
+    location: str
+    quantity: int
+    expected_date: Day
+    source: ReceiptSource
+
+
+class SuggestedCommitment(Out):
+    """The body of ``POST /v1/commitments`` that accepting runs."""
+
+    id: str
+    account: str
+    sku: str
+    location: str
+    quantity: int
+    need_date: Day
+    expires_on: Day | None
+    kind: CommitmentKind
+    mode: CommitmentMode
+
+
+class ReceiptBasis(Out):
+    on_hand: int
+    incoming: int = Field(description="Open quantity of open receipts.")
+    open_orders: int = Field(description="Open units of order lines, held and backordered.")
+    inventory_position: int = Field(description="on_hand + incoming - open_orders.")
+    lead_time_days: int
+    review_days: int
+    service_level: float
+    demand_over_lead_time: float = Field(
+        description="Expected demand not yet on order, tomorrow through the arrival day.")
+    safety_stock: float = Field(description="The larger of the item's and the statistical one.")
+    item_safety_stock: int
+    statistical_safety_stock: float = Field(
+        description="z(service_level) x sigma over the lead time, sigma read from the 80% intervals.")
+    reorder_point: float
+    order_up_to: float = Field(description="Demand through lead time + review days, + safety stock.")
+    extended_days: int = Field(description="Days beyond the forecast's horizon, extended flat.")
+
+
+class CommitmentBasis(Out):
+    window_start: Day
+    window_end: Day
+    window_days: int
+    forecast_mean: float = Field(description="Sum of the daily means over the window.")
+    forecast_p80: float = Field(description="The 80th percentile of the window's total demand.")
+    account_ordered: int
+    position_ordered: int
+    history_days: int = Field(description="The look-back of the account's share, in days.")
+    account_share: float
+    covered: int = Field(description="What the account's open commitments here still hold.")
+    extended_days: int
+
+
+class SuggestionOut(Out):
+    id: str = Field(description="Derived from what it would create and the forecast run: the "
+                    "same suggestion keeps its id; anything it would create changes it.")
+    kind: SuggestionKind
+    sku: str
+    location: str
+    account: str | None = Field(description="The account of a commitment; null for a receipt.")
+    quantity: int
+    date: Day = Field(description="A receipt's expected date; a commitment's need date.")
+    expires_on: Day | None
+    run_id: str
+    model: str
+    made_on: Day
+    reason: str
+    request: SuggestedReceipt | SuggestedCommitment = Field(
+        description="What POST /v1/suggestions/{id}/accept creates, as the body of "
+        "POST /v1/receipts or POST /v1/commitments.")
+    basis: ReceiptBasis | CommitmentBasis
+
+
+class SuggestionPage(Out):
+    items: list[SuggestionOut]
+    next_cursor: NextCursor
+
+
+class SuggestionAccept(In):
+    id: Identifier | None = Field(
+        default=None, description="The id of the receipt or commitment to create; default: "
+        "the suggestion's id.")
+    mode: CommitmentMode | None = Field(
+        default=None, description="A commitment suggestion only: default strict.")
+    source: ReceiptSource | None = Field(
+        default=None, description="A receipt suggestion only: default purchase.")
+    service_level: ServiceLevel | None = None
+    review_days: ReviewDays | None = None
+    window_days: WindowDays | None = Field(
+        default=None, description="The parameters the suggestion was listed with, if not the "
+        "defaults.")

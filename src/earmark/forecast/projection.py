@@ -1,0 +1,194 @@
+"""Projected on-hand of a position, day by day: what stock will be left if
+the forecast comes true. Pure functions: no I/O, no clock (today is given).
+
+Day conventions (as the ATP of API.md, whose on-hand bucket is dated today):
+
+- The projection starts **today** and runs through the forecast's last day
+  (:data:`DAYS_WITHOUT_FORECAST` days without a forecast). Each day's figure
+  is the on-hand expected at the end of that day.
+- **Receipts** arrive on ``max(expected_date, today)`` (an overdue receipt is
+  counted today, as its bucket is dated), with their open quantity
+  (quantity − received).
+- **Open order units** (quantity − shipped − cancelled, held or backordered)
+  leave on their requested date; an overdue line leaves today.
+- **The forecast** counts from tomorrow: today's demand is what is already on
+  order (the forecast predicts units by the day they are *ordered*, and
+  those ordered so far today are open order units). Points of a forecast
+  made on an earlier day that fall on or before today are skipped for the
+  same reason.
+- **Commitments**: an open commitment earmarks supply for orders that are
+  still to come, and the forecast predicts those same orders, so
+  subtracting both would count that demand twice. Commitments *consume*
+  the forecast instead (as MRP nets forecasts against customer orders): the
+  demand not yet on order expected through a day is the larger of the
+  cumulative forecast and the commitments' remaining units needed by that
+  day. A commitment is needed on ``max(need_date, today)``; one that expires
+  on or before that day will be released before it is needed and counts
+  nothing. Without a forecast the commitments alone are that demand.
+- "Below" is strict: the first day whose projected on-hand is less than the
+  item's safety stock, and less than zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from earmark.forecast.store import ForecastPoint
+
+DAYS_WITHOUT_FORECAST = 28
+"""How far a position without a (current) forecast is projected, in days from today."""
+
+EPSILON = 1e-9
+"""Forecast means are floats: a projected on-hand within this of a threshold is on it, not below."""
+
+
+@dataclass(frozen=True)
+class Dated:
+    """Units on a day: a receipt's open quantity, an order line's open units."""
+
+    day: date
+    quantity: int
+
+
+@dataclass(frozen=True)
+class OpenCommitment:
+    id: str
+    account: str
+    kind: str
+    need_date: date
+    expires_on: date | None
+    remaining: int
+
+
+@dataclass(frozen=True)
+class PositionState:
+    """What a projection and the suggestions read of a position."""
+
+    sku: str
+    location: str
+    today: date
+    on_hand: int
+    safety_stock: int
+    lead_time_days: int | None
+    receipts: tuple[Dated, ...]
+    orders: tuple[Dated, ...]
+    commitments: tuple[OpenCommitment, ...]
+
+    @property
+    def incoming(self) -> int:
+        return sum(r.quantity for r in self.receipts)
+
+    @property
+    def open_orders(self) -> int:
+        return sum(o.quantity for o in self.orders)
+
+
+@dataclass(frozen=True)
+class ProjectedDay:
+    day: date
+    receipts: int
+    orders: int
+    commitments: int
+    forecast: float
+    expected_demand: float
+    """Demand not yet on order expected this day: the forecast netted against commitments."""
+    on_hand: float
+    """Projected on-hand at the end of the day."""
+
+
+@dataclass(frozen=True)
+class Projection:
+    days: tuple[ProjectedDay, ...]
+    first_below_safety_stock: date | None
+    first_below_zero: date | None
+
+
+def future_points(points: Iterable[ForecastPoint], today: date) -> list[ForecastPoint]:
+    """The forecast's points after today, by day (see the module's day conventions)."""
+    return sorted((p for p in points if p.day > today), key=lambda p: p.day)
+
+
+def due_day(day: date, today: date) -> date:
+    """The day a dated quantity counts on: overdue counts today."""
+    return max(day, today)
+
+
+def commitment_due(c: OpenCommitment, today: date) -> date | None:
+    """The day a commitment's remaining units are needed, or None if it will
+    have expired (and been released) by then."""
+    day = due_day(c.need_date, today)
+    if c.expires_on is not None and c.expires_on <= day:
+        return None
+    return day
+
+
+def _by_day(items: Iterable[Dated], today: date) -> dict[date, int]:
+    out: dict[date, int] = {}
+    for item in items:
+        day = due_day(item.day, today)
+        out[day] = out.get(day, 0) + item.quantity
+    return out
+
+
+def commitments_by_day(commitments: Iterable[OpenCommitment], today: date) -> dict[date, int]:
+    out: dict[date, int] = {}
+    for c in commitments:
+        day = commitment_due(c, today)
+        if day is not None:
+            out[day] = out.get(day, 0) + c.remaining
+    return out
+
+
+def cumulative_expected_demand(
+    days: Sequence[date], forecast: dict[date, float], committed: dict[date, int], today: date
+) -> list[float]:
+    """For each of ``days`` (ascending, from today), the demand not yet on
+    order expected from today through that day: max(cumulative forecast,
+    cumulative commitments needed). The forecast counts after today only."""
+    out: list[float] = []
+    forecast_sum = 0.0
+    committed_sum = 0
+    for day in days:
+        if day > today:
+            forecast_sum += forecast.get(day, 0.0)
+        committed_sum += committed.get(day, 0)
+        out.append(max(forecast_sum, float(committed_sum)))
+    return out
+
+
+def horizon(today: date, points: Sequence[ForecastPoint]) -> list[date]:
+    """The projection's days: today through the last future point, or
+    :data:`DAYS_WITHOUT_FORECAST` days without one."""
+    last = points[-1].day if points else today + timedelta(days=DAYS_WITHOUT_FORECAST - 1)
+    return [today + timedelta(days=i) for i in range((last - today).days + 1)]
+
+
+def project(state: PositionState, points: Sequence[ForecastPoint]) -> Projection:
+    """Projected on-hand per day; ``points`` are the forecast's (any day: those
+    on or before today are skipped), empty without a forecast."""
+    today = state.today
+    future = future_points(points, today)
+    days = horizon(today, future)
+    receipts = _by_day(state.receipts, today)
+    orders = _by_day(state.orders, today)
+    committed = commitments_by_day(state.commitments, today)
+    means = {p.day: max(p.mean, 0.0) for p in future}
+    expected = cumulative_expected_demand(days, means, committed, today)
+    out: list[ProjectedDay] = []
+    below_safety: date | None = None
+    below_zero: date | None = None
+    stock = float(state.on_hand)
+    previous = 0.0
+    for day, cumulative in zip(days, expected, strict=True):
+        stock += receipts.get(day, 0) - orders.get(day, 0) - (cumulative - previous)
+        out.append(ProjectedDay(day, receipts.get(day, 0), orders.get(day, 0),
+                                committed.get(day, 0), means.get(day, 0.0),
+                                cumulative - previous, stock))
+        previous = cumulative
+        if below_safety is None and stock < state.safety_stock - EPSILON:
+            below_safety = day
+        if below_zero is None and stock < -EPSILON:
+            below_zero = day
+    return Projection(tuple(out), below_safety, below_zero)

@@ -1,0 +1,162 @@
+"""Suggestion arithmetic on hand-computed cases (no database): the reorder
+point's receipt, the P80 forecast commitments, and stable ids."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import pytest
+
+from earmark.forecast.projection import Dated, OpenCommitment, PositionState
+from earmark.forecast.store import Accuracy, ForecastPoint, PositionForecast
+from earmark.forecast.suggestions import (
+    COMMITMENT,
+    RECEIPT,
+    Z_HI80,
+    CommitmentBasis,
+    Params,
+    ReceiptBasis,
+    kind_of_id,
+    sigma,
+    suggest_commitments,
+    suggest_receipt,
+    window_p80,
+)
+
+TODAY = date(2026, 1, 5)
+Z95 = 1.6448536269514722  # z of a 95% service level
+Z80 = 0.8416212335729143  # the 80th percentile of a standard normal
+
+
+def forecast(means: list[float], sigma_per_day: float = 0.0, first: date | None = None,
+             run_id: str = "run-1") -> PositionForecast:
+    """Points from ``first`` (tomorrow) whose 80% interval puts σ at ``sigma_per_day``."""
+    start = first or TODAY + timedelta(days=1)
+    pts = tuple(
+        ForecastPoint(start + timedelta(days=i), m, max(m - Z_HI80 * sigma_per_day, 0.0),
+                      m + Z_HI80 * sigma_per_day, m - 2 * sigma_per_day, m + 2 * sigma_per_day)
+        for i, m in enumerate(means)
+    )
+    return PositionForecast("COAT", "WEB", run_id, TODAY, "AutoETS", pts, Accuracy(0.8, 0.2),
+                            "SeasonalNaive", Accuracy(1.0, 0.3))
+
+
+def state(on_hand: int = 10, incoming: int = 6, open_orders: int = 3, safety_stock: int = 4,
+          lead_time_days: int | None = 3, commitments: tuple[OpenCommitment, ...] = ()
+          ) -> PositionState:
+    return PositionState(
+        "COAT", "WEB", TODAY, on_hand, safety_stock, lead_time_days,
+        (Dated(date(2026, 1, 20), incoming),) if incoming else (),
+        (Dated(date(2026, 1, 2), open_orders),) if open_orders else (),
+        commitments,
+    )
+
+
+def test_sigma_is_read_from_the_upper_half_of_the_80_percent_interval() -> None:
+    point = ForecastPoint(TODAY, 10.0, 0.0, 10.0 + 2 * 1.2815515655446004, 0.0, 20.0)
+    assert sigma(point) == pytest.approx(2.0)
+
+
+def test_a_receipt_is_suggested_up_to_the_order_up_to_level() -> None:
+    """5 a day, no forecast error: lead time 3, review 2, item safety stock 4.
+    Inventory position 10 + 6 - 3 = 13; reorder point 15 + 4 = 19 ≥ 13, so
+    order up to 25 + 4 = 29: 16 units, expected today + 3."""
+    suggestion = suggest_receipt(state(), forecast([5.0] * 10), Params(review_days=2))
+    assert suggestion is not None
+    assert (suggestion.kind, suggestion.quantity, suggestion.day) == (RECEIPT, 16, date(2026, 1, 8))
+    basis = suggestion.basis
+    assert isinstance(basis, ReceiptBasis)
+    assert (basis.inventory_position, basis.demand_over_lead_time, basis.safety_stock,
+            basis.reorder_point, basis.order_up_to) == (13, 15, 4, 19, 29)
+    assert suggestion.account is None and suggestion.expires_on is None
+
+
+def test_the_statistical_safety_stock_wins_when_larger_than_the_items() -> None:
+    """σ 2 a day over a 4-day lead time: √(4 × 4) = 4; at 95%, 1.645 × 4 = 6.58
+    > 4. Reorder point 20 + 6.58; no review days: 26.58 - 13 → 14 units."""
+    suggestion = suggest_receipt(state(lead_time_days=4), forecast([5.0] * 10, sigma_per_day=2.0),
+                                 Params(review_days=0))
+    assert suggestion is not None
+    basis = suggestion.basis
+    assert isinstance(basis, ReceiptBasis)
+    assert basis.statistical_safety_stock == pytest.approx(Z95 * 4)
+    assert basis.reorder_point == pytest.approx(20 + Z95 * 4)
+    assert suggestion.quantity == math.ceil(20 + Z95 * 4 - 13) == 14
+    assert suggestion.day == date(2026, 1, 9)
+
+
+def test_no_receipt_above_the_reorder_point_or_without_a_lead_time() -> None:
+    assert suggest_receipt(state(on_hand=100), forecast([5.0] * 10), Params()) is None
+    assert suggest_receipt(state(lead_time_days=None), forecast([5.0] * 10), Params()) is None
+    stale = forecast([5.0] * 3, first=TODAY - timedelta(days=5))
+    assert suggest_receipt(state(), stale, Params()) is None
+
+
+def test_open_backorders_lower_the_inventory_position() -> None:
+    """Backorders of 20 take the position to 10 + 6 - 20 = -4: order up to 29 → 33."""
+    suggestion = suggest_receipt(state(open_orders=20), forecast([5.0] * 10), Params(review_days=2))
+    assert suggestion is not None and suggestion.quantity == 33
+
+
+def test_a_short_forecast_is_extended_flat_over_the_lead_time() -> None:
+    """Two days of 4 and 6 (mean 5) cover a 3-day lead time + 2 review days as 5 a day."""
+    suggestion = suggest_receipt(state(), forecast([4.0, 6.0]), Params(review_days=2))
+    assert suggestion is not None
+    basis = suggestion.basis
+    assert isinstance(basis, ReceiptBasis)
+    assert (basis.extended_days, basis.demand_over_lead_time, suggestion.quantity) == (3, 15, 16)
+
+
+def test_commitments_needed_within_the_lead_time_raise_its_demand() -> None:
+    """A commitment of 30 needed in 2 days is more than the 15 forecast over the lead time."""
+    held = (OpenCommitment("C-1", "acme", "contract", TODAY + timedelta(days=2), None, 30),)
+    suggestion = suggest_receipt(state(commitments=held), forecast([5.0] * 10), Params(review_days=2))
+    assert suggestion is not None
+    basis = suggestion.basis
+    assert isinstance(basis, ReceiptBasis)
+    assert (basis.demand_over_lead_time, basis.order_up_to, suggestion.quantity) == (30, 34, 21)
+
+
+def test_the_p80_of_a_window_is_of_its_sum_not_the_sum_of_daily_bounds() -> None:
+    means = {TODAY + timedelta(days=i): 10.0 for i in range(1, 5)}
+    sigmas = {d: 5.0 for d in means}
+    total, p80 = window_p80(means, sigmas)
+    assert total == 40
+    assert p80 == pytest.approx(40 + Z80 * 10)  # σ of the sum: √(4 × 25) = 10
+
+
+def test_commitments_are_suggested_by_each_accounts_share_less_what_it_holds() -> None:
+    """10 a day over a 4-day window, σ 5: P80 = 40 + 0.8416 × 10 = 48.42.
+    acme ordered 30 of 40 units: 0.75 × 48.42 = 36.3 → 36, less the 12 its
+    open commitment holds: 24. bolt: 0.25 × 48.42 = 12.1 → 12."""
+    held = (OpenCommitment("C-1", "acme", "key_account", date(2026, 2, 1), None, 12),)
+    found = suggest_commitments(state(commitments=held), forecast([10.0] * 10, sigma_per_day=5.0),
+                                {"bolt": 10, "acme": 30}, Params(window_days=4))
+    assert [(s.account, s.quantity) for s in found] == [("acme", 24), ("bolt", 12)]
+    acme = found[0]
+    assert (acme.kind, acme.day, acme.expires_on) == (COMMITMENT, date(2026, 1, 9), date(2026, 1, 10))
+    basis = acme.basis
+    assert isinstance(basis, CommitmentBasis)
+    assert (basis.account_share, basis.covered, basis.window_start) == (0.75, 12, date(2026, 1, 6))
+    assert basis.forecast_p80 == pytest.approx(40 + Z80 * 10)
+
+
+def test_an_account_whose_commitments_cover_its_share_gets_no_suggestion() -> None:
+    held = (OpenCommitment("C-1", "acme", "forecast", date(2026, 2, 1), None, 40),)
+    found = suggest_commitments(state(commitments=held), forecast([10.0] * 10),
+                                {"acme": 5}, Params(window_days=4))
+    assert found == []
+
+
+def test_ids_are_stable_and_change_with_what_would_be_created() -> None:
+    first = suggest_receipt(state(), forecast([5.0] * 10), Params(review_days=2))
+    again = suggest_receipt(state(), forecast([5.0] * 10), Params(review_days=2))
+    more = suggest_receipt(state(), forecast([5.0] * 10), Params(review_days=3))
+    other_run = suggest_receipt(state(), forecast([5.0] * 10, run_id="run-2"), Params(review_days=2))
+    assert first is not None and again is not None and more is not None and other_run is not None
+    assert first.id == again.id
+    assert len({first.id, more.id, other_run.id}) == 3
+    assert kind_of_id(first.id) == RECEIPT and first.id.startswith("sg-r-")
+    assert kind_of_id("sg-c-0123456789abcdef") == COMMITMENT
+    assert kind_of_id("PO-1") is None
