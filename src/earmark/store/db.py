@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Engine, Table, create_engine, event
+from sqlalchemy import JSON, Engine, Table, and_, bindparam, create_engine, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
@@ -117,3 +117,34 @@ def insert_rows(tx: Connection, table: Table, rows: list[dict[str, Any]]) -> Non
             # As SQLAlchemy would have raised it (IntegrityError for a duplicate
             # key), so that the writer's retries see what they know.
             raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+
+
+def update_rows(tx: Connection, table: Table, keys: list[str], rows: list[dict[str, Any]],
+                *, delete: bool = False) -> None:
+    """Update (or with ``delete``, delete) the rows of ``table`` matched on
+    ``keys``: each of ``rows`` names a row by its ``keys`` columns and gives
+    the new values of its other columns (all rows the same columns).
+
+    On PostgreSQL this is one statement over arrays (``unnest``), where an
+    executemany would run one statement per row; elsewhere an executemany."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    values = [name for name in columns if name not in keys]
+    if tx.dialect.name != "postgresql" or len(rows) < COPY_ROWS_MIN:
+        match = and_(*(table.c[name] == bindparam(f"k_{name}") for name in keys))
+        statement = (table.delete().where(match) if delete else
+                     table.update().where(match).values({n: bindparam(f"v_{n}") for n in values}))
+        tx.execute(statement, [{(f"k_{n}" if n in keys else f"v_{n}"): row[n] for n in columns}
+                               for row in rows])
+        return
+    dialect = tx.dialect
+    arrays = ", ".join(f"CAST(:{n} AS {table.c[n].type.compile(dialect=dialect)}[])" for n in columns)
+    source = f"unnest({arrays}) AS v({', '.join(columns)})"
+    where = " AND ".join(f"t.{n} = v.{n}" for n in keys)
+    if delete:
+        sql = f"DELETE FROM {table.name} AS t USING {source} WHERE {where}"
+    else:
+        assignments = ", ".join(f"{n} = v.{n}" for n in values)
+        sql = f"UPDATE {table.name} AS t SET {assignments} FROM {source} WHERE {where}"
+    tx.execute(text(sql), {n: [row[n] for row in rows] for n in columns})

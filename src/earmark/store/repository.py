@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, tuple_
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from earmark.domain.position import ON_HAND, Demand, DemandKey, DemandKind, Position
 from earmark.store import tables as t
-from earmark.store.db import insert_rows
+from earmark.store.db import insert_rows, update_rows
 
 
 @dataclass
@@ -94,11 +94,6 @@ _NEXT_SEQ_SQLITE = _next_seq_statement(sqlite.insert)
 _POSITION_VERSION = select(t.positions.c.on_hand, t.positions.c.version).where(
     t.positions.c.sku == bindparam("p_sku"), t.positions.c.location == bindparam("p_loc")
 )
-_LINE_ALLOCATED = (
-    t.order_lines.update()
-    .where(t.order_lines.c.order_id == bindparam("l_order"), t.order_lines.c.line == bindparam("l_line"))
-    .values(allocated=bindparam("l_allocated"))
-)
 
 
 def next_seq(tx: Connection, name: str, step: int = 1) -> int:
@@ -121,9 +116,6 @@ _FINISH_POSITION = (
     .where(t.positions.c.sku == bindparam("b_sku"), t.positions.c.location == bindparam("b_loc"))
     .values(version=t.positions.c.version + 1, held=bindparam("b_held"))
 )
-_RECEIPT_PEGGED = (
-    t.receipts.update().where(t.receipts.c.id == bindparam("r_id")).values(pegged=bindparam("r_pegged"))
-)
 
 
 def finish_positions(tx: Connection, loaded: list[LoadedPosition]) -> None:
@@ -139,7 +131,7 @@ def finish_positions(tx: Connection, loaded: list[LoadedPosition]) -> None:
             # A closed receipt is gone from the position: nothing is pegged to it any more.
             n = position.pegged(key) if key in position.buckets else 0
             if key != ON_HAND and lp.saved_bucket_pegged.get(key, 0) != n:
-                receipts.append({"r_id": key, "r_pegged": n})
+                receipts.append({"id": key, "pegged": n})
             lp.saved_bucket_pegged[key] = n
         position.dirty_buckets.clear()
     tx.execute(
@@ -147,8 +139,7 @@ def finish_positions(tx: Connection, loaded: list[LoadedPosition]) -> None:
         [{"b_sku": lp.position.sku, "b_loc": lp.position.location,
           "b_held": lp.position.pegged(ON_HAND)} for lp in loaded],
     )
-    if receipts:
-        tx.execute(_RECEIPT_PEGGED, receipts)
+    update_rows(tx, t.receipts, ["id"], receipts)
     for lp in loaded:
         lp.version += 1
 
@@ -230,16 +221,7 @@ def load_positions(
     return loaded
 
 
-_PEG_MATCH = and_(
-    t.pegs.c.sku == bindparam("g_sku"),
-    t.pegs.c.location == bindparam("g_loc"),
-    t.pegs.c.demand_kind == bindparam("g_kind"),
-    t.pegs.c.demand_ref == bindparam("g_ref"),
-    t.pegs.c.demand_line == bindparam("g_line"),
-    t.pegs.c.bucket == bindparam("g_bucket"),
-)
-_PEG_DELETE = t.pegs.delete().where(_PEG_MATCH)
-_PEG_UPDATE = t.pegs.update().where(_PEG_MATCH).values(quantity=bindparam("g_quantity"))
+PEG_KEY = ["sku", "location", "demand_kind", "demand_ref", "demand_line", "bucket"]
 _ON_HAND_UPDATE = (
     t.positions.update()
     .where(t.positions.c.sku == bindparam("p_sku"), t.positions.c.location == bindparam("p_loc"))
@@ -261,13 +243,13 @@ def save_position(tx: Connection, loaded: LoadedPosition) -> None:
         demand = position.demands.get(key)
         new = {b: n for b, n in demand.pegs.items() if n > 0} if demand else {}
         old = loaded.saved_pegs.get(key, {})
-        match = {"g_sku": sku, "g_loc": location, "g_kind": key.kind.value, "g_ref": key.ref,
-                 "g_line": key.line}
+        match = {"sku": sku, "location": location, "demand_kind": key.kind.value,
+                 "demand_ref": key.ref, "demand_line": key.line}
         for bucket, n in old.items():
             if bucket not in new:
-                deletes.append({**match, "g_bucket": bucket})
+                deletes.append({**match, "bucket": bucket})
             elif new[bucket] != n:
-                updates.append({**match, "g_bucket": bucket, "g_quantity": new[bucket]})
+                updates.append({**match, "bucket": bucket, "quantity": new[bucket]})
         inserts.extend(
             {"sku": sku, "location": location, "demand_kind": key.kind.value,
              "demand_ref": key.ref, "demand_line": key.line, "bucket": bucket, "quantity": n}
@@ -281,20 +263,16 @@ def save_position(tx: Connection, loaded: LoadedPosition) -> None:
             held = demand.held if demand else 0
             # A line placed in this unit of work was inserted with nothing allocated.
             if loaded.saved_held.get(key, 0) != held:
-                allocations.append({"l_order": key.ref, "l_line": key.line, "l_allocated": held})
+                allocations.append({"order_id": key.ref, "line": key.line, "allocated": held})
             if demand:
                 loaded.saved_held[key] = held
             else:
                 loaded.saved_held.pop(key, None)
     position.dirty.clear()
-    if deletes:
-        tx.execute(_PEG_DELETE, deletes)
-    if updates:
-        tx.execute(_PEG_UPDATE, updates)
-    if inserts:
-        insert_rows(tx, t.pegs, inserts)
-    if allocations:
-        tx.execute(_LINE_ALLOCATED, allocations)
+    update_rows(tx, t.pegs, PEG_KEY, deletes, delete=True)
+    update_rows(tx, t.pegs, PEG_KEY, updates)
+    insert_rows(tx, t.pegs, inserts)
+    update_rows(tx, t.order_lines, ["order_id", "line"], allocations)
     if position.on_hand != loaded.saved_on_hand:
         tx.execute(_ON_HAND_UPDATE, {"p_sku": sku, "p_loc": location, "p_on_hand": position.on_hand})
         loaded.saved_on_hand = position.on_hand
