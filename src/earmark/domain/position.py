@@ -18,13 +18,14 @@ Vocabulary:
 
 from __future__ import annotations
 
-import bisect
 import copy
 import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
+
+from sortedcontainers import SortedList
 
 from earmark.domain.outcomes import InvariantViolation
 
@@ -153,7 +154,9 @@ class Position:
         self._closed: set[DemandKey] = set()
         # The queue (lines with units not held), kept sorted by rank so that a
         # line's place in it is a binary search, not a count.
-        self._queue: list[tuple[Rank, DemandKey]] = []
+        # Lines with units not held, by rank: a sorted list with O(log n) removal,
+        # as a receipt that serves k of n waiting lines removes k from the front.
+        self._queue: SortedList[tuple[Rank, DemandKey]] = SortedList()
         self._queued: set[DemandKey] = set()
         self._commitments_by_account: dict[str, set[DemandKey]] = {}
         self.dirty: set[DemandKey] = set()
@@ -246,17 +249,17 @@ class Position:
         entry = (demand.rank, demand.key)
         belongs = demand.quantity - demand.held > 0 and demand.key in self.demands
         if belongs and demand.key not in self._queued:
-            bisect.insort(self._queue, entry)
+            self._queue.add(entry)
             self._queued.add(demand.key)
         elif not belongs and demand.key in self._queued:
-            del self._queue[bisect.bisect_left(self._queue, entry)]
+            self._queue.remove(entry)
             self._queued.discard(demand.key)
 
     def queue_position(self, demand: Demand) -> int | None:
         """1-based place of a line among the lines with units not held; None if all are held."""
         if demand.key not in self._queued:
             return None
-        return bisect.bisect_left(self._queue, (demand.rank, demand.key)) + 1
+        return self._queue.bisect_left((demand.rank, demand.key)) + 1
 
     def _register(self, demand: Demand) -> None:
         """Index a demand that joins the position."""
@@ -762,7 +765,7 @@ class Position:
             (d.rank, d.key) for d in self.demands.values()
             if d.key.kind is DemandKind.line and d.quantity - d.held > 0
         )
-        if queue != self._queue or {k for _, k in queue} != self._queued:
+        if queue != list(self._queue) or {k for _, k in queue} != self._queued:
             problems.append("the queue index is out of date")
         waiting = {d.key for d in self.demands.values() if d.waiting > 0}
         if waiting != self._waiting:
