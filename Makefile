@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo serve test test-unit lint bench check clean vendor screenshots
+.PHONY: demo serve test test-unit lint bench profile check clean vendor screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## profile: where scenario a's time goes (py-spy; SCENARIO=b or d for the others)
+SCENARIO ?= a
+profile: $(STAMP)
+	$(BIN)/python -m bench.profile $(SCENARIO)
 
 check: $(STAMP)
 	$(BIN)/earmark check
