@@ -17,17 +17,17 @@ from earmark.service.uow import Store
 from earmark.settings import Settings
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_commands(request: Request) -> Commands:
+async def get_commands(request: Request) -> Commands:
     commands: Commands = request.app.state.commands
     return commands
 

@@ -40,10 +40,10 @@ def place_command(body: OrderCreate) -> orders.PlaceOrder:
 @router.post("/orders", response_model=OrderOut, status_code=201,
              responses={200: {"model": OrderOut, "description": "An identical replay."},
                         **problems(400, 409, 422)})
-def post_order(body: OrderCreate, commands: CommandsDep, key: IdempotencyDep) -> JSONResponse:
+async def post_order(body: OrderCreate, commands: CommandsDep, key: IdempotencyDep) -> JSONResponse:
     """Place an order: each line is allocated from free on-hand, takes over the
     account's commitments, or waits in the queue with a promised date."""
-    return commands.run(orders.place_order, place_command(body), OrderOut, key)
+    return await commands.run_async(orders.place_order, place_command(body), OrderOut, key)
 
 
 @router.post("/orders:batch", response_model=OrderBatchOut, responses=problems(400, 422))
