@@ -62,3 +62,23 @@ def test_show_prints_the_accuracy_table_the_chart_and_the_points(db: str) -> Non
     # The only location may be left out; an unknown sku is refused.
     assert "AutoETS" in invoke("forecast", "show", "COAT", "--database", db)
     assert runner.invoke(app, ["forecast", "show", "NOPE", "--database", db]).exit_code == 1
+
+
+def test_show_says_when_no_day_of_the_forecast_is_after_today(db: str) -> None:
+    invoke("items", "create", "COAT", "Coat", "--database", db)
+    invoke("locations", "create", "WEB", "Web", "--database", db)
+    save(db)
+    assert "stale" not in invoke("forecast", "show", "COAT", "--database", db)
+    made_on = TODAY - timedelta(days=40)
+    points = tuple(ForecastPoint(made_on + timedelta(days=i), 4.0, 2.0, 8.0, 1.0, 10.0)
+                   for i in range(1, 29))
+    store = Store(db, Clock(frozen=TODAY))
+    try:
+        with store.engine.begin() as conn:
+            save_forecasts(conn, [PositionForecast("COAT", "WEB", "run-old", made_on, "AutoETS",
+                                                   points, Accuracy(None, None), "SeasonalNaive",
+                                                   Accuracy(None, None))], datetime.now(UTC))
+    finally:
+        store.dispose()
+    out = invoke("forecast", "show", "COAT", "--database", db)
+    assert "run-old" in out and "stale" in out and "2026-01-05" in out

@@ -363,3 +363,83 @@ def test_suggestions_are_paged_and_filtered(api: TestClient, store: Store) -> No
     assert ok(api.get("/v1/suggestions", params={"sku": "COAT", "location": "WEB",
                                                  "kind": "commitment"}))["items"] == every[1:]
     assert ok(api.get("/v1/suggestions", params={"location": "ELSEWHERE"}))["items"] == []
+
+
+# ----------------------------------------------------------------------
+# Edge cases: a stale forecast, an item without lead time, parameters on accept
+
+
+def test_a_stale_forecast_is_shown_but_feeds_neither_projection_nor_suggestions(
+    api: TestClient, store: Store
+) -> None:
+    """A forecast made 20 days ago whose 10 days are all past: still readable,
+    but the projection counts no forecast (and says so) and nothing is suggested."""
+    seed(api, on_hand=5)
+    order(api, "SO-1", "acme", 2)
+    made_on = TODAY - timedelta(days=20)
+    points = tuple(ForecastPoint(made_on + timedelta(days=i), 50.0, 40.0, 60.0, 30.0, 70.0)
+                   for i in range(1, 11))
+    with store.engine.begin() as conn:
+        save_forecasts(conn, [PositionForecast("COAT", "WEB", "run-old", made_on, "AutoETS", points,
+                                               Accuracy(None, None), "SeasonalNaive",
+                                               Accuracy(None, None))], datetime.now(UTC))
+    shown = ok(api.get("/v1/forecasts/COAT", params={"location": "WEB"}))
+    assert (shown["run_id"], shown["horizon_days"], shown["accuracy"]) == (
+        "run-old", 10, {"mase": None, "wape": None})
+    body = ok(api.get("/v1/projection/COAT", params={"location": "WEB"}))
+    assert (body["forecast"], body["stale_forecast"]) == (None, True)
+    assert len(body["days"]) == 28 and all(d["forecast"] == 0 for d in body["days"])
+    assert {d["projected_on_hand"] for d in body["days"]} == {3}
+    assert (body["first_below_safety_stock"], body["first_below_zero"]) == (None, None)
+    assert ok(api.get("/v1/suggestions"))["items"] == []
+
+
+def test_an_item_without_a_lead_time_gets_commitment_suggestions_but_no_receipt(
+    api: TestClient, store: Store
+) -> None:
+    """No lead time dates no receipt, however short the position: only acme's
+    forecast commitment (5 a day over 28 days, all of it acme's: 140)."""
+    seed(api, lead_time_days=None, accounts=("acme",))
+    order(api, "SO-1", "acme", 4)  # backordered: nothing on hand
+    save_forecast(store, [5.0] * 28)
+    listed = ok(api.get("/v1/suggestions"))["items"]
+    assert [(s["kind"], s["account"], s["quantity"]) for s in listed] == [
+        ("commitment", "acme", 140)]
+    assert ok(api.get("/v1/suggestions", params={"kind": "receipt"}))["items"] == []
+    body = ok(api.get("/v1/projection/COAT", params={"location": "WEB"}))
+    assert body["first_below_zero"] == TODAY.isoformat()
+    assert body["days"][1]["projected_on_hand"] == -9
+
+
+def test_accept_passes_the_service_level_and_the_receipts_source(
+    api: TestClient, store: Store
+) -> None:
+    """σ 2 a day: the 99% level's safety stock is larger than the default 95%'s,
+    so its receipt is another suggestion, found on accept only with its level."""
+    seed(api, on_hand=10)
+    save_forecast(store, [5.0] * 10, sigma=2.0)
+    default = ok(api.get("/v1/suggestions", params={"kind": "receipt"}))["items"]
+    [high] = ok(api.get("/v1/suggestions", params={"kind": "receipt", "service_level": 0.99}))[
+        "items"]
+    assert [s["id"] for s in default] != [high["id"]]
+    assert high["basis"]["service_level"] == 0.99
+    sid = high["id"]
+    problem(api.post(f"/v1/suggestions/{sid}/accept"), 404, "not_found")
+    # Like every number of a body, the level is a JSON number, not a string.
+    problem(api.post(f"/v1/suggestions/{sid}/accept", json={"service_level": "0.99"}), 422,
+            "validation")
+    created = ok(api.post(f"/v1/suggestions/{sid}/accept",
+                          json={"service_level": 0.99, "source": "production"}), 201)
+    assert (created["id"], created["quantity"], created["source"]) == (
+        sid, high["quantity"], "production")
+
+
+def test_suggestions_are_filtered_by_sku(api: TestClient, store: Store) -> None:
+    seed(api, on_hand=1)
+    ok(api.put("/v1/items/HAT", json={"name": "Hat", "lead_time_days": 2}), 201)
+    save_forecast(store, [5.0] * 10)
+    save_forecast(store, [3.0] * 10, sku="HAT")
+    every = ok(api.get("/v1/suggestions", params={"kind": "receipt"}))["items"]
+    assert [s["sku"] for s in every] == ["COAT", "HAT"]
+    assert ok(api.get("/v1/suggestions", params={"sku": "HAT"}))["items"] == every[1:]
+    assert ok(api.get("/v1/suggestions", params={"sku": "NOPE"}))["items"] == []

@@ -160,3 +160,19 @@ def test_ids_are_stable_and_change_with_what_would_be_created() -> None:
     assert kind_of_id(first.id) == RECEIPT and first.id.startswith("sg-r-")
     assert kind_of_id("sg-c-0123456789abcdef") == COMMITMENT
     assert kind_of_id("PO-1") is None
+
+
+def test_a_commitment_released_by_the_windows_first_day_covers_none_of_it() -> None:
+    """acme's 30 expiring tomorrow (the window's first day) are released before
+    any of the window's orders arrive: the suggestion is its whole share, 40.
+    One expiring the day after still covers: 40 - 30 = 10."""
+    window = Params(window_days=4)
+    released = (OpenCommitment("C-1", "acme", "forecast", TODAY, TODAY + timedelta(days=1), 30),)
+    [full] = suggest_commitments(state(commitments=released), forecast([10.0] * 10),
+                                 {"acme": 5}, window)
+    assert full.quantity == 40
+    assert isinstance(full.basis, CommitmentBasis) and full.basis.covered == 0
+    kept = (OpenCommitment("C-1", "acme", "forecast", TODAY, TODAY + timedelta(days=2), 30),)
+    [top_up] = suggest_commitments(state(commitments=kept), forecast([10.0] * 10),
+                                   {"acme": 5}, window)
+    assert top_up.quantity == 10

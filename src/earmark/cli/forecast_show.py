@@ -119,11 +119,17 @@ def show(
                 console.print(f"[yellow]no forecast[/yellow] of {sku} at {code} yet: "
                               "run one with earmark forecast run")
                 raise typer.Exit(1)
+            today = uow.today
             # Complete days only: today's demand is still coming in.
-            history = history_tail(uow.tx, sku, code, uow.today - timedelta(days=1), history_days)
+            history = history_tail(uow.tx, sku, code, today - timedelta(days=1), history_days)
     finally:
         store.dispose()
     console.print(accuracy_table(forecast))
+    if not any(p.day > today for p in forecast.points):
+        # As the projection's stale_forecast: a forecast with no day ahead feeds nothing.
+        console.print(f"[yellow]stale[/yellow]: none of its days is after today "
+                      f"({today.isoformat()}), so it feeds no projection or suggestion: "
+                      "run a new one with earmark forecast run")
     width = min(console.width, CHART_WIDTH_MAX)
     chart = forecast_chart(forecast, history, width, colorless=not console.is_terminal)
     console.print(Text.from_ansi(chart), soft_wrap=True)

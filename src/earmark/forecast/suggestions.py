@@ -39,7 +39,9 @@ over the window (tomorrow through today + W, :data:`WINDOW_DAYS_DEFAULT`).
   quantity is share × P80, rounded to the nearest unit (a sliver of
   expected demand earmarks nothing), less what the account's open
   commitments for the position still hold (rule 7 lets its orders consume
-  any of them, whatever their kind), if that leaves at least one unit.
+  any of them, whatever their kind), if that leaves at least one unit. A
+  commitment that expires on or before the window's first day is released
+  before any of the window's orders arrive, and covers nothing of it.
 - need date = the window's last day, so that rule 1 pegs it backward from
   there (supply arriving during the window first, today's stock last) and
   ``strict`` asks that all of it be confirmable by the window's end; it
@@ -133,7 +135,8 @@ class CommitmentBasis:
     history_days: int
     account_share: float
     covered: int
-    """What the account's open commitments for the position still hold."""
+    """What the account's open commitments for the position still hold (those
+    that are still open on the window's first day)."""
     extended_days: int
 
 
@@ -281,7 +284,8 @@ def suggest_commitments(state: PositionState, forecast: PositionForecast,
         if ordered[account] <= 0:
             continue
         share = ordered[account] / total_ordered
-        covered = sum(c.remaining for c in state.commitments if c.account == account)
+        covered = sum(c.remaining for c in state.commitments
+                      if c.account == account and (c.expires_on is None or c.expires_on > start))
         quantity = min(_round_half_up(share * p80) - covered, QUANTITY_MAX)
         if quantity < 1:
             continue

@@ -74,10 +74,12 @@ def get_suggestions(
     service_level: ServiceLevelQuery = None, review_days: ReviewDaysQuery = None,
     window_days: WindowDaysQuery = None,
 ) -> JSONResponse:
-    """Receipts to place (by the reorder point) and forecast commitments to
+    """Receipts to place (by the reorder point; only for items with a
+    ``lead_time_days``, which dates the receipt) and forecast commitments to
     create (each ordering account's share of the window's P80 demand), of
-    every position with a current forecast; by sku, location, kind (receipts
-    first) and account. ``account`` keeps that account's commitments only."""
+    every position with a current forecast (one with a day after today); by
+    sku, location, kind (receipts first) and account. ``account`` keeps that
+    account's commitments only."""
     params = _params(service_level, review_days, window_days)
     with commands.reading() as uow:
         found = suggestions(uow.tx, uow.today, params, sku=sku, location=location, kind=kind,

@@ -21,7 +21,7 @@ from earmark.forecast.suggestions import (
 SuggestionKind = Literal["receipt", "commitment"]
 
 ServiceLevel = Annotated[float, Field(
-    ge=SERVICE_LEVEL_MIN, le=SERVICE_LEVEL_MAX,
+    strict=True, ge=SERVICE_LEVEL_MIN, le=SERVICE_LEVEL_MAX,
     description=f"Receipts: the probability of no stockout over the lead time that the safety "
     f"stock aims at (default {SERVICE_LEVEL_DEFAULT}).")]
 ReviewDays = Annotated[int, Field(
@@ -88,7 +88,8 @@ class CommitmentBasis(Out):
     position_ordered: int
     history_days: int = Field(description="The look-back of the account's share, in days.")
     account_share: float
-    covered: int = Field(description="What the account's open commitments here still hold.")
+    covered: int = Field(description="What the account's open commitments here still hold "
+                         "(those not expiring by the window's first day).")
     extended_days: int
 
 
