@@ -171,17 +171,22 @@ def test_projection_dates_over_the_api_on_the_hand_computed_case(
     assert (body["first_below_safety_stock"], body["first_below_zero"]) == (day(7), day(12))
 
 
-def test_a_commitment_counts_in_the_projection_only_where_it_exceeds_the_forecast(
+def test_a_commitment_counts_in_the_projection_in_addition_to_the_forecast(
     api: TestClient, store: Store
 ) -> None:
+    """On-hand 40; a commitment of 15 needed on the 8th; 2 a day from the 6th
+    to the 15th. Expected demand 0, 2, 2, 2 + 15 = 17, then 2 a day: the
+    projected on-hand ends at 40 − 15 − 20 = 5."""
     seed(api, on_hand=40)
     ok(api.post("/v1/commitments", json={"id": "C-1", "account": "acme", "sku": "COAT",
                                          "location": "WEB", "quantity": 15, "need_date": day(8)}),
        201)
     save_forecast(store, [2.0] * 10)
     body = ok(api.get("/v1/projection/COAT", params={"location": "WEB"}))
-    assert [d["expected_demand"] for d in body["days"]] == [0, 2, 2, 11, 0, 0, 0, 0, 1, 2, 2]
-    assert body["days"][-1]["projected_on_hand"] == 20
+    assert [d["commitments"] for d in body["days"]] == [0, 0, 0, 15, 0, 0, 0, 0, 0, 0, 0]
+    assert [d["expected_demand"] for d in body["days"]] == [0, 2, 2, 17, 2, 2, 2, 2, 2, 2, 2]
+    assert [d["projected_on_hand"] for d in body["days"]] == [40, 38, 36, 19, 17, 15, 13, 11, 9,
+                                                              7, 5]
 
 
 # ----------------------------------------------------------------------

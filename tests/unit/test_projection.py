@@ -93,25 +93,45 @@ def test_overdue_backorders_beyond_stock_are_below_zero_today() -> None:
     assert projection.first_below_zero == TODAY
 
 
-def test_commitments_consume_the_forecast_instead_of_adding_to_it() -> None:
-    """Forecast 2 a day from the 6th; a commitment of 15 needed on the 8th.
-    Cumulative forecast 2, 4, 6, 8, ..., commitments 0, 0, 15, 15, ...: the
-    larger is what is expected, so the commitment covers the forecast until
-    the forecast overtakes it on the 13th. A commitment that expires before
-    its need date counts nothing."""
+def test_projection_subtracts_open_orders_open_commitments_and_the_forecast() -> None:
+    """The issue's literal reading: each day, stock += receipts − orders −
+    commitments − forecast (the commitments are not netted against the
+    forecast). On-hand 40, safety stock 10; a line of 6 on the 7th; C-3, 3
+    units needed on the 2nd (overdue: today); C-1, 15 needed on the 8th;
+    C-2, 100 needed on the 10th but expiring on the 7th (released before it
+    is needed: nothing); 2 a day forecast from the 6th to the 15th.
+
+    day:          5   6   7   8   9  10  11  12  13  14  15
+    orders:              -6
+    commitments: -3          -15
+    forecast:        -2  -2  -2  -2  -2  -2  -2  -2  -2  -2
+    expected:     3   2   2  17   2   2   2   2   2   2   2
+    on-hand:     37  35  27  10   8   6   4   2   0  -2  -4
+
+    Below the safety stock 10 on the 9th (on it on the 8th), below zero on
+    the 14th; 40 − 6 − 18 − 20 = −4 at the end."""
     commitments = (
         OpenCommitment("C-1", "acme", "contract", day(8), None, 15),
         OpenCommitment("C-2", "bolt", "forecast", day(10), day(7), 100),
+        OpenCommitment("C-3", "acme", "key_account", day(2), None, 3),
     )
-    projection = project(state(on_hand=40, commitments=commitments), points(day(6), [2.0] * 10))
-    expected = [d.expected_demand for d in projection.days]
-    assert expected == [0, 2, 2, 11, 0, 0, 0, 0, 1, 2, 2]
-    assert [d.commitments for d in projection.days][3] == 15
-    assert projection.days[-1].on_hand == 40 - 20
+    position = state(on_hand=40, safety_stock=10, orders=(Dated(day(7), 6),),
+                     commitments=commitments)
+    projection = project(position, points(day(6), [2.0] * 10))
+    assert [d.day for d in projection.days] == [day(n) for n in range(5, 16)]
+    assert [d.commitments for d in projection.days] == [3, 0, 0, 15, 0, 0, 0, 0, 0, 0, 0]
+    assert [d.expected_demand for d in projection.days] == [3, 2, 2, 17, 2, 2, 2, 2, 2, 2, 2]
+    assert [d.on_hand for d in projection.days] == [37, 35, 27, 10, 8, 6, 4, 2, 0, -2, -4]
+    assert projection.first_below_safety_stock == day(9)
+    assert projection.first_below_zero == day(14)
 
 
 def test_without_a_forecast_commitments_are_the_expected_demand() -> None:
+    """On-hand 5; a commitment of 7 needed on the 1st (overdue: today) and a
+    line of 2 on the 9th: 5 − 7 = −2 today, −2 − 2 = −4 from the 9th."""
     commitments = (OpenCommitment("C-1", "acme", "contract", day(1), None, 7),)
-    projection = project(state(on_hand=5, commitments=commitments), [])
-    assert projection.days[0].expected_demand == 7
+    projection = project(state(on_hand=5, orders=(Dated(day(9), 2),), commitments=commitments),
+                         [])
+    assert [d.expected_demand for d in projection.days][:5] == [7, 0, 0, 0, 0]
+    assert [d.on_hand for d in projection.days][:6] == [-2, -2, -2, -2, -4, -4]
     assert projection.first_below_zero == TODAY

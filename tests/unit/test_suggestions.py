@@ -108,14 +108,19 @@ def test_a_short_forecast_is_extended_flat_over_the_lead_time() -> None:
     assert (basis.extended_days, basis.demand_over_lead_time, suggestion.quantity) == (3, 15, 16)
 
 
-def test_commitments_needed_within_the_lead_time_raise_its_demand() -> None:
-    """A commitment of 30 needed in 2 days is more than the 15 forecast over the lead time."""
+def test_the_receipts_demand_over_the_lead_time_is_the_forecast_alone() -> None:
+    """The issue's literal reading: reorder point = forecast over the lead
+    time + safety stock. A commitment of 30 needed in 2 days changes
+    nothing: demand over the lead time 3 × 5 = 15, reorder point 15 + 4 =
+    19, position 10 + 6 − 3 = 13, order up to 5 × 5 + 4 = 29: 29 − 13 = 16
+    units, as without the commitment."""
     held = (OpenCommitment("C-1", "acme", "contract", TODAY + timedelta(days=2), None, 30),)
     suggestion = suggest_receipt(state(commitments=held), forecast([5.0] * 10), Params(review_days=2))
     assert suggestion is not None
     basis = suggestion.basis
     assert isinstance(basis, ReceiptBasis)
-    assert (basis.demand_over_lead_time, basis.order_up_to, suggestion.quantity) == (30, 34, 21)
+    assert (basis.demand_over_lead_time, basis.reorder_point, basis.order_up_to,
+            suggestion.quantity) == (15, 19, 29, 16)
 
 
 def test_the_p80_of_a_window_is_of_its_sum_not_the_sum_of_daily_bounds() -> None:

@@ -1,6 +1,11 @@
 """Projected on-hand of a position, day by day: what stock will be left if
 the forecast comes true. Pure functions: no I/O, no clock (today is given).
 
+The issue's literal reading: projected on-hand = on-hand + receipts − open
+demand − forecast, where the open demand is the open order units *and* the
+open commitments' remaining units. Each day:
+stock += receipts − orders − commitments − forecast.
+
 Day conventions (as the ATP of API.md, whose on-hand bucket is dated today):
 
 - The projection starts **today** and runs through the forecast's last day
@@ -16,15 +21,13 @@ Day conventions (as the ATP of API.md, whose on-hand bucket is dated today):
   those ordered so far today are open order units). Points of a forecast
   made on an earlier day that fall on or before today are skipped for the
   same reason.
-- **Commitments**: an open commitment earmarks supply for orders that are
-  still to come, and the forecast predicts those same orders, so
-  subtracting both would count that demand twice. Commitments *consume*
-  the forecast instead (as MRP nets forecasts against customer orders): the
-  demand not yet on order expected through a day is the larger of the
-  cumulative forecast and the commitments' remaining units needed by that
-  day. A commitment is needed on ``max(need_date, today)``; one that expires
-  on or before that day will be released before it is needed and counts
-  nothing. Without a forecast the commitments alone are that demand.
+- **Commitments**: an open commitment's remaining units leave on
+  ``max(need_date, today)`` (an overdue need date counts today); one that
+  expires on or before that day will be released before it is needed and
+  counts nothing. They are subtracted *in addition to* the forecast, not
+  netted against it. A commitment earmarks supply for orders still to
+  come, which the forecast also predicts, so that demand is counted twice:
+  a known double count, kept because the issue says so.
 - "Below" is strict: the first day whose projected on-hand is less than the
   item's safety stock, and less than zero.
 """
@@ -93,7 +96,7 @@ class ProjectedDay:
     commitments: int
     forecast: float
     expected_demand: float
-    """Demand not yet on order expected this day: the forecast netted against commitments."""
+    """Demand not yet on order subtracted this day: ``forecast + commitments``."""
     on_hand: float
     """Projected on-hand at the end of the day."""
 
@@ -141,23 +144,6 @@ def commitments_by_day(commitments: Iterable[OpenCommitment], today: date) -> di
     return out
 
 
-def cumulative_expected_demand(
-    days: Sequence[date], forecast: dict[date, float], committed: dict[date, int], today: date
-) -> list[float]:
-    """For each of ``days`` (ascending, from today), the demand not yet on
-    order expected from today through that day: max(cumulative forecast,
-    cumulative commitments needed). The forecast counts after today only."""
-    out: list[float] = []
-    forecast_sum = 0.0
-    committed_sum = 0
-    for day in days:
-        if day > today:
-            forecast_sum += forecast.get(day, 0.0)
-        committed_sum += committed.get(day, 0)
-        out.append(max(forecast_sum, float(committed_sum)))
-    return out
-
-
 def horizon(today: date, points: Sequence[ForecastPoint]) -> list[date]:
     """The projection's days: today through the last future point, or
     :data:`DAYS_WITHOUT_FORECAST` days without one."""
@@ -174,19 +160,17 @@ def project(state: PositionState, points: Sequence[ForecastPoint]) -> Projection
     receipts = _by_day(state.receipts, today)
     orders = _by_day(state.orders, today)
     committed = commitments_by_day(state.commitments, today)
-    means = {p.day: max(p.mean, 0.0) for p in future}
-    expected = cumulative_expected_demand(days, means, committed, today)
+    means = {p.day: max(p.mean, 0.0) for p in future}  # after today only
     out: list[ProjectedDay] = []
     below_safety: date | None = None
     below_zero: date | None = None
     stock = float(state.on_hand)
-    previous = 0.0
-    for day, cumulative in zip(days, expected, strict=True):
-        stock += receipts.get(day, 0) - orders.get(day, 0) - (cumulative - previous)
+    for day in days:
+        forecast = means.get(day, 0.0)
+        expected = forecast + committed.get(day, 0)
+        stock += receipts.get(day, 0) - orders.get(day, 0) - expected
         out.append(ProjectedDay(day, receipts.get(day, 0), orders.get(day, 0),
-                                committed.get(day, 0), means.get(day, 0.0),
-                                cumulative - previous, stock))
-        previous = cumulative
+                                committed.get(day, 0), forecast, expected, stock))
         if below_safety is None and stock < state.safety_stock - EPSILON:
             below_safety = day
         if below_zero is None and stock < -EPSILON:

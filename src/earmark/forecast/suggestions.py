@@ -6,10 +6,10 @@ clock. The day conventions are :mod:`earmark.forecast.projection`'s.
 **Receipts** (per position with a current forecast and an item lead time L;
 a review period R, :data:`REVIEW_DAYS_DEFAULT`):
 
-- demand over the lead time = the demand not yet on order expected from
-  tomorrow through today + L (the forecast's daily means, netted against
-  commitments as in the projection); a receipt placed today arrives on
-  today + L.
+- demand over the lead time = the forecast over the lead time: the sum of
+  its daily means from tomorrow through today + L (the issue's literal
+  reading: the forecast only, neither netted against nor added to open
+  commitments); a receipt placed today arrives on today + L.
 - safety stock = the larger of the item's configured ``safety_stock`` (a
   floor the business chose; it already keeps it out of ATP) and the
   statistical one, z(service level) × σ over the lead time. Each day's σ is
@@ -22,8 +22,8 @@ a review period R, :data:`REVIEW_DAYS_DEFAULT`):
 - inventory position = on-hand + open receipts' open quantity − open order
   units (held and backordered alike, so the open backorders count in full).
 - when the inventory position is at or below the reorder point, suggest a
-  receipt up to the order-up-to level (demand through today + L + R +
-  safety stock): quantity = that level − inventory position, rounded up to
+  receipt up to the order-up-to level (the forecast through today + L + R
+  + safety stock): quantity = that level − inventory position, rounded up to
   a whole unit, expected on today + L.
 
 **Commitments** (per position with a current forecast, for each account
@@ -71,8 +71,6 @@ from earmark.domain.limits import QUANTITY_MAX
 from earmark.forecast.projection import (
     EPSILON,
     PositionState,
-    commitments_by_day,
-    cumulative_expected_demand,
     future_points,
 )
 from earmark.forecast.store import ForecastPoint, PositionForecast
@@ -222,15 +220,13 @@ def suggest_receipt(state: PositionState, forecast: PositionForecast, params: Pa
         return None
     span = lead + params.review_days
     means, sigmas, extended = daily(points, today, span)
-    days = [today + timedelta(days=i) for i in range(span + 1)]
-    expected = cumulative_expected_demand(
-        days, means, commitments_by_day(state.commitments, today), today)
-    over_lead = expected[lead]
-    sigma_lead = math.sqrt(sum(sigmas[d] ** 2 for d in days[1:lead + 1]))
+    days = [today + timedelta(days=i) for i in range(1, span + 1)]  # tomorrow .. today + L + R
+    over_lead = sum(means[d] for d in days[:lead])
+    sigma_lead = math.sqrt(sum(sigmas[d] ** 2 for d in days[:lead]))
     statistical = NormalDist().inv_cdf(params.service_level) * sigma_lead
     safety = max(float(state.safety_stock), statistical)
     reorder_point = over_lead + safety
-    order_up_to = expected[span] + safety
+    order_up_to = sum(means[d] for d in days) + safety
     position = state.on_hand + state.incoming - state.open_orders
     if position > reorder_point + EPSILON:
         return None

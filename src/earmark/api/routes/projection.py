@@ -45,9 +45,9 @@ def position_location(uow: UnitOfWork, sku: str, location: str | None) -> str:
 @router.get("/{sku}", response_model=ProjectionOut, responses=problems(404, 422))
 def get_projection(sku: SkuPath, commands: CommandsDep, location: IdQuery = None) -> JSONResponse:
     """Projected on-hand per day from today: on-hand + receipts − open order
-    units − the demand still to be ordered (the forecast from tomorrow,
-    netted against open commitments), and the first days it falls below the
-    safety stock and below zero."""
+    units − open commitments' remaining units − the forecast (from
+    tomorrow), and the first days it falls below the safety stock and below
+    zero."""
     with commands.reading() as uow:
         code = position_location(uow, sku, location)
         body = projection_of(uow.tx, sku, code, uow.today)

@@ -19,13 +19,21 @@ class ProjectedDay(Out):
     date: Day
     receipts: int = Field(description="Open units of receipts arriving (overdue ones today).")
     orders: int = Field(description="Open order units due (overdue ones today).")
-    commitments: int = Field(description="Remaining units of open commitments needed that day.")
+    commitments: int = Field(
+        description="Remaining units of open commitments needed that day (overdue need dates "
+        "today; none for a commitment that expires on or before that day), subtracted in "
+        "addition to the forecast."
+    )
     forecast: float = Field(description="The forecast mean of the day (0 today and without a forecast).")
     expected_demand: float = Field(
-        description="Demand not yet on order expected that day: the forecast netted against "
-        "the commitments (cumulatively, the larger of the two)."
+        description="Demand not yet on order subtracted that day: forecast + commitments. Both "
+        "count (not netted), so a commitment and the forecast of the orders that will consume "
+        "it are counted twice."
     )
-    projected_on_hand: float = Field(description="Expected on-hand at the end of the day.")
+    projected_on_hand: float = Field(
+        description="Expected on-hand at the end of the day: the previous day's (on_hand "
+        "before today) + receipts - orders - expected_demand."
+    )
 
 
 class ProjectionOut(Out):

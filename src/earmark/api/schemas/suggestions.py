@@ -68,13 +68,15 @@ class ReceiptBasis(Out):
     review_days: int
     service_level: float
     demand_over_lead_time: float = Field(
-        description="Expected demand not yet on order, tomorrow through the arrival day.")
+        description="The forecast's means, tomorrow through the arrival day (open commitments "
+        "not counted).")
     safety_stock: float = Field(description="The larger of the item's and the statistical one.")
     item_safety_stock: int
     statistical_safety_stock: float = Field(
         description="z(service_level) x sigma over the lead time, sigma read from the 80% intervals.")
     reorder_point: float
-    order_up_to: float = Field(description="Demand through lead time + review days, + safety stock.")
+    order_up_to: float = Field(
+        description="The forecast through lead time + review days, + safety stock.")
     extended_days: int = Field(description="Days beyond the forecast's horizon, extended flat.")
 
 
