@@ -5,6 +5,9 @@ pgbench (bench/peers/*.sql) and earmark's scenarios a-f of the issue, and
 prints one line per peer and per scenario: the figure, the ratio to the peer
 measured in the same run, the target and whether it holds. earmark's
 scenarios run on SQLite as well (ratios are still to the PostgreSQL peers).
+Scenario ``forecast`` (a forecast run of 10,000 positions × two years of
+daily demand; no peer, no target) runs on the first of ``--databases`` only
+(``python -m bench --only forecast`` runs it alone).
 
 Every database it makes (``earmark_bench_<random>_*``) is dropped at the
 end, on errors and on Ctrl-C too. The exit code is 0 when the bench ran,
@@ -23,10 +26,10 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from bench import pg, report, server, service
+from bench import forecast, pg, report, server, service
 from bench.report import Line, emit, progress, rate, ratio
 
-SCENARIOS = ("peers", "a", "b", "c", "d", "e", "f")
+SCENARIOS = ("peers", "a", "b", "c", "d", "e", "f", "forecast")
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PEERS_NEEDED = {"a": "saleor-hot", "b": "single-spread", "c": "saleor-hot"}
 TARGET_A, TARGET_B, TARGET_C, TARGET_C_P99_MS, TARGET_C_BATCH = 30.0, 1.0, 5.0, 50.0, 25.0
@@ -50,6 +53,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
                         help="what loads the server in c (python: the fallback used without wrk)")
     parser.add_argument("--full-check", action="store_true",
                         help="also run check_store on e's 100,000-demand position (slow)")
+    parser.add_argument("--forecast-positions", type=int, default=forecast.POSITIONS,
+                        help="positions of the forecast scenario (default %(default)s)")
     args = parser.parse_args(argv)
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
     args.databases = [d.strip() for d in args.databases.split(",") if d.strip()]
@@ -213,6 +218,24 @@ class Bench:
         self.add(Line("f", "bench process RSS (service layer a,b,d,e)", f"{rss:,.0f} MB", "",
                       "", None, f"peak {hwm:,.0f} MB (VmHWM)"))
 
+    def forecast(self, database: str) -> None:
+        n = self.args.forecast_positions
+        progress(f"forecast: seeding {n:,} positions × {forecast.HISTORY_DAYS} days of demand, "
+                 "then a forecast run (minutes)")
+        result = forecast.forecast_run(self.url(database, "forecast"), n)
+        summary = result.summary
+        accuracy = summary["accuracy"]
+        chosen, baseline = accuracy["model"], accuracy["baseline"]
+        models = ", ".join(f"{name} {count:,}" for name, count in
+                           sorted(summary["models"].items(), key=lambda kv: -kv[1]))
+        note = (f"{n / result.run_s:,.1f} positions/s on {result.jobs} cores, "
+                f"{forecast.HORIZON_DAYS}-day horizon; CV MASE {chosen['mase']} vs "
+                f"{baseline['mase']} seasonal naive, WAPE {chosen['wape']} vs {baseline['wape']}; "
+                f"{models}; seeding {result.seed_s:.0f} s")
+        self.add(Line("fc", f"forecast {n:,} positions × 2 years [{database}]",
+                      f"{result.run_s:,.0f} s", "ratio n/a (no peer)", "target n/a", None, note,
+                      database))
+
     def run(self) -> None:
         self.run_peers()
         for database in self.args.databases:
@@ -221,9 +244,19 @@ class Bench:
                     self.guarded(name, database, partial(getattr(self, name), database))
         if "f" in self.args.only:
             self.guarded("f", "", self.f)
+        if "forecast" in self.args.only and self.args.databases:
+            database = self.args.databases[0]
+            self.guarded("forecast", database, partial(self.forecast, database))
+
+
+MAIN_PID = os.getpid()
 
 
 def _interrupt(signum: int, _frame: object) -> None:
+    if os.getpid() != MAIN_PID:
+        # A worker forked by statsforecast's pool (scenario forecast) inherits this
+        # handler; its pool stops it with SIGTERM, which should simply end it.
+        os._exit(128 + signum)
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 

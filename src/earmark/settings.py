@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -53,7 +53,20 @@ class Settings(BaseSettings):
     (``smtps://`` for TLS, ``&starttls=true``) e-mails every notice to the
     account's contact address."""
 
-    @field_validator("today", "nats_url", "smtp_url", mode="before")
+    # Forecasting (earmark.forecast).
+    forecast_worker: Literal["process", "thread"] = "process"
+    """``EARMARK_FORECAST_WORKER``: where a run started over HTTP is worked — a
+    process of its own (the default: the API keeps its latency) or a thread of
+    the server."""
+    forecast_jobs: int = Field(default=0, ge=0, le=1024)
+    """``EARMARK_FORECAST_JOBS``: processes a local run (or a local Dask
+    cluster) uses; 0 for one per core."""
+    dask_scheduler: str | None = None
+    """``EARMARK_DASK_SCHEDULER``: the address of the Dask cluster that runs
+    with ``backend: "dask"`` use (``tcp://scheduler:8786``); without it such
+    a run starts a local cluster of ``forecast_jobs`` workers."""
+
+    @field_validator("today", "nats_url", "smtp_url", "dask_scheduler", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value

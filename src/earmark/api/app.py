@@ -30,6 +30,7 @@ from earmark.api.routes import (
     clock,
     commitments,
     events,
+    forecast_runs,
     health,
     items,
     locations,
@@ -42,6 +43,7 @@ from earmark.api.routes import (
     suggestions,
     webhooks,
 )
+from earmark.forecast.worker import RunLauncher
 from earmark.notify.dispatcher import dispatching
 from earmark.service.clock import Clock
 from earmark.service.uow import Store
@@ -51,11 +53,13 @@ from earmark.web import STATIC_DIR
 from earmark.web import router as web_router
 
 ROUTERS = (health, items, locations, accounts, adjustments, receipts, orders, commitments,
-           availability, promise, backorders, events, clock, webhooks, notices,
+           availability, promise, backorders, events, clock, webhooks, notices, forecast_runs,
            # After the forecast runs' router: /v1/forecasts/{sku} must not take their paths.
            projection, suggestions, position_forecast)
 def create_app(store: Store, settings: Settings) -> FastAPI:
     writer = Writer(store) if settings.batch_writes else None
+    # Forecast runs are worked by processes the server starts and stops (earmark.forecast.worker).
+    launcher = RunLauncher(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -67,6 +71,7 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
                 async with jobs.daily_jobs(store):
                     yield
         finally:
+            launcher.stop()
             if writer is not None:
                 writer.stop()
 
@@ -82,6 +87,7 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     app.state.store = store
     app.state.settings = settings
     app.state.commands = Commands(store, writer)
+    app.state.forecast_launcher = launcher
     problems.install(app)
     for module in ROUTERS:
         app.include_router(module.router)

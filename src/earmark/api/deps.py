@@ -12,11 +12,13 @@ from earmark.api.idempotency import KEY_LENGTH_MAX, IdempotentRequest, body_hash
 from earmark.api.problems import invalid_parameter
 from earmark.api.schemas.common import ID_REGEX
 from earmark.domain.limits import ID_LENGTH_MAX, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX
+from earmark.forecast.worker import RunLauncher
 from earmark.service.queries import decode_cursor
 from earmark.service.uow import Store
 from earmark.settings import Settings
 
 
+# Async (they do no I/O): FastAPI runs a plain ``def`` dependency on a worker thread.
 async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
@@ -92,3 +94,11 @@ IdPath = Annotated[str, _id_path("The resource's id.")]
 IdQuery = Annotated[
     str | None, Query(min_length=1, max_length=ID_LENGTH_MAX, pattern=ID_REGEX)
 ]
+
+
+def get_forecast_launcher(request: Request) -> RunLauncher:
+    launcher: RunLauncher = request.app.state.forecast_launcher
+    return launcher
+
+
+LauncherDep = Annotated[RunLauncher, Depends(get_forecast_launcher)]

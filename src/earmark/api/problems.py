@@ -60,6 +60,7 @@ OUTCOME_STATUS: dict[Outcome, int] = {
     Outcome.not_open: 409,
     Outcome.clock_not_frozen: 409,
     Outcome.already_accepted: 409,
+    Outcome.run_in_progress: 409,
 }
 
 OUTCOME_TITLE: dict[Outcome, str] = {
@@ -80,6 +81,7 @@ OUTCOME_TITLE: dict[Outcome, str] = {
     Outcome.not_open: "No longer open",
     Outcome.clock_not_frozen: "The calendar is not frozen",
     Outcome.already_accepted: "Suggestion already accepted",
+    Outcome.run_in_progress: "A forecast run is in progress",
 }
 
 

@@ -11,3 +11,8 @@ forecast_app = typer.Typer(help="Demand forecasts (statsforecast).", no_args_is_
 from earmark.cli.forecast_show import show  # noqa: E402
 
 forecast_app.command("show")(show)
+
+# ``earmark forecast run``: its own module (the run, its progress bar and summary).
+from earmark.cli.forecast_run import run  # noqa: E402
+
+forecast_app.command("run")(run)

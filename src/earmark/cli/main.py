@@ -148,8 +148,10 @@ def demo(
     from pathlib import Path
 
     from earmark.demo.data import DEMO_TODAY, load
+    from earmark.forecast.worker import RunLauncher, start_in_background
     from earmark.service.clock import Clock
     from earmark.service.uow import Store
+    from earmark.settings import Settings
 
     for suffix in ("", "-wal", "-shm"):
         Path(file + suffix).unlink(missing_ok=True)
@@ -158,6 +160,10 @@ def demo(
     store = Store(url, Clock(frozen=DEMO_TODAY))
     store.upgrade()
     steps = load(store)
+    # The demo's forecasts are made in the background, by a process of their own
+    # (a few seconds), while the server comes up; stopping the demo stops it.
+    launcher = RunLauncher(Settings())
+    run_id = start_in_background(store, launcher)
     store.dispose()
     base = f"http://{host}:{port}"
     _serve(url, host, port, banner=[
@@ -171,6 +177,7 @@ def demo(
         f"  curl -s -X PATCH {base}/v1/receipts/MILL-MAR -H 'Content-Type: application/json' "
         "-d '{\"expected_date\": \"2026-05-01\"}'",
         f"  curl -s '{base}/v1/events?type=commitment.at_risk'",
+        f"  curl -s {base}/v1/forecasts/runs/{run_id}   (the demo's forecast run, in the background)",
         "Ctrl-C stops the server.",
     ])
 

@@ -21,15 +21,31 @@ console = Console()
 
 
 def import_csv(
-    file: Path,
-    kind: Annotated[str | None, typer.Option(help="items, stock, receipts or orders "
+    file: Annotated[Path, typer.Argument(
+        metavar="KIND_OR_FILE", help="The CSV file, or its kind followed by the file "
+        "(earmark import history demand.csv).", show_default=False)],
+    then: Annotated[Path | None, typer.Argument(metavar="FILE", show_default=False,
+                                                help="The file, after its kind.")] = None,
+    kind: Annotated[str | None, typer.Option(help="items, stock, receipts, orders or history "
                                              "(default: told by the columns)")] = None,
     database: DatabaseOption = None,
 ) -> None:
-    """Import items, stock, receipts or orders from a CSV file, all or nothing.
+    """Import items, stock, receipts, orders or demand history from a CSV file, all or nothing.
+
+    History (date,sku,location,quantity: daily demand) adds up a day's rows and replaces that day.
 
     Example: earmark import receipts.csv   (columns id,sku,location,quantity,expected_date)
+    Example: earmark import history demand.csv   (columns date,sku,location,quantity)
     """
+    if then is not None:
+        named = str(file)
+        if kind is not None and kind != named:
+            console.print(f"[red]the kind is {named!r} or {kind!r}, not both[/red]")
+            raise typer.Exit(2)
+        kind, file = named, then
+    if kind is not None and kind not in imports.KINDS:
+        console.print(f"[red]unknown kind {kind!r}[/red]; choose from {', '.join(imports.KINDS)}")
+        raise typer.Exit(2)
     store = open_store(database)
     try:
         found, steps = imports.read_csv(str(file), kind)
@@ -41,6 +57,8 @@ def import_csv(
         raise typer.Exit(1) from error
     finally:
         store.dispose()
+    if found == "history":
+        count = sum(len(step.command.rows) for step in steps)  # one command for the file
     console.print(f"[green]imported {count} {found} row(s)[/green]")
 
 

@@ -10,6 +10,11 @@
 - A grocer promising out-of-season produce against harvest receipts, with a
   key account ahead of the corner shops.
 
+Every position also has two years of daily demand history (generated,
+seeded: trends, weekly and yearly seasons, promotions, and intermittent
+items: the boot, the plate and the accelerator chips), which forecasting
+learns from (``earmark.forecast``).
+
 Everything goes through the same handlers as the API, so the demo's events,
 pegs and ledger are real.
 """
@@ -19,6 +24,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
+
+from earmark.forecast import history
+from earmark.forecast.synthetic import Profile, series
 from earmark.service import commitments as cm
 from earmark.service import master, orders, supply
 from earmark.service.uow import Store
@@ -68,6 +77,45 @@ ACCOUNTS = [
     master.UpsertAccount("corner", "Corner grocers", 100),
     master.UpsertAccount("bistro", "Bistro Rue Neuve", 120),
 ]
+
+
+HISTORY_DAYS = 730
+"""Two years of daily demand, up to the day before the demo's today."""
+HISTORY_SEED = 20260105
+DEMAND: dict[tuple[str, str], Profile] = {
+    # Coats and scarves sell before and around Christmas, at the weekend, with sales.
+    ("COAT-ASTRID-S", "WEB"): Profile(3, 0.3, "retail", 0.7, 345, 3, 2.5),
+    ("COAT-ASTRID-M", "WEB"): Profile(5, 0.3, "retail", 0.7, 345, 3, 2.5),
+    ("COAT-ASTRID-L", "WEB"): Profile(3, 0.3, "retail", 0.7, 345, 3, 2.5),
+    ("SCARF-MERINO", "WEB"): Profile(12, 0.1, "retail", 0.5, 350, 4, 2.0),
+    ("SCARF-MERINO", "STORE-SOHO"): Profile(4, 0.0, "retail", 0.5, 350, 2, 1.8),
+    ("BOOT-CHELSEA-42", "WEB"): Profile(0.4, intermittent_share=0.25),
+    # Steel is a weekday trade, busiest in the building season.
+    ("BEAM-W12", "YARD"): Profile(120, 0.1, "trade", 0.3, 180),
+    ("PLATE-S355-20", "YARD"): Profile(6, intermittent_share=0.2),
+    ("BOLT-M20", "YARD"): Profile(900, 0.05, "trade", 0.2, 170, 1, 1.5),
+    # Electronics: chips in lumps, memory and power supplies growing with the server line.
+    ("CHIP-AX900", "FAB-AUS"): Profile(2, intermittent_share=0.12),
+    ("HBM-STACK-24", "FAB-AUS"): Profile(20, 0.4, "trade"),
+    ("PSU-3KW", "FAB-AUS"): Profile(4, 0.2, "trade"),
+    # Produce follows its harvests; avocados peak for February's parties.
+    ("AVOCADO-HASS", "DC-EAST"): Profile(60, 0.1, "retail", 0.3, 35, 6, 1.6),
+    ("CHERRY-LAPINS", "DC-EAST"): Profile(20, 0.0, "retail", 0.9, 10, 2, 1.5),
+    ("MANGO-KENT", "DC-EAST"): Profile(25, 0.05, "retail", 0.4, 200, 4, 1.7),
+}
+
+
+def demand_history() -> history.RecordHistory:
+    """Two years of generated daily demand for every demo position (days
+    without demand are left out, but for each position's first day)."""
+    rng = np.random.default_rng(HISTORY_SEED)
+    first = DEMO_TODAY - timedelta(days=HISTORY_DAYS)
+    rows: list[history.HistoryRow] = []
+    for (sku, location), profile in DEMAND.items():
+        units = series(profile, np.datetime64(first, "D"), HISTORY_DAYS, rng)
+        rows += [history.HistoryRow(0, first + timedelta(days=i), sku, location, int(q))
+                 for i, q in enumerate(units) if q or i == 0]
+    return history.RecordHistory(tuple(rows))
 
 
 def _adjust(sku: str, location: str, quantity: int) -> supply.Adjust:
@@ -121,6 +169,7 @@ def commands() -> list[tuple[Any, Any]]:
     steps += [(master.upsert_location, c) for c in LOCATIONS]
     steps += [(master.upsert_account, c) for c in ACCOUNTS]
     steps += [(master.upsert_item, c) for c in ITEMS]
+    steps += [(history.record_history, demand_history())]
     steps += [
         (supply.adjust, c)
         for c in [

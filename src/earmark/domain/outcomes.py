@@ -37,6 +37,7 @@ class Outcome(str, Enum):
     clock_not_frozen = "clock_not_frozen"
     clock_backwards = "clock_backwards"
     already_accepted = "already_accepted"
+    run_in_progress = "run_in_progress"
 
 
 class InvariantViolation(Exception):

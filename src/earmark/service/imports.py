@@ -1,5 +1,10 @@
 """CSV import: every row becomes a command; one bad row and nothing of the
-file is applied (all rows share one transaction)."""
+file is applied (all rows share one transaction).
+
+A history file (``date,sku,location,quantity``: daily demand, for
+forecasting) is one command for the whole file
+(:func:`earmark.forecast.history.record_history`): rows of one sku, location
+and date add up, and replace what was stored for that day."""
 
 from __future__ import annotations
 
@@ -9,10 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from earmark.forecast.history import HistoryRow, RecordHistory, record_history
 from earmark.service import master, orders, supply
 from earmark.service.uow import Store
 
 KINDS: dict[str, set[str]] = {
+    "history": {"date", "sku", "location", "quantity"},
     "items": {"sku", "name"},
     "stock": {"sku", "location", "quantity"},
     "receipts": {"id", "sku", "location", "quantity", "expected_date"},
@@ -38,7 +45,8 @@ class Step:
 
 def detect_kind(header: Iterable[str]) -> str | None:
     columns = set(header)
-    for kind in ("orders", "receipts", "stock", "items"):
+    # History first: its columns include those of stock.
+    for kind in ("history", "orders", "receipts", "stock", "items"):
         if KINDS[kind] <= columns and not (kind == "items" and "location" in columns):
             return kind
     return None
@@ -63,8 +71,26 @@ def _date(row: dict[str, str], name: str) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _history_row(number: int, row: dict[str, str]) -> HistoryRow:
+    values = {name: (row.get(name) or "").strip() for name in KINDS["history"]}
+    for name in ("sku", "location"):
+        if not values[name]:
+            raise ImportError_(number, f"{name} is required")
+    try:
+        day = date.fromisoformat(values["date"])
+    except ValueError as error:
+        raise ImportError_(number, f"date: must be YYYY-MM-DD, not {values['date']!r}") from error
+    if not values["quantity"].isdigit():
+        raise ImportError_(number, f"quantity: must be a whole number of 0 or more, not "
+                           f"{values['quantity']!r}")
+    return HistoryRow(number, day, values["sku"], values["location"], int(values["quantity"]))
+
+
 def _steps(kind: str, rows: list[tuple[int, dict[str, str]]]) -> list[Step]:
     steps: list[Step] = []
+    if kind == "history":
+        parsed = tuple(_history_row(number, row) for number, row in rows)
+        return [Step(parsed[0].line if parsed else 1, record_history, RecordHistory(parsed))]
     if kind == "orders":
         grouped: dict[str, list[tuple[int, dict[str, str]]]] = {}
         for number, row in rows:
@@ -130,7 +156,9 @@ def apply(store: Store, steps: list[Step], progress: Callable[[int], None] | Non
         for done, step in enumerate(steps, 1):
             result = step.handler(uow, step.command)
             if not result.ok:
-                raise ImportError_(step.line, f"{result.outcome.value}: {result.detail}")
+                # A command of many rows (history) names the row it refused.
+                line = int(result.extra.get("line", step.line))
+                raise ImportError_(line, f"{result.outcome.value}: {result.detail}")
             if progress:
                 progress(done)
         uow.commit_now()

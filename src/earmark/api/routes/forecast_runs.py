@@ -1,0 +1,65 @@
+"""``/v1/forecasts/run`` and ``/v1/forecasts/runs``: start a forecast run in
+the background, follow its progress, read how it ended.
+
+Registered before ``/v1/forecasts/{sku}`` so that ``/v1/forecasts/runs`` is
+never read as a sku."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path
+from fastapi.responses import JSONResponse
+
+from earmark.api.commands import answer_response, respond
+from earmark.api.deps import CommandsDep, IdempotencyDep, LauncherDep, PageDep
+from earmark.api.problems import not_found
+from earmark.api.routes import problems
+from earmark.api.schemas.forecast_runs import ForecastRunCreate, ForecastRunOut, ForecastRunPage
+from earmark.forecast import runs
+
+router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"])
+
+RunIdPath = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_]+$",
+                                description="The run's id (fr_...).")]
+
+
+@router.post("/run", response_model=ForecastRunOut, status_code=202,
+             responses=problems(400, 409, 422))
+def post_run(commands: CommandsDep, launcher: LauncherDep, key: IdempotencyDep,
+             body: Annotated[ForecastRunCreate | None, Body()] = None) -> JSONResponse:
+    """Start a forecast run of every position with demand history: 202 with
+    the run (``queued``) and its ``Location``; poll it for ``progress``. 409
+    while another run is in progress (one at a time)."""
+    wanted = body or ForecastRunCreate()
+    command = runs.StartRun(wanted.backend, wanted.horizon_days)
+    answer, replayed = commands.answer(runs.start_run, command, ForecastRunOut, key)
+    if answer.status >= 400:
+        return answer_response(answer, replayed)
+    run_id = str(answer.content["id"])
+    if not replayed:
+        launcher.launch(commands.store, run_id)
+    headers = {"Location": f"/v1/forecasts/runs/{run_id}"}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(answer.content, status_code=202, headers=headers)
+
+
+@router.get("/runs", response_model=ForecastRunPage, responses=problems(422))
+def list_runs(page: PageDep, commands: CommandsDep) -> JSONResponse:
+    """Forecast runs, newest first."""
+    with commands.reading() as uow:
+        return respond(ForecastRunPage, runs.list_runs(uow.tx, page.offset, page.limit))
+
+
+@router.get("/runs/{id}", response_model=ForecastRunOut, responses=problems(404, 422))
+def get_run(id: RunIdPath, commands: CommandsDep) -> JSONResponse:
+    """A run: its status, progress (positions done of the total) and, once
+    succeeded, its summary: overall MASE and WAPE next to the seasonal naive
+    baseline's, and how many positions chose each model."""
+    runs.fail_if_abandoned(commands.store, id)
+    with commands.reading() as uow:
+        run = runs.get_run(uow.tx, id)
+    if run is None:
+        raise not_found(f"no forecast run {id!r}")
+    return respond(ForecastRunOut, run)
