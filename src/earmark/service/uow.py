@@ -444,7 +444,7 @@ class UnitOfWork:
         if loaded is not None:
             whole = loaded.position
             return whole.trial(whole.commitments_of(account) if account is not None else [])
-        return load_trial(self.raw, sku, location, self.today, account)
+        return load_trial(self.raw, sku, location, self.today, account, self.master.item(sku))
 
     def forget_positions(self) -> None:
         """Forget every loaded position and lock (after a rollback to a savepoint:

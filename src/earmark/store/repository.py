@@ -278,11 +278,13 @@ def save_position(tx: Connection, loaded: LoadedPosition) -> None:
         loaded.saved_on_hand = position.on_hand
 
 
-def load_trial(tx: Connection, sku: str, location: str, today: date, account: str | None) -> Position:
+def load_trial(tx: Connection, sku: str, location: str, today: date, account: str | None,
+               item: Any = None) -> Position:
     """What a new line of ``account`` could touch, read from the counters: the
     receipts with free units, and the account's open commitments with the
     buckets they are pegged to (``Position.trial`` without loading the rest)."""
-    item = tx.execute(select(t.items).where(t.items.c.sku == sku)).mappings().one()
+    if item is None:
+        item = tx.execute(select(t.items).where(t.items.c.sku == sku)).mappings().one()
     row = tx.execute(
         select(t.positions.c.on_hand, t.positions.c.held).where(
             t.positions.c.sku == sku, t.positions.c.location == location)
