@@ -133,3 +133,33 @@ def test_a_batch_that_places_and_moves_a_line_tells_the_newest_date_once(store: 
     assert notice["subject"] == ("Order SO-1: 2 × Coat backordered, expected "
                                  "Friday 20 February 2026")
     assert "until now" not in notice["text"]
+
+
+def test_producers_racing_make_each_notice_once_and_never_fail(store: Store) -> None:
+    """The dispatcher and readers' catch_up make notices at once: the loser of
+    a race must find the cursor moved, not insert the same notices again."""
+    import threading
+
+    seed(store, on_hand=0)
+    for i in range(60):
+        assert run(store, orders.place_order, order(f"RACE-{i}", "acme", 1)).ok
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def producer() -> None:
+        start.wait()
+        try:
+            for _ in range(30):
+                notices.produce(store, 2)
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=producer) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    made = told(store, "acme")
+    assert len(made) == 60
+    assert len({n["order"] for n in made}) == 60

@@ -100,11 +100,12 @@ def _enqueue_events(store: Store, webhook: Webhook, name: str, batch: int) -> bo
              "status": "pending", "next_attempt_at": e.at}
             for e in events if webhook.wants(e.type)
         ]
+        # Raises CursorMoved if another dispatcher moved the cursor first (this
+        # one has lost its lease); moved before the insert, so that the raced
+        # rows are never inserted twice (a duplicate key instead of CursorMoved).
+        move_cursor(connection, name, after, events[-1].id)
         if rows:
             connection.execute(t.deliveries.insert(), rows)
-        # Raises CursorMoved (and so undoes the queueing) if another dispatcher
-        # moved the cursor first: this one has lost its lease.
-        move_cursor(connection, name, after, events[-1].id)
     return True
 
 

@@ -285,9 +285,12 @@ def produce(store: Store, batch: int) -> bool:
         with transaction(store) as connection:
             if cursor is None:
                 start_cursor(connection, NOTICES_CURSOR, 0)
+            # The cursor first: a producer that raced this one (the dispatcher
+            # and a reader's catch_up) holds its row until it commits, and then
+            # this move finds it moved, before inserting the same notices.
+            move_cursor(connection, NOTICES_CURSOR, after, events[-1].id)
             if rows:
                 connection.execute(t.notices.insert(), rows)
-            move_cursor(connection, NOTICES_CURSOR, after, events[-1].id)
     except CursorMoved:
         return False
     return True
