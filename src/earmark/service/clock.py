@@ -27,7 +27,13 @@ class Clock:
     def today(self, tx: Connection) -> date:
         if self.frozen is None:
             return datetime.now(UTC).date()
-        stored = tx.execute(select(t.clock.c.day).where(t.clock.c.name == FROZEN_DAY)).scalar()
+        return self.today_from(
+            tx.execute(select(t.clock.c.day).where(t.clock.c.name == FROZEN_DAY)).scalar())
+
+    def today_from(self, stored: date | None) -> date:
+        """Today, given the frozen day as stored (``POST /v1/clock`` moves it)."""
+        if self.frozen is None:
+            return datetime.now(UTC).date()
         return max(self.frozen, stored) if stored is not None else self.frozen
 
     @staticmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from earmark.domain.events import Event
 from earmark.domain.position import DemandKey, Position
-from earmark.service.clock import Clock
+from earmark.service.clock import FROZEN_DAY, Clock
 from earmark.store import db
 from earmark.store import tables as t
 from earmark.store.repository import (
@@ -34,8 +35,16 @@ from earmark.store.repository import (
 )
 
 RANK_EPOCH = "rank_epoch"
+MASTER_EPOCH = "master_epoch"
+"""Moves whenever an item, location or account changes: master data read in
+an earlier unit of work is good while it stands still."""
 ORDER_IDS_PER_READ = 1000
 """Ids per ``IN`` list when a batch reads its orders or items together."""
+# A unit of work's first statement: the frozen day and the master epoch.
+_START = select(
+    select(t.clock.c.day).where(t.clock.c.name == bindparam("clock")).scalar_subquery(),
+    select(t.counters.c.value).where(t.counters.c.name == bindparam("epoch")).scalar_subquery(),
+)
 _ORDER_REQUESTS = select(t.orders.c.id, t.orders.c.request).where(
     t.orders.c.id.in_(bindparam("ids", expanding=True)))
 NUMBERS_PER_BLOCK = 1000
@@ -52,6 +61,14 @@ class Store:
         self.clock = clock or Clock()
         self._positions: dict[tuple[str, str], LoadedPosition] = {}
         self._positions_lock = threading.Lock()
+        self._master = SharedMaster(-1)
+
+    def shared_master(self, epoch: int) -> SharedMaster:
+        """The master data read so far in ``epoch`` (a fresh one when it moved)."""
+        with self._positions_lock:
+            if self._master.epoch != epoch:
+                self._master = SharedMaster(epoch)
+            return self._master
 
     # Positions kept between units of work. A writing unit of work takes a
     # position out (so no two ever share one), checks it against the stored
@@ -84,12 +101,26 @@ class Store:
         self.engine.dispose()
 
 
+@dataclass
+class SharedMaster:
+    """Rows that exist, as read in one master epoch, shared by the units of
+    work of a store (the batches of a flash sale read the same item, location
+    and account again and again). Absent rows are not shared: a row may be
+    added without a handler (a bulk seed), but never changed without one."""
+
+    epoch: int
+    items: dict[str, RowMapping] = field(default_factory=dict)
+    locations: set[str] = field(default_factory=set)
+    priorities: dict[str, int] = field(default_factory=dict)
+
+
 class MasterData:
     """Items, locations and accounts as this unit of work has read them.
 
-    Commands of a batch read the same few rows again and again; each is read
-    once per unit of work. The handlers that change master data call
-    :meth:`forget`."""
+    Each is read once per unit of work, or not at all while the master epoch
+    stands still since another unit of work read it (:class:`SharedMaster`).
+    The handlers that change master data call :meth:`forget`, which moves
+    the epoch (in their transaction) and stops sharing."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
@@ -98,6 +129,10 @@ class MasterData:
         self._priorities: dict[str, int | None] = {}
         self._only_location: tuple[str | None] | None = None
         self._expected_skus: set[str] = set()
+        self._shared: SharedMaster | None = None
+
+    def share(self, shared: SharedMaster) -> None:
+        self._shared = shared
 
     def expect_skus(self, skus: Iterable[str]) -> None:
         """Skus the unit of work's commands name: the first item read reads them all."""
@@ -105,26 +140,38 @@ class MasterData:
 
     def item(self, sku: str) -> RowMapping | None:
         if sku not in self._items:
+            if self._shared is not None and sku in self._shared.items:
+                return self._shared.items[sku]
             self.items({sku})
         return self._items[sku]
 
     def items(self, skus: set[str]) -> dict[str, RowMapping | None]:
         """The item rows of ``skus`` (None for an unknown sku), read in one query
         together with the skus expected and not read yet."""
+        shared = self._shared.items if self._shared is not None else {}
+        self._items.update((sku, shared[sku]) for sku in skus | self._expected_skus if sku in shared)
         wanted = sorted((skus | self._expected_skus).difference(self._items))
         self._expected_skus.clear()
         for start in range(0, len(wanted), ORDER_IDS_PER_READ):
             chunk = wanted[start:start + ORDER_IDS_PER_READ]
             self._items.update(dict.fromkeys(chunk))
-            self._items.update((row["sku"], row) for row in self._uow.raw.execute(
-                select(t.items).where(t.items.c.sku.in_(chunk))).mappings())
+            found = {row["sku"]: row for row in self._uow.raw.execute(
+                select(t.items).where(t.items.c.sku.in_(chunk))).mappings()}
+            self._items.update(found)
+            if self._shared is not None:
+                self._shared.items.update(found)
         return {sku: self._items[sku] for sku in skus}
 
     def location_exists(self, code: str) -> bool:
         if code not in self._locations:
-            self._locations[code] = self._uow.raw.execute(
+            if self._shared is not None and code in self._shared.locations:
+                return True
+            exists = self._uow.raw.execute(
                 select(t.locations.c.code).where(t.locations.c.code == code)
             ).first() is not None
+            self._locations[code] = exists
+            if exists and self._shared is not None:
+                self._shared.locations.add(code)
         return self._locations[code]
 
     def only_location(self) -> str | None:
@@ -137,13 +184,22 @@ class MasterData:
     def priority(self, account: str) -> int | None:
         """The account's priority; None for an unknown account."""
         if account not in self._priorities:
+            if self._shared is not None and account in self._shared.priorities:
+                return self._shared.priorities[account]
             value = self._uow.raw.execute(
                 select(t.accounts.c.priority).where(t.accounts.c.id == account)
             ).scalar()
             self._priorities[account] = None if value is None else int(value)
+            if value is not None and self._shared is not None:
+                self._shared.priorities[account] = int(value)
         return self._priorities[account]
 
     def forget(self) -> None:
+        """Master data is about to change: move the epoch, so that no unit of
+        work uses what was read before, and read afresh from now on."""
+        if self._shared is not None:
+            next_seq(self._uow.raw, MASTER_EPOCH)
+            self._shared = None
         self._items.clear()
         self._locations.clear()
         self._priorities.clear()
@@ -275,7 +331,10 @@ class UnitOfWork:
                 # One consistent snapshot for everything a read shows.
                 connection = connection.execution_options(isolation_level="REPEATABLE READ")
             connection.begin()
-            self.today = self.store.clock.today(connection)
+            day, epoch = connection.execute(
+                _START, {"clock": FROZEN_DAY, "epoch": MASTER_EPOCH}).one()
+            self.today = self.store.clock.today_from(day)
+            self.master.share(self.store.shared_master(int(epoch or 0)))
         except BaseException:
             connection.close()
             raise
