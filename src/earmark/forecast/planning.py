@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 from earmark.domain.events import iso
 from earmark.domain.outcomes import InvariantViolation, Outcome
 from earmark.forecast.projection import PositionState, Projection, future_points, project
-from earmark.forecast.state import ordered_by_account, position_state
+from earmark.forecast.state import Key, ordered_by_accounts, position_state, position_states
 from earmark.forecast.store import PositionForecast, forecasts_of, latest_forecast
 from earmark.forecast.suggestions import (
     COMMITMENT,
@@ -117,17 +117,12 @@ def projection_of(tx: Connection, sku: str, location: str, today: date) -> dict[
 # Suggestions
 
 
-def _of_position(tx: Connection, forecast: PositionForecast, today: date, params: Params,
-                 kind: str | None) -> list[Suggestion]:
-    state = position_state(tx, forecast.sku, forecast.location, today)
-    if state is None:
-        return []
+def _of_position(state: PositionState, forecast: PositionForecast, ordered: dict[str, int],
+                 params: Params, kind: str | None) -> list[Suggestion]:
     out: list[Suggestion] = []
     if kind in (None, RECEIPT) and (receipt := suggest_receipt(state, forecast, params)):
         out.append(receipt)
     if kind in (None, COMMITMENT):
-        first = today - timedelta(days=SHARE_HISTORY_DAYS - 1)
-        ordered = ordered_by_account(tx, forecast.sku, forecast.location, first, today)
         out += suggest_commitments(state, forecast, ordered, params)
     return out
 
@@ -135,11 +130,31 @@ def _of_position(tx: Connection, forecast: PositionForecast, today: date, params
 def suggestions(tx: Connection, today: date, params: Params, *, sku: str | None = None,
                 location: str | None = None, kind: str | None = None,
                 account: str | None = None) -> list[Suggestion]:
-    """Every current suggestion, by sku, location, kind (receipts first) and account."""
+    """Every current suggestion, by sku, location, kind (receipts first) and account.
+
+    Reads the positions with a forecast together, a query per kind of row
+    (:func:`~earmark.forecast.state.position_states`), whatever their number."""
+    if account is not None:
+        # A receipt suggestion has no account: ``account`` keeps commitments only.
+        if kind == RECEIPT:
+            return []
+        kind = COMMITMENT
+    forecasts = forecasts_of(tx, sku, location)
+    if not forecasts:
+        return []
+    states = position_states(tx, today, sku=sku, location=location, forecasted=True,
+                             account=account)
+    ordered: dict[Key, dict[str, int]] = {}
+    if kind in (None, COMMITMENT):
+        first = today - timedelta(days=SHARE_HISTORY_DAYS - 1)
+        ordered = ordered_by_accounts(tx, first, today, sku=sku, location=location,
+                                      forecasted=True)
     found: list[Suggestion] = []
-    for forecast in forecasts_of(tx, sku):
-        if location is None or forecast.location == location:
-            found += _of_position(tx, forecast, today, params, kind)
+    for forecast in forecasts:
+        key = (forecast.sku, forecast.location)
+        state = states.get(key)
+        if state is not None:
+            found += _of_position(state, forecast, ordered.get(key, {}), params, kind)
     if account is not None:
         found = [s for s in found if s.account == account]
     return sorted(found, key=lambda s: (s.sku, s.location, KIND_ORDER[s.kind], s.account or ""))
@@ -182,8 +197,7 @@ def find_suggestion(tx: Connection, today: date, suggestion_id: str, params: Par
     if kind is None:
         return None
     if sku is not None and location is not None:
-        forecast = latest_forecast(tx, sku, location)
-        candidates = _of_position(tx, forecast, today, params, kind) if forecast else []
+        candidates = suggestions(tx, today, params, sku=sku, location=location, kind=kind)
     else:
         candidates = suggestions(tx, today, params, kind=kind)
     return next((s for s in candidates if s.id == suggestion_id), None)

@@ -95,9 +95,12 @@ def latest_forecast(conn: Connection, sku: str, location: str) -> PositionForeca
     return _forecast(row) if row is not None else None
 
 
-def forecasts_of(conn: Connection, sku: str | None = None) -> list[PositionForecast]:
-    """Every stored forecast (of one sku, if given), by sku and location."""
+def forecasts_of(conn: Connection, sku: str | None = None, location: str | None = None
+                 ) -> list[PositionForecast]:
+    """Every stored forecast (of one sku, at one location, if given), by sku and location."""
     query = select(t.forecasts).order_by(t.forecasts.c.sku, t.forecasts.c.location)
     if sku is not None:
         query = query.where(t.forecasts.c.sku == sku)
+    if location is not None:
+        query = query.where(t.forecasts.c.location == location)
     return [_forecast(r) for r in conn.execute(query)]
