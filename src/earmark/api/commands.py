@@ -108,19 +108,6 @@ class Commands:
         answer, replayed = await asyncio.wrap_future(future)
         return answer_response(answer, replayed)
 
-    async def answer_many_async(self, handler: Handler, commands: list[Any],
-                                out: type[Out]) -> list[Answer]:
-        """``answer_many`` for an async route."""
-        if self.writer is None:
-            return await anyio.to_thread.run_sync(partial(self.answer_many, handler, commands, out))
-        futures = [
-            asyncio.wrap_future(self.writer.enqueue(
-                partial(self._answer_in, handler=handler, command=command, out=out, request=None),
-                **_hints(command)))
-            for command in commands
-        ]
-        return [answer for answer, _ in await asyncio.gather(*futures)]
-
     def answer(self, handler: Handler, command: Any, out: type[Out],
                request: IdempotentRequest | None, *, writes: bool = True
                ) -> tuple[Answer, bool]:
