@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from tests.integration.helpers import run, seed
 
-from earmark.forecast.history import read_history
+from earmark.forecast.history import demand_tail, read_history
 from earmark.service import commitments, imports, orders
 from earmark.service.uow import Store
 from earmark.store import tables as t
@@ -57,6 +57,23 @@ def test_history_is_imported_units_plus_ordered_units_per_day_with_days_between_
     assert history.positions == [("COAT", "WEB")]
     assert history.first_days[0] == date(2026, 1, 1)
     assert history.series(0).tolist() == [4, 0, 2, 0, 1 + 3 + 5]
+
+
+def test_a_positions_demand_tail_is_its_history_in_a_window_at_zero_elsewhere(
+        store: Store, tmp_path: Path) -> None:
+    seed(store, on_hand=100)
+    seed(store, sku="HAT", on_hand=100)
+    import_file(store, write(tmp_path / "h.csv", "date,sku,location,quantity\n"
+                             "2025-12-20,COAT,WEB,9\n2026-01-03,COAT,WEB,2\n"
+                             "2026-01-04,HAT,WEB,7\n2026-01-05,COAT,WEB,1\n"))
+    place(store, "SO-1", 3)
+    with store.unit_of_work(write=False) as uow:
+        tail = demand_tail(uow.tx, "COAT", "WEB", TODAY, 4)
+        never = demand_tail(uow.tx, "COAT", "WEB", date(2025, 12, 1), 3)
+    # 2025-12-20 is before the window and HAT is another position; today adds the order.
+    assert tail == {date(2026, 1, 2): 0, date(2026, 1, 3): 2, date(2026, 1, 4): 0,
+                    date(2026, 1, 5): 1 + 3}
+    assert never == {date(2025, 11, 29): 0, date(2025, 11, 30): 0, date(2025, 12, 1): 0}
 
 
 def test_orders_of_later_days_and_positions_without_demand_are_not_in_history(store: Store) -> None:

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from earmark.cli.common import DatabaseOption, open_store
-from earmark.forecast.state import history_tail
+from earmark.forecast.history import demand_tail
 from earmark.forecast.store import Accuracy, PositionForecast, latest_forecast
 from earmark.service import catalog
 
@@ -121,7 +121,7 @@ def show(
                 raise typer.Exit(1)
             today = uow.today
             # Complete days only: today's demand is still coming in.
-            history = history_tail(uow.tx, sku, code, today - timedelta(days=1), history_days)
+            history = demand_tail(uow.tx, sku, code, today - timedelta(days=1), history_days)
     finally:
         store.dispose()
     console.print(accuracy_table(forecast))

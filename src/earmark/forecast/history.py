@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -142,9 +142,11 @@ class _Rows:
         return History(positions, first.astype("datetime64[D]"), indptr, y, last_day)
 
 
-def read_history(conn: Connection, last_day: date) -> History:
-    """Every position's daily demand up to ``last_day``, in two queries, each
-    read a part at a time."""
+def read_history(conn: Connection, last_day: date, *, position: tuple[str, str] | None = None,
+                 first_day: date | None = None) -> History:
+    """Every position's daily demand up to ``last_day`` (only ``position``'s,
+    and only from ``first_day``, if given), in two queries, each read a part
+    at a time."""
     h, ol, o = t.demand_history, t.order_lines, t.orders
     imported = (select(h.c.sku, h.c.location, _as_text(conn, h.c.day), h.c.quantity)
                 .where(h.c.day <= last_day))
@@ -152,11 +154,31 @@ def read_history(conn: Connection, last_day: date) -> History:
                .join(o, o.c.id == ol.c.order_id)
                .where(o.c.ordered_on.is_not(None), o.c.ordered_on <= last_day)
                .group_by(ol.c.sku, ol.c.location, o.c.ordered_on))
+    if position is not None:
+        imported = imported.where(h.c.sku == position[0], h.c.location == position[1])
+        ordered = ordered.where(ol.c.sku == position[0], ol.c.location == position[1])
+    if first_day is not None:
+        imported = imported.where(h.c.day >= first_day)
+        ordered = ordered.where(o.c.ordered_on >= first_day)
     rows = _Rows()
     for query in (imported, ordered):
         for part in conn.execute(query.execution_options(yield_per=READ_PART_ROWS)).partitions():
             rows.add(part)
     return rows.history(last_day)
+
+
+def demand_tail(conn: Connection, sku: str, location: str, last_day: date, days: int
+                ) -> dict[date, int]:
+    """The position's daily demand over the ``days`` days ending ``last_day``,
+    0 on days without any (``earmark forecast show`` charts it)."""
+    first = last_day - timedelta(days=days - 1)
+    out = {first + timedelta(days=i): 0 for i in range(days)}
+    history = read_history(conn, last_day, position=(sku, location), first_day=first)
+    if history.positions:
+        start = date.fromisoformat(str(history.first_days[0]))
+        for offset, quantity in enumerate(history.series(0)):
+            out[start + timedelta(days=offset)] += int(quantity)
+    return out
 
 
 # Recording imported history

@@ -1,12 +1,12 @@
 """What projection and suggestions read of the store: a position's stock,
-open receipts, open order units and open commitments, its accounts' orders,
-and the tail of its demand history. Reads only; the caller's transaction.
+open receipts, open order units and open commitments, and its accounts'
+orders. Reads only; the caller's transaction.
 Many positions are read together, a query per kind of row."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
@@ -141,29 +141,4 @@ def ordered_by_accounts(tx: Connection, first: date, last: date, *, sku: str | N
     for position_sku, position_location, account, total in rows:
         if total:
             out.setdefault((position_sku, position_location), {})[account] = int(total)
-    return out
-
-
-def history_tail(tx: Connection, sku: str, location: str, last: date, days: int
-                 ) -> dict[date, int]:
-    """Daily demand of the position over the ``days`` days ending ``last``: the
-    imported history plus the units of earmark's own orders by the day they
-    were ordered (for the CLI's chart; the forecasting runs read history their own way)."""
-    first = last - timedelta(days=days - 1)
-    out: dict[date, int] = {first + timedelta(days=i): 0 for i in range(days)}
-    h = t.demand_history
-    for day, quantity in tx.execute(
-        select(h.c.day, h.c.quantity)
-        .where(h.c.sku == sku, h.c.location == location, h.c.day >= first, h.c.day <= last)
-    ):
-        out[day] += int(quantity)
-    ol, o = t.order_lines, t.orders
-    for day, quantity in tx.execute(
-        select(o.c.ordered_on, func.sum(ol.c.quantity))
-        .join(o, o.c.id == ol.c.order_id)
-        .where(ol.c.sku == sku, ol.c.location == location,
-               o.c.ordered_on >= first, o.c.ordered_on <= last)
-        .group_by(o.c.ordered_on)
-    ):
-        out[day] += int(quantity)
     return out
