@@ -8,7 +8,7 @@ later share one transaction (the batching writer)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
@@ -38,7 +38,7 @@ RANK_EPOCH = "rank_epoch"
 MASTER_EPOCH = "master_epoch"
 """Moves whenever an item, location or account changes: master data read in
 an earlier unit of work is good while it stands still."""
-ORDER_IDS_PER_READ = 1000
+IDS_PER_READ = 1000
 """Ids per ``IN`` list when a batch reads its orders or items together."""
 # A unit of work's first statement: the frozen day and the master epoch.
 _START = select(
@@ -49,6 +49,18 @@ _ORDER_REQUESTS = select(t.orders.c.id, t.orders.c.request).where(
     t.orders.c.id.in_(bindparam("ids", expanding=True)))
 NUMBERS_PER_BLOCK = 1000
 EVENTS_LOCK_KEY = 0x6561726D61726B  # "earmark": the advisory lock that orders event ids
+
+
+def read_by_ids(ids: list[str], read: Callable[[list[str]], Iterable[tuple[str, Any]]]
+                ) -> dict[str, Any]:
+    """What ``read`` finds for each of ``ids`` (None where it finds nothing),
+    asking for :data:`IDS_PER_READ` ids at a time."""
+    found: dict[str, Any] = {}
+    for start in range(0, len(ids), IDS_PER_READ):
+        chunk = ids[start:start + IDS_PER_READ]
+        found.update(dict.fromkeys(chunk))
+        found.update(read(chunk))
+    return found
 
 
 class Store:
@@ -152,14 +164,12 @@ class MasterData:
         self._items.update((sku, shared[sku]) for sku in skus | self._expected_skus if sku in shared)
         wanted = sorted((skus | self._expected_skus).difference(self._items))
         self._expected_skus.clear()
-        for start in range(0, len(wanted), ORDER_IDS_PER_READ):
-            chunk = wanted[start:start + ORDER_IDS_PER_READ]
-            self._items.update(dict.fromkeys(chunk))
-            found = {row["sku"]: row for row in self._uow.raw.execute(
-                select(t.items).where(t.items.c.sku.in_(chunk))).mappings()}
-            self._items.update(found)
-            if self._shared is not None:
-                self._shared.items.update(found)
+        read = read_by_ids(wanted, lambda chunk: (
+            (row["sku"], row) for row in self._uow.raw.execute(
+                select(t.items).where(t.items.c.sku.in_(chunk))).mappings()))
+        self._items.update(read)
+        if self._shared is not None:
+            self._shared.items.update((sku, row) for sku, row in read.items() if row is not None)
         return {sku: self._items[sku] for sku in skus}
 
     def location_exists(self, code: str) -> bool:
@@ -285,11 +295,8 @@ class UnitOfWork:
         if order_id not in self._order_requests:
             wanted = sorted(self._expected_orders.difference(self._order_requests) | {order_id})
             self._expected_orders.clear()
-            for start in range(0, len(wanted), ORDER_IDS_PER_READ):
-                chunk = wanted[start:start + ORDER_IDS_PER_READ]
-                self._order_requests.update(dict.fromkeys(chunk))
-                self._order_requests.update(
-                    (row[0], row[1]) for row in self.raw.execute(_ORDER_REQUESTS, {"ids": chunk}))
+            self._order_requests.update(read_by_ids(wanted, lambda chunk: (
+                (row[0], row[1]) for row in self.raw.execute(_ORDER_REQUESTS, {"ids": chunk}))))
         return self._order_requests[order_id]
 
     def stage_commit(self) -> None:
