@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import JSON, Engine, Table, and_, bindparam, create_engine, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
@@ -82,8 +83,8 @@ def upgrade(engine: Engine) -> None:
             connection.commit()
 
 
-COPY_ROWS_MIN = 4
-"""Fewer rows than this are inserted with a plain INSERT."""
+BULK_ROWS_MIN = 4
+"""Fewer rows than this are written with plain statements (no COPY, no arrays)."""
 
 
 def insert_rows(tx: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -96,7 +97,7 @@ def insert_rows(tx: Connection, table: Table, rows: list[dict[str, Any]]) -> Non
     statement (the statement-count tests listen)."""
     if not rows:
         return
-    if tx.dialect.name != "postgresql" or len(rows) < COPY_ROWS_MIN:
+    if tx.dialect.name != "postgresql" or len(rows) < BULK_ROWS_MIN:
         tx.execute(table.insert(), rows)
         return
     columns = list(rows[0])
@@ -104,8 +105,6 @@ def insert_rows(tx: Connection, table: Table, rows: list[dict[str, Any]]) -> Non
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     driver = tx.connection.driver_connection
     assert driver is not None
-    import psycopg
-
     with driver.cursor() as cursor:
         tx.dispatch.before_cursor_execute(tx, cursor, statement, rows, None, True)
         try:
@@ -131,7 +130,7 @@ def update_rows(tx: Connection, table: Table, keys: list[str], rows: list[dict[s
         return
     columns = list(rows[0])
     values = [name for name in columns if name not in keys]
-    if tx.dialect.name != "postgresql" or len(rows) < COPY_ROWS_MIN:
+    if tx.dialect.name != "postgresql" or len(rows) < BULK_ROWS_MIN:
         match = and_(*(table.c[name] == bindparam(f"k_{name}") for name in keys))
         statement = (table.delete().where(match) if delete else
                      table.update().where(match).values({n: bindparam(f"v_{n}") for n in values}))
