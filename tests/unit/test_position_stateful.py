@@ -61,8 +61,9 @@ class PositionMachine(RuleBasedStateMachine):
         return max(self.receipts[key].expected_date, self.p.today)
 
     def bucket_size(self, key: str) -> int:
+        """What a bucket holds: on-hand holds up to on-hand (safety stock is a buffer)."""
         if key == ON_HAND:
-            return max(self.p.on_hand - self.p.safety_stock, 0)
+            return self.p.on_hand
         return self.receipts[key].open_quantity
 
     def bucket_keys(self) -> list[str]:
@@ -84,7 +85,10 @@ class PositionMachine(RuleBasedStateMachine):
         for demand in self.p.demands.values():
             for key, n in demand.pegs.items():
                 pegged[key] += n
-        return {key: self.bucket_size(key) - pegged[key] for key in pegged}
+        # On-hand offers new pegs only on-hand - safety stock - held.
+        return {key: max(self.bucket_size(key) - pegged[key]
+                         - (self.p.safety_stock if key == ON_HAND else 0), 0)
+                for key in pegged}
 
     def need(self, need_date: date) -> date:
         return max(need_date, self.p.today)
@@ -143,18 +147,17 @@ class PositionMachine(RuleBasedStateMachine):
         quantity = receipt.open_quantity if whole else min(part, receipt.open_quantity)
         pegged_before = {k: d.pegs.get(key, 0) for k, d in self.p.demands.items()}
         held_before = {k: d.held for k, d in self.p.demands.items()}
-        bucket_grows_fully = self.p.on_hand >= self.p.safety_stock
         receipt.open_quantity -= quantity
         self.received += quantity
         self.p.receive(key, quantity)
-        if bucket_grows_fully:
-            # Rule 5: what arrived becomes held for the demands pegged to
-            # the receipt, in rank order (rule 3 may then add more).
-            left = quantity
-            for k, demand in sorted(self.p.demands.items(), key=lambda kv: (kv[1].rank, kv[0])):
-                became_held = min(pegged_before[k], left)
-                left -= became_held
-                assert demand.held >= held_before[k] + became_held, k
+        # Rule 5: what arrived becomes held for the demands pegged to the
+        # receipt, in rank order and in full, safety stock or not (rule 3
+        # may then add more).
+        left = quantity
+        for k, demand in sorted(self.p.demands.items(), key=lambda kv: (kv[1].rank, kv[0])):
+            became_held = min(pegged_before[k], left)
+            left -= became_held
+            assert demand.held >= held_before[k] + became_held, k
 
     @precondition(lambda self: self.receipts)
     @rule(pick=picks)
@@ -166,13 +169,28 @@ class PositionMachine(RuleBasedStateMachine):
     @rule(delta=st.integers(min_value=-15, max_value=15))
     def adjust(self, delta: int) -> None:
         allowed = self.p.on_hand + delta >= 0
+        held_before = self.held_of(list(self.p.demands.values()))
         assert self.p.adjust(delta) is allowed
         if allowed:
             self.adjusted += delta
+            # Lost on-hand eats the buffer first: held units are taken back
+            # only beyond on-hand itself.
+            held_after = self.held_of(list(self.p.demands.values()))
+            assert held_after >= min(held_before, self.p.on_hand)
 
     @rule(safety_stock=st.integers(min_value=0, max_value=5))
     def set_safety_stock(self, safety_stock: int) -> None:
+        snapshot = self.snapshot()
+        raised = safety_stock >= self.p.safety_stock
         self.p.set_safety_stock(safety_stock)
+        if raised:
+            # A larger buffer takes nothing back from anyone.
+            assert self.snapshot() == snapshot
+
+    @invariant()
+    def the_buffer_short_is_what_on_hand_lacks(self) -> None:
+        held = self.held_of(list(self.p.demands.values()))
+        assert self.p.safety_stock_short == max(held + self.p.safety_stock - self.p.on_hand, 0)
 
     # ------------------------------------------------------------------
     # Demand

@@ -78,34 +78,104 @@ def test_past_need_dates_tie_at_today_so_rank_decides_consumption_order() -> Non
     assert older_need.quantity == 5
 
 
-def test_safety_stock_shrinks_the_on_hand_bucket() -> None:
+def test_safety_stock_is_kept_from_new_pegs() -> None:
     p = position(10, safety_stock=3)
-    assert p.buckets[HELD].size == 7
+    # On-hand holds 10 but offers 10 - 3 - 0 held = 7 to new pegs.
+    assert p.free(HELD) == 7
 
     wants_ten = place(p, line("O-1", 10))
     assert pegs(wants_ten) == {HELD: 7}
     assert wants_ten.waiting == 3
+    assert p.safety_stock_short == 0
 
 
-def test_safety_stock_above_on_hand_leaves_an_empty_on_hand_bucket() -> None:
+def test_safety_stock_above_on_hand_offers_nothing() -> None:
     p = position(2, safety_stock=5)
-    assert p.buckets[HELD].size == 0
+    assert p.free(HELD) == 0
 
     waits = place(p, line("O-1", 1))
     assert pegs(waits) == {}
     assert waits.waiting == 1
+    # Nothing is held, so the buffer lacks 5 - 2 = 3 units.
+    assert p.safety_stock_short == 3
 
 
-def test_raising_safety_stock_unpegs_held_units_in_reverse_rank_order() -> None:
+# Safety stock is a buffer, not a customer (DESIGN.md): the on-hand bucket
+# offers on-hand - safety stock - held to new pegs but holds up to on-hand.
+
+
+def test_raising_safety_stock_takes_no_held_unit_back() -> None:
     p = position(10)
     first = place(p, line("O-1", 4, arrival=1))
     second = place(p, line("O-2", 6, arrival=2))
 
     p.set_safety_stock(5)
-    # The bucket shrinks from 10 to 5: the later arrival gives up 5.
+    # Nothing is taken back for the buffer; it is short by 10 held + 5 - 10 = 5.
     assert pegs(first) == {HELD: 4}
-    assert pegs(second) == {HELD: 1}
-    assert second.waiting == 5
+    assert pegs(second) == {HELD: 6}
+    assert p.safety_stock_short == 5
+    assert p.free(HELD) == 0
+
+    # A new line cannot take the buffer either.
+    third = place(p, line("O-3", 1, arrival=3))
+    assert third.waiting == 1
+
+
+def test_lost_supply_eats_safety_stock_before_promises() -> None:
+    p = position(10, safety_stock=4)
+    first = place(p, line("O-1", 3, arrival=1))
+    second = place(p, line("O-2", 3, arrival=2))
+    # Held 6 of on-hand 10; the buffer of 4 is whole.
+    assert p.safety_stock_short == 0
+
+    # 3 units are damaged: on-hand 7 still holds the 6 held units, so no
+    # promise breaks; the buffer lacks 6 + 4 - 7 = 3.
+    assert p.adjust(-3)
+    assert pegs(first) == {HELD: 3}
+    assert pegs(second) == {HELD: 3}
+    assert p.safety_stock_short == 3
+
+    # 2 more are lost: on-hand 5 < 6 held, so rule 4 takes back 1 unit,
+    # from the latest arrival, and only what on-hand itself lacks.
+    assert p.adjust(-2)
+    assert pegs(first) == {HELD: 3}
+    assert pegs(second) == {HELD: 2}
+    assert second.waiting == 1
+    assert p.safety_stock_short == 4
+
+
+def test_received_units_held_in_full_despite_safety_stock() -> None:
+    p = position(0, safety_stock=5)
+    p.add_receipt("R-FEB", FEB, 4, seq=1)
+    early = place(p, line("O-1", 4, need=FEB))
+    assert pegs(early) == {"R-FEB": 4}
+
+    # 4 arrive while on-hand is below the safety stock: all 4 become held
+    # (rule 5), leaving on-hand 4 below safety stock 5 + held 4.
+    p.receive("R-FEB", 4)
+    p.close_receipt("R-FEB")
+    assert pegs(early) == {HELD: 4}
+    assert p.on_hand == 4
+    assert p.safety_stock_short == 5
+    assert p.free(HELD) == 0
+
+
+def test_a_short_buffer_offers_nothing_until_it_is_whole_again() -> None:
+    p = position(6, safety_stock=4)
+    held = place(p, line("O-1", 2, arrival=1))
+    p.set_safety_stock(6)
+    # Held 2, on-hand 6, safety stock 6: the buffer lacks 2.
+    assert p.safety_stock_short == 2
+    waits = place(p, line("O-2", 3, arrival=2))
+    assert waits.waiting == 3
+
+    # 4 units come back: on-hand 10 = 6 buffer + 2 held + 2 offered.
+    assert p.adjust(4)
+    assert p.safety_stock_short == 0
+    assert pegs(held) == {HELD: 2}
+    assert pegs(waits) == {HELD: 2}
+    assert waits.waiting == 1
+    assert p.violations() == []
 
 
 # ----------------------------------------------------------------------
@@ -725,6 +795,29 @@ def test_waiting_units_are_estimated_today_plus_lead_time_days() -> None:
 
     p.today = date(2026, 1, 10)
     assert p.promised_date(order_line) == date(2026, 3, 11)
+
+
+def test_a_waiting_estimate_is_never_before_the_need_date() -> None:
+    p = position(0, lead_time_days=14)
+    june = date(2026, 6, 1)
+    asks_for_june = place(p, line("O-1", 2, need=june))
+    asks_for_today = place(p, line("O-2", 2, arrival=2))
+
+    # max(2026-01-05 + 14 days, 2026-06-01): June, not January 19th.
+    assert p.promises(asks_for_june) == [Promise(2, june, False)]
+    assert p.promised_date(asks_for_june) == june
+    assert p.promised_date(asks_for_today) == date(2026, 1, 19)
+
+    # Once today + lead time passes the need date, the lead time decides.
+    p.today = date(2026, 5, 25)
+    assert p.promised_date(asks_for_june) == date(2026, 6, 8)
+
+
+def test_a_waiting_estimate_is_null_without_a_lead_time_whatever_the_need_date() -> None:
+    p = position(0)
+    asks_for_june = place(p, line("O-1", 2, need=date(2026, 6, 1)))
+    assert p.promises(asks_for_june) == [Promise(2, None, False)]
+    assert p.promised_date(asks_for_june) is None
 
 
 def test_promised_date_is_the_latest_promise_of_a_fully_pegged_line() -> None:

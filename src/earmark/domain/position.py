@@ -8,8 +8,12 @@ never does I/O.
 Vocabulary:
 
 - a *bucket* is dated supply: the on-hand bucket (key :data:`ON_HAND`,
-  dated today, on-hand minus safety stock) or an open receipt (keyed by
-  its id, dated ``max(expected_date, today)``, sized by its open quantity);
+  dated today, sized by on-hand) or an open receipt (keyed by its id,
+  dated ``max(expected_date, today)``, sized by its open quantity);
+- *safety stock is a buffer, not a customer*: the on-hand bucket *holds* up
+  to on-hand but *offers* new pegs only on-hand minus safety stock minus
+  what is pegged (rules 2 and 3), so lost supply eats the buffer before it
+  breaks a promise (rule 4) and received units are held in full (rule 5);
 - a *demand* is an order line or a commitment with open units, a need date
   and a rank;
 - a *peg* ties some of a demand's units to a bucket; units pegged to the
@@ -305,7 +309,23 @@ class Position:
         return dict(self._pegged)
 
     def free(self, bucket_key: str) -> int:
+        """Units of a bucket that new pegs may take (rules 2 and 3).
+
+        The on-hand bucket offers on-hand - safety stock - held, never fewer
+        than 0: the buffer is kept from new pegs, though held units may sit
+        in it (rules 4 and 5 put them there; see ``safety_stock_short``)."""
+        if bucket_key == ON_HAND:
+            return max(self.on_hand - self.safety_stock - self._pegged[ON_HAND], 0)
         return self.buckets[bucket_key].size - self._pegged[bucket_key]
+
+    def offered_on_hand(self) -> int:
+        """What on-hand offers to pegs in all (its ATP supply): on-hand - safety stock, not below 0."""
+        return max(self.on_hand - self.safety_stock, 0)
+
+    @property
+    def safety_stock_short(self) -> int:
+        """How many units on-hand lacks to hold both the held units and the safety stock."""
+        return max(self._pegged[ON_HAND] + self.safety_stock - self.on_hand, 0)
 
     def need(self, demand: Demand) -> date:
         """A need date before today counts as today."""
@@ -314,13 +334,16 @@ class Position:
     def promised(self, demand: Demand, bucket_key: str) -> date:
         return max(self.bucket_date(self.buckets[bucket_key]), self.need(demand))
 
-    def waiting_estimate(self) -> date | None:
+    def waiting_estimate(self, demand: Demand) -> date | None:
+        """A waiting unit's estimate: ``max(today + lead_time_days, need date)``,
+        None without a lead time; never before what the customer asked for."""
         if self.lead_time_days is None:
             return None
         try:
-            return self.today + timedelta(days=self.lead_time_days)
+            by_lead_time = self.today + timedelta(days=self.lead_time_days)
         except OverflowError:
             return None  # beyond the last calendar day: no date can be given
+        return max(by_lead_time, self.need(demand))
 
     def ordered_buckets(self) -> list[Bucket]:
         return sorted(self.buckets.values(), key=self.bucket_order_key)
@@ -358,7 +381,7 @@ class Position:
             # Earliest first: the estimate for waiting units can fall before a
             # receipt's date; on one date confirmed units come first, and an
             # estimate without a date comes last.
-            estimate = Promise(demand.waiting, self.waiting_estimate(), False)
+            estimate = Promise(demand.waiting, self.waiting_estimate(demand), False)
             at = len(result)
             if estimate.date is not None:
                 at = next((i for i, p in enumerate(result) if p.date and p.date > estimate.date), at)
@@ -371,7 +394,7 @@ class Position:
             return None
         latest = max((self.promised(demand, b) for b, n in demand.pegs.items() if n > 0), default=None)
         if demand.waiting > 0:
-            estimate = self.waiting_estimate()
+            estimate = self.waiting_estimate(demand)
             if estimate is None:
                 return None
             latest = estimate if latest is None else max(latest, estimate)
@@ -567,9 +590,12 @@ class Position:
     # Commands on supply
 
     def _resize_on_hand(self) -> None:
-        self.buckets[ON_HAND].size = max(self.on_hand - self.safety_stock, 0)
+        # The on-hand bucket holds up to on-hand; what it offers is ``free``.
+        self.buckets[ON_HAND].size = self.on_hand
 
     def set_safety_stock(self, safety_stock: int) -> None:
+        """A larger buffer takes nothing back from held units (it is not a
+        customer): it only offers less to new pegs. A smaller one frees supply."""
         self.safety_stock = safety_stock
         self._resize_on_hand()
         self.settle()
@@ -610,7 +636,8 @@ class Position:
 
     def receive(self, key: str, quantity: int) -> None:
         """Rule 5: arrived units join on-hand, the receipt's pegs become held
-        in rank order up to what arrived, the rest is freed supply."""
+        in rank order up to what arrived (in full, even where that leaves
+        on-hand below safety stock + held), the rest is freed supply."""
         bucket = self.buckets[key]
         if quantity > bucket.size:
             raise InvariantViolation(f"receive {quantity} of {key!r} with {bucket.size} open")
@@ -745,8 +772,8 @@ class Position:
         problems: list[str] = []
         if self.on_hand < 0:
             problems.append(f"on-hand {self.on_hand} < 0")
-        if self.buckets[ON_HAND].size != max(self.on_hand - self.safety_stock, 0):
-            problems.append("on-hand bucket size differs from on-hand minus safety stock")
+        if self.buckets[ON_HAND].size != self.on_hand:
+            problems.append("on-hand bucket size differs from on-hand")
         totals: dict[str, int] = {k: 0 for k in self.buckets}
         pegged_by: dict[str, set[DemandKey]] = {k: set() for k in self.buckets}
         for demand in self.demands.values():
@@ -773,6 +800,14 @@ class Position:
         held = totals.get(ON_HAND, 0)
         if held > self.on_hand:
             problems.append(f"held {held} > on-hand {self.on_hand}")
+        # At rest rules 2 and 3 leave no unit waiting while a bucket offers a
+        # free one; in particular nothing waits while on-hand offers units
+        # beyond the buffer (safety stock is kept from new pegs, not from
+        # units received or held: those may sit in it, see safety_stock_short).
+        waiting_units = sum(d.waiting for d in self.demands.values() if d.waiting > 0)
+        offered = {k: self.free(k) for k in self.buckets if self.free(k) > 0}
+        if waiting_units and offered:
+            problems.append(f"{waiting_units} units wait while buckets offer free units {offered}")
         for key, bucket in self.buckets.items():
             if pegged_by[key] != self._pegged_by[key]:
                 problems.append(f"index of demands pegged to {key!r} is out of date")

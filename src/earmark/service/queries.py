@@ -391,7 +391,8 @@ def availability(position: Position) -> dict[str, Any]:
     for bucket in position.ordered_buckets():
         day = position.bucket_date(bucket)
         entry = atp.setdefault(day, {"date": day.isoformat(), "supply": 0, "available": 0})
-        entry["supply"] += bucket.size
+        # On-hand supplies what it offers (on-hand - safety stock, not below 0).
+        entry["supply"] += position.offered_on_hand() if bucket.is_on_hand else bucket.size
         entry["available"] += position.free(bucket.key)
     return {
         "sku": position.sku,
@@ -404,6 +405,7 @@ def availability(position: Position) -> dict[str, Any]:
         "incoming": sum(b.size for b in position.buckets.values() if not b.is_on_hand),
         "safety_stock": position.safety_stock,
         "available_now": position.free(ON_HAND),
+        "safety_stock_short": position.safety_stock_short,
         "atp": list(atp.values()),
     }
 
@@ -412,7 +414,7 @@ def sum_availability(sku: str, today: date, figures: list[dict[str, Any]]) -> di
     total: dict[str, Any] = {"sku": sku, "location": None, "today": today.isoformat()}
     # Safety stock is kept at every location, so it sums like the rest.
     for name in ("on_hand", "allocated", "committed", "backordered", "incoming", "safety_stock",
-                 "available_now"):
+                 "available_now", "safety_stock_short"):
         total[name] = sum(f[name] for f in figures)
     return total
 

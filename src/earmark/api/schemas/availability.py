@@ -9,8 +9,10 @@ from earmark.api.schemas.common import Day, Out
 
 class AtpEntry(Out):
     date: Day
-    supply: int
-    available: int = Field(description="What a new request can be confirmed against on that date.")
+    supply: int = Field(description="The date's supply: open receipts' open quantities, or for "
+                                    "the on-hand entry on-hand - safety stock (not below 0).")
+    available: int = Field(description="What a new request can be confirmed against on that date "
+                                       "(never negative).")
 
 
 class AvailabilityOut(Out):
@@ -23,7 +25,12 @@ class AvailabilityOut(Out):
     backordered: int
     incoming: int
     safety_stock: int
-    available_now: int
+    available_now: int = Field(description="Units a new order for today could get from on-hand "
+                                           "now: on-hand - safety stock - held, never negative.")
+    safety_stock_short: int = Field(
+        description="How many units on-hand lacks to hold both the held units and the safety "
+                    "stock (0 when the buffer is whole). Safety stock is a buffer, not a "
+                    "customer: lost supply eats it before any promise is broken.")
     atp: list[AtpEntry] | None = Field(
         default=None, description="Left out when summed over every location."
     )
