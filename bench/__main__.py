@@ -29,11 +29,13 @@ from pathlib import Path
 from bench import forecast, pg, report, server, service
 from bench.report import Line, emit, progress, rate, ratio
 
-SCENARIOS = ("peers", "a", "b", "c", "d", "e", "f", "forecast")
+SCENARIOS = ("peers", "a", "b", "c", "d", "e", "q", "f", "forecast")
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PEERS_NEEDED = {"a": "saleor-hot", "b": "single-spread", "c": "saleor-hot"}
 TARGET_A, TARGET_B, TARGET_C, TARGET_C_P99_MS, TARGET_C_BATCH = 30.0, 1.0, 5.0, 50.0, 25.0
 TARGET_D_S, TARGET_E_P99_MS, TARGET_F_MB = 2.0, 5.0, 300.0
+TARGET_Q_RATIO = 1.5
+"""Reading the last of 100,000 backorders costs at most this many times the last of 10."""
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -209,6 +211,20 @@ class Bench:
                       "", f"target ≤{TARGET_E_P99_MS:.0f} ms",
                       result.p99_ms <= TARGET_E_P99_MS and not found, note, database))
 
+    def q(self, database: str) -> None:
+        result = service.queue_reads(self.url(database, "q_short"), self.url(database, "q_long"))
+        found = []
+        if (result.short_place, result.long_place) != (service.QUEUE_SHORT, service.QUEUE_LONG):
+            found.append(f"queue_position {result.short_place}/{result.long_place}, expected "
+                         f"{service.QUEUE_SHORT}/{service.QUEUE_LONG}")
+        times = result.long_p50_ms / result.short_p50_ms
+        note = self.problems(found) or (
+            f"p50 {result.short_p50_ms:.2f} ms behind {service.QUEUE_SHORT} backorders, "
+            f"{result.long_p50_ms:.2f} ms behind {service.QUEUE_LONG:,}; no COUNT")
+        self.add(Line("q", f"GET order, queue_position, 100,000 vs 10 [{database}]",
+                      f"{times:.2f}×", "", f"target ≤{TARGET_Q_RATIO:.1f}×",
+                      times <= TARGET_Q_RATIO and not found, note, database))
+
     def f(self) -> None:
         for database, (rss, hwm) in self.server_rss.items():
             self.add(Line("f", f"server RSS after c [{database}]", f"{rss:,.0f} MB", "",
@@ -239,7 +255,7 @@ class Bench:
     def run(self) -> None:
         self.run_peers()
         for database in self.args.databases:
-            for name in ("a", "b", "c", "d", "e"):
+            for name in ("a", "b", "c", "d", "e", "q"):
                 if name in self.args.only:
                     self.guarded(name, database, partial(getattr(self, name), database))
         if "f" in self.args.only:

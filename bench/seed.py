@@ -112,7 +112,7 @@ def spread(store: Store, skus: list[str], on_hand: int) -> None:
 
 def waiting_backorders(store: Store, sku: str, count: int, *, lead_time_days: int) -> None:
     """``count`` one-unit lines waiting on a position with nothing on hand and
-    no receipt: nothing is free, so nothing could serve them (scenario d)."""
+    no receipt: nothing is free, so nothing could serve them (scenarios d and q)."""
     orders, lines = _order_rows(sku, count, "D")
     with store.engine.begin() as tx:
         master_data(tx, [sku], lead_time_days=lead_time_days)

@@ -22,6 +22,7 @@ from bench import seed
 from earmark.service import commitments, orders, supply
 from earmark.service.check import check_store
 from earmark.service.clock import Clock
+from earmark.service.queries import get_order
 from earmark.service.results import Result
 from earmark.service.uow import Store
 from earmark.service.writer import Writer
@@ -40,6 +41,8 @@ PROMISE_RECEIPTS = 10_000
 PROMISE_DEMANDS = 100_000
 PROMISE_FREE_UNITS = 5_000
 PROMISE_CALLS = 300
+QUEUE_SHORT, QUEUE_LONG = 10, 100_000
+QUEUE_READS = 200
 
 
 def open_store(url: str) -> Store:
@@ -293,3 +296,40 @@ def promise(store: Store, budget_s: float, calls: int = PROMISE_CALLS) -> Promis
         if time.perf_counter() - began > budget_s:
             break
     return PromiseResult(latencies, time.perf_counter() - began, problems)
+
+
+@dataclass
+class QueueReadResult:
+    short_p50_ms: float
+    long_p50_ms: float
+    short_place: int | None
+    long_place: int | None
+
+
+def queue_reads(short_url: str, long_url: str, reads: int = QUEUE_READS) -> QueueReadResult:
+    """q. ``GET /v1/orders/{id}`` (``get_order`` in a read-only unit of work) of
+    the last line in a queue of 10 and of 100,000 backorders (a database
+    each): the place is a binary search in the position's queue index, not a
+    count."""
+
+    def timed(url: str, count: int) -> tuple[float, int | None]:
+        store = open_store(url)
+        try:
+            seed.waiting_backorders(store, "QUEUE", count, lead_time_days=14)
+            latencies: list[float] = []
+            place = None
+            for _ in range(reads):
+                t0 = time.perf_counter()
+                with store.unit_of_work(write=False) as uow:
+                    order = get_order(uow.tx, f"D{count:07d}", uow.today)
+                latencies.append(time.perf_counter() - t0)
+                assert order is not None
+                place = order["lines"][0]["queue_position"]
+            # The first read of a position loads it once; the median is the steady cost.
+            return statistics.median(latencies) * 1000, place
+        finally:
+            store.dispose()
+
+    short_ms, short_place = timed(short_url, QUEUE_SHORT)
+    long_ms, long_place = timed(long_url, QUEUE_LONG)
+    return QueueReadResult(short_ms, long_ms, short_place, long_place)

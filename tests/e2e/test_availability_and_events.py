@@ -34,7 +34,7 @@ def test_availability_without_a_location_sums_every_location_without_atp(
     total = ok(api.get(f"/v1/availability/{at.sku}"))
     assert total == {"sku": at.sku, "location": None, "today": "2026-01-05", "on_hand": 12,
                      "allocated": 0, "committed": 0, "backordered": 0, "incoming": 4,
-                     "safety_stock": 0, "available_now": 12}
+                     "safety_stock": 0, "available_now": 12, "safety_stock_short": 0}
 
 
 def test_safety_stock_is_kept_out_of_what_can_be_promised(api: httpx.Client, ids: Ids) -> None:

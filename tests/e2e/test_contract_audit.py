@@ -98,7 +98,7 @@ def test_worked_example_every_number_from_commitment_to_slip(api: httpx.Client, 
     assert availability(api, beam) == {
         "sku": beam.sku, "location": beam.location, "today": TODAY,
         "on_hand": 2000, "allocated": 0, "committed": 10000, "backordered": 0,
-        "incoming": 11000, "safety_stock": 0, "available_now": 2000,
+        "incoming": 11000, "safety_stock": 0, "available_now": 2000, "safety_stock_short": 0,
         "atp": [{"date": "2026-01-05", "supply": 2000, "available": 2000},
                 {"date": "2026-02-01", "supply": 5000, "available": 1000},
                 {"date": "2026-03-01", "supply": 6000, "available": 0}],
@@ -714,7 +714,7 @@ def test_availability_without_a_location_sums_every_figure(api: httpx.Client, id
     total = ok(api.get(f"/v1/availability/{at.sku}"))
     assert total == {"sku": at.sku, "location": None, "today": TODAY, "on_hand": 10,
                      "allocated": 4, "committed": 2, "backordered": 2, "incoming": 0,
-                     "safety_stock": 0, "available_now": 4}
+                     "safety_stock": 0, "available_now": 4, "safety_stock_short": 0}
 
 
 def test_a_promise_quote_includes_consumption_of_the_accounts_commitments(

@@ -985,9 +985,10 @@ def test_pagination_items_locations_accounts_walk_each_once(api: httpx.Client, i
         assert [x[key] for x in walk(api, path, 1000)] == walked, path
 
 
-def test_rule_4_raising_safety_stock_shrinks_the_on_hand_bucket_below_its_pegs(
+def test_raising_safety_stock_takes_no_held_unit_back_and_reports_the_buffer_short(
     api: httpx.Client, ids: Ids
 ) -> None:
+    """Safety stock is a buffer, not a customer: a larger buffer only offers less."""
     at = make_position(api, ids, 5)
     low = make_account(api, ids, "low", 500)
     high = make_account(api, ids, "high", 10)
@@ -996,9 +997,28 @@ def test_rule_4_raising_safety_stock_shrinks_the_on_hand_bucket_below_its_pegs(
     place(api, high_order, high, at, 2)
     ok(api.put(f"/v1/items/{at.sku}", json={"name": "An item", "safety_stock": 3}))
     position = availability(api, at)
+    # On-hand 5 - safety stock 3 = 2 supplied; 5 held, so nothing available.
     assert position["atp"][0] == {"date": TODAY, "supply": 2, "available": 0}
-    assert (line_of(api, high_order)["allocated"], line_of(api, low_order)["allocated"]) == (2, 0)
-    assert position["allocated"] <= 2
+    assert (line_of(api, high_order)["allocated"], line_of(api, low_order)["allocated"]) == (2, 3)
+    assert (position["allocated"], position["available_now"]) == (5, 0)
+    assert position["safety_stock_short"] == 3
+
+
+def test_lost_stock_eats_the_buffer_before_a_promise_over_http(
+    api: httpx.Client, ids: Ids
+) -> None:
+    at = make_position(api, ids, 10)
+    account = make_account(api, ids)
+    order = ids("SO")
+    ok(api.put(f"/v1/items/{at.sku}", json={"name": "An item", "safety_stock": 4}))
+    place(api, order, account, at, 6)
+    ok(api.post("/v1/adjustments", json={"sku": at.sku, "location": at.location,
+                                         "quantity": -3, "reason": "damage"}), 201)
+    # On-hand 7 still holds the 6 held units: the buffer lacks 6 + 4 - 7 = 3.
+    assert line_of(api, order)["allocated"] == 6
+    position = availability(api, at)
+    assert (position["on_hand"], position["available_now"], position["safety_stock_short"]) == (7, 0, 3)
+    assert position["atp"][0] == {"date": TODAY, "supply": 3, "available": 0}
 
 
 def test_rule_3_second_step_serves_pegged_units_in_rank_order(
@@ -1068,3 +1088,32 @@ def test_order_backordered_event_carries_the_lines_promised_date(
         ("order.backordered", {"order": oid, "line": "1", "sku": at.sku,
                                "location": at.location, "quantity": 3,
                                "promised_date": "2026-02-01"})]
+
+
+def test_a_waiting_estimate_is_never_before_the_need_date_anywhere_it_is_shown(
+    api: httpx.Client, ids: Ids
+) -> None:
+    """max(today + lead_time_days, need date): a customer who asks for June is never told January."""
+    at = make_position(api, ids, 0, item={"lead_time_days": 14})
+    account = make_account(api, ids)
+    june, lead = "2026-06-01", "2026-01-19"
+    order = ids("SO")
+    placed = place(api, order, account, at, 2, requested_date=june)
+    line = placed["lines"][0]
+    assert line["promises"] == [{"quantity": 2, "date": june, "confirmed": False}]
+    assert line["promised_date"] == june
+    assert line_of(api, order)["promised_date"] == june
+    asks_today = ids("SO-TODAY")
+    assert place(api, asks_today, account, at, 1)["lines"][0]["promised_date"] == lead
+
+    quote = ok(api.post("/v1/promise", json={"sku": at.sku, "location": at.location, "quantity": 3,
+                                             "requested_date": june}))
+    assert (quote["promised_date"], quote["complete"]) == (june, False)
+
+    rows = ok(api.get("/v1/backorders", params={"sku": at.sku}))["items"]
+    assert {r["order"]: r["promised_date"] for r in rows} == {order: june, asks_today: lead}
+
+    cid = ids("C")
+    contract = commit(api, cid, account, at, 4, june, mode="partial")
+    assert contract["promises"] == [{"quantity": 4, "date": june, "confirmed": False}]
+    assert ok(api.get(f"/v1/commitments/{cid}"))["promises"][0]["date"] == june

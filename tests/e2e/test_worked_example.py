@@ -31,7 +31,7 @@ def test_worked_example_over_http(api: httpx.Client, ids: Ids) -> None:
     assert position == {
         "sku": beam.sku, "location": beam.location, "today": "2026-01-05",
         "on_hand": 2000, "allocated": 0, "committed": 10000, "backordered": 0,
-        "incoming": 11000, "safety_stock": 0, "available_now": 2000,
+        "incoming": 11000, "safety_stock": 0, "available_now": 2000, "safety_stock_short": 0,
         "atp": [{"date": "2026-01-05", "supply": 2000, "available": 2000},
                 {"date": "2026-02-01", "supply": 5000, "available": 1000},
                 {"date": "2026-03-01", "supply": 6000, "available": 0}],

@@ -10,17 +10,18 @@ from __future__ import annotations
 import base64
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.engine import Connection, RowMapping
 
 from earmark.domain.events import iso
 from earmark.domain.limits import PAGE_LIMIT_DEFAULT
 from earmark.domain.position import ON_HAND, Demand, DemandKey, DemandKind, Position, Promise
 from earmark.store import tables as t
+from earmark.store.repository import load_position
 
 # ----------------------------------------------------------------------
 # Pages
@@ -191,34 +192,53 @@ def line_status(quantity: int, allocated: int, shipped: int, cancelled: int) -> 
     return "partially_allocated"
 
 
+QueuePlaces = Callable[[str, str, list[DemandKey]], dict[DemandKey, int | None]]
+"""(sku, location, lines) -> each line's 1-based place in that position's queue (None: not in it)."""
+
+QUEUE_PLACES = "earmark.queue_places"
+"""Key of a connection's ``info`` under which the unit of work that owns the
+connection offers its :data:`QueuePlaces` (see ``UnitOfWork.queue_places``)."""
+
+
 def queue_positions(
     tx: Connection, lines: Sequence[Mapping[Any, Any]]
 ) -> dict[tuple[str, str], int]:
-    """1-based place of each backordered line among its position's backordered lines."""
-    result: dict[tuple[str, str], int] = {}
+    """1-based place of each backordered line among its position's backordered lines.
+
+    The place is read from the position's queue index (a sorted list kept by
+    the domain: a binary search, O(log n)), never by counting the queue in
+    SQL, so reading a line costs the same behind 10 backorders as behind
+    100,000. The unit of work answers from a position it keeps in memory at
+    the stored version, or loads the position once and keeps it."""
+    wanted: dict[tuple[str, str], list[DemandKey]] = defaultdict(list)
     for row in lines:
-        if int(row["open"]) - int(row["allocated"]) <= 0:
-            continue
-        priority = row["priority"]
-        ol, acc = t.order_lines, t.accounts
-        ahead = tx.execute(
-            select(func.count())
-            .select_from(ol.join(acc, acc.c.id == ol.c.account))
-            .where(
-                ol.c.sku == row["sku"],
-                ol.c.location == row["location"],
-                ol.c.open > ol.c.allocated,
-                or_(
-                    acc.c.priority < priority,
-                    and_(
-                        acc.c.priority == priority,
-                        or_(ol.c.seq < row["seq"], and_(ol.c.seq == row["seq"], ol.c.idx < row["idx"])),
-                    ),
-                ),
-            )
-        ).scalar_one()
-        result[(row["order_id"], row["line"])] = int(ahead) + 1
+        if int(row["open"]) - int(row["allocated"]) > 0:
+            wanted[(row["sku"], row["location"])].append(DemandKey.for_line(row["order_id"], row["line"]))
+    if not wanted:
+        return {}
+    places: QueuePlaces = tx.info.get(QUEUE_PLACES) or _loaded_queue_places(tx)
+    result: dict[tuple[str, str], int] = {}
+    for (sku, location), keys in wanted.items():
+        for key, place in places(sku, location, keys).items():
+            if place is not None:
+                result[(key.ref, key.line)] = place
     return result
+
+
+def _loaded_queue_places(tx: Connection) -> QueuePlaces:
+    """For a connection without a unit of work: load each position whole."""
+    def places(sku: str, location: str, keys: list[DemandKey]) -> dict[DemandKey, int | None]:
+        position = load_position(tx, sku, location, date.min).position
+        return position_queue_places(position, keys)
+
+    return places
+
+
+def position_queue_places(position: Position, keys: list[DemandKey]) -> dict[DemandKey, int | None]:
+    return {
+        key: position.queue_position(position.demands[key]) if key in position.demands else None
+        for key in keys
+    }
 
 
 def _line_rows(tx: Connection, order_ids: list[str]) -> list[RowMapping]:

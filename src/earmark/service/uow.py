@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from earmark.domain.events import Event
 from earmark.domain.position import DemandKey, Position
 from earmark.service.clock import FROZEN_DAY, Clock
+from earmark.service.queries import QUEUE_PLACES, position_queue_places
 from earmark.store import db
 from earmark.store import tables as t
 from earmark.store.repository import (
@@ -98,6 +99,23 @@ class Store:
         with self._positions_lock:
             for lp in loaded:
                 self._positions[(lp.position.sku, lp.position.location)] = lp
+
+    def queue_places(self, key: tuple[str, str], version: int, epoch: int,
+                     lines: list[DemandKey]) -> dict[DemandKey, int | None] | None:
+        """The lines' places in the queue of a position kept at exactly
+        ``version`` and ``epoch`` (a binary search each), or None when none is
+        kept at that version (a writer has it out, or it moved on)."""
+        with self._positions_lock:
+            kept = self._positions.get(key)
+            if kept is None or kept.version != version or kept.epoch != epoch:
+                return None
+            return position_queue_places(kept.position, lines)
+
+    def offer_position(self, loaded: LoadedPosition) -> None:
+        """A position a reader loaded whole: kept only where none is kept yet, so
+        it never replaces a writer's (a writer takes it only at its version)."""
+        with self._positions_lock:
+            self._positions.setdefault((loaded.position.sku, loaded.position.location), loaded)
 
     def forget_kept_positions(self) -> None:
         with self._positions_lock:
@@ -346,6 +364,7 @@ class UnitOfWork:
             connection.close()
             raise
         self._tx = connection
+        connection.info[QUEUE_PLACES] = self.queue_places
         self.now = Clock.now()
         return self
 
@@ -359,6 +378,7 @@ class UnitOfWork:
         self._tx = None
         if connection is None:
             return
+        connection.info.pop(QUEUE_PLACES, None)
         try:
             if connection.in_transaction():
                 connection.rollback()
@@ -511,6 +531,29 @@ class UnitOfWork:
             whole = loaded.position
             return whole.trial(whole.commitments_of(account) if account is not None else [])
         return load_trial(self.raw, sku, location, self.today, account, self.master.item(sku))
+
+    def queue_places(self, sku: str, location: str,
+                     lines: list[DemandKey]) -> dict[DemandKey, int | None]:
+        """The lines' places in the position's queue, as this transaction sees it.
+
+        From the position if this unit of work has it, else from the one the
+        store keeps at the stored version; else the position is loaded once
+        and, by a reader, offered to the store, so the next read of a long
+        queue is a binary search again instead of a count."""
+        key = (sku, location)
+        loaded = self._positions.get(key)
+        if loaded is None:
+            stored = position_version(self.raw, sku, location)
+            if stored is None:
+                return dict.fromkeys(lines)
+            places = self.store.queue_places(key, stored[1], self.epoch, lines)
+            if places is not None:
+                return places
+            loaded = load_position(self.raw, sku, location, self.today, stored, self.master.item(sku))
+            loaded.epoch = self.epoch
+            if not self.write:
+                self.store.offer_position(loaded)
+        return position_queue_places(loaded.position, lines)
 
     def forget_positions(self) -> None:
         """Forget every loaded position and lock (after a rollback to a savepoint:
