@@ -15,6 +15,8 @@ import pytest
 from tests.e2e.conftest import Ids, Position, last_event_id, make_account, make_position, ok, problem
 from tests.e2e.test_orders import order_body
 
+from earmark.domain.limits import CURSOR_LENGTH_MAX
+
 PAGE = 3
 
 
@@ -144,3 +146,9 @@ def test_a_cursor_of_one_list_is_refused_by_another(api: httpx.Client, orders: O
     assert cursor is not None
     problem(api.get("/v1/items", params={"cursor": cursor}), 422, "validation")
     problem(api.get("/v1/receipts", params={"cursor": cursor}), 422, "validation")
+
+
+def test_a_cursor_longer_than_the_limit_is_refused(api: httpx.Client) -> None:
+    too_long = forged({"v": 1, "l": "items", "k": ["x" * CURSOR_LENGTH_MAX]})
+    document = problem(api.get("/v1/items", params={"cursor": too_long}), 422, "validation")
+    assert [e["field"] for e in document["errors"]] == ["cursor"]
