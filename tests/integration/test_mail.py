@@ -57,7 +57,7 @@ def smtp() -> Iterator[tuple[str, Inbox]]:
 
 def all_notices(store: Store, account: str) -> list[dict[str, Any]]:
     with transaction(store, write=False) as connection:
-        items: list[dict[str, Any]] = notices.list_notices(connection, account, 0, 1000)["items"]
+        items: list[dict[str, Any]] = notices.list_notices(connection, account, None, 1000)["items"]
     return items
 
 

@@ -19,7 +19,7 @@ def told(store: Store, account: str) -> list[dict[str, Any]]:
     while notices.produce(store, 500):
         pass
     with transaction(store, write=False) as connection:
-        items: list[dict[str, Any]] = notices.list_notices(connection, account, 0, 1000)["items"]
+        items: list[dict[str, Any]] = notices.list_notices(connection, account, None, 1000)["items"]
     return items
 
 

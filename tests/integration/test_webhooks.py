@@ -44,7 +44,7 @@ def recorded_after(store: Store, after: int) -> list[dict[str, Any]]:
 
 def deliveries(store: Store, webhook_id: str) -> list[dict[str, Any]]:
     with store.unit_of_work(write=False) as uow:
-        items: list[dict[str, Any]] = webhooks.list_deliveries(uow.tx, webhook_id, 0, 1000)["items"]
+        items: list[dict[str, Any]] = webhooks.list_deliveries(uow.tx, webhook_id, None, 1000)["items"]
     return items
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Request
 
@@ -11,9 +11,9 @@ from earmark.api.commands import Commands
 from earmark.api.idempotency import KEY_LENGTH_MAX, IdempotentRequest, body_hash
 from earmark.api.problems import invalid_parameter
 from earmark.api.schemas.common import ID_REGEX
-from earmark.domain.limits import ID_LENGTH_MAX, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX
+from earmark.domain.limits import CURSOR_LENGTH_MAX, ID_LENGTH_MAX, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX
 from earmark.forecast.worker import RunLauncher
-from earmark.service.queries import decode_cursor
+from earmark.service.pages import Cursors, InvalidCursor, Key
 from earmark.service.uow import Store
 from earmark.settings import Settings
 
@@ -63,25 +63,36 @@ IdempotencyDep = Annotated[IdempotentRequest | None, Depends(get_idempotent_requ
 
 @dataclass(frozen=True)
 class PageRequest:
-    offset: int
+    after: Key | None
+    """The sort key of the previous page's last item; None for the first page."""
     limit: int
 
 
-def get_page(
-    limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX, description="Page size.")]
-    = PAGE_LIMIT_DEFAULT,
-    cursor: Annotated[
-        str | None,
-        Query(max_length=200, description="The next_cursor of the previous page."),
-    ] = None,
-) -> PageRequest:
-    offset = decode_cursor(cursor)
-    if offset is None:
-        raise invalid_parameter("cursor", "is not a cursor this server gave out")
-    return PageRequest(offset, limit)
+CURSOR_DESCRIPTION = (
+    "An opaque keyset cursor: the next_cursor of the previous page. The page continues just "
+    "after the previous page's last item, so walking a list while it changes never repeats an "
+    "item, nor skips one that existed throughout. A cursor of another list, or one this server "
+    "did not give out, is refused (422)."
+)
 
 
-PageDep = Annotated[PageRequest, Depends(get_page)]
+def keyset_page(cursors: Cursors) -> Any:
+    """The dependency reading the page a request asks for, on the list whose
+    cursors are ``cursors``: ``Annotated[PageRequest, keyset_page(...)]``."""
+
+    def get_page(
+        limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX, description="Page size.")]
+        = PAGE_LIMIT_DEFAULT,
+        cursor: Annotated[
+            str | None, Query(max_length=CURSOR_LENGTH_MAX, description=CURSOR_DESCRIPTION),
+        ] = None,
+    ) -> PageRequest:
+        try:
+            return PageRequest(cursors.decode(cursor), limit)
+        except InvalidCursor as refused:
+            raise invalid_parameter("cursor", str(refused)) from None
+
+    return Depends(get_page)
 
 
 def _id_path(description: str) -> object:

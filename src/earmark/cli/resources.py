@@ -182,7 +182,7 @@ def order_list(account: Annotated[str | None, typer.Option()] = None,
     """List orders with their lines.  Example: earmark orders list --account acme"""
     store = open_store(database)
     with store.unit_of_work(write=False) as uow:
-        found = queries.list_orders(uow.tx, uow.today, account, None, 0, 1000)["items"]
+        found = queries.list_orders(uow.tx, uow.today, account, None, None, 1000)["items"]
     rows = [{"order": o["id"], "account": o["account"], **ln} for o in found for ln in o["lines"]]
     _table("Order lines", rows, ["order", "account", "line", "sku", "location", "quantity",
                                  "allocated", "backordered", "promised_date", "queue_position",
@@ -214,7 +214,7 @@ def commitment_list(database: DatabaseOption = None) -> None:
     """List commitments.  Example: earmark commitments list"""
     store = open_store(database)
     with store.unit_of_work(write=False) as uow:
-        found = queries.list_commitments(uow.tx, uow.today, None, None, None, 0, 1000)["items"]
+        found = queries.list_commitments(uow.tx, uow.today, None, None, None, None, 1000)["items"]
     _table("Commitments", found, ["id", "account", "sku", "location", "quantity", "need_date",
                                   "status", "consumed", "remaining", "confirmed", "promised_date"])
 
@@ -268,7 +268,7 @@ def backorders(
     """The backorder queue, in serving order.  Example: earmark backorders --sku COAT-XL"""
     store = open_store(database)
     with store.unit_of_work(write=False) as uow:
-        found = queries.list_backorders(uow.tx, uow.today, sku, location, account, 0, 1000)
+        found = queries.list_backorders(uow.tx, uow.today, sku, location, account, None, 1000)
     _table("Backorders", found["items"], ["sku", "location", "queue_position", "order", "line",
                                           "account", "backordered", "promised_date", "confirmed"])
 

@@ -41,11 +41,19 @@ from earmark.forecast.suggestions import (
     suggest_receipt,
 )
 from earmark.service import commitments, supply
+from earmark.service.pages import Cursors
 from earmark.service.results import Result, fail, invalid
 from earmark.service.uow import UnitOfWork
 from earmark.store import tables as t
 
 KIND_ORDER = {RECEIPT: 0, COMMITMENT: 1}
+SUGGESTIONS = Cursors("suggestions", (str, str, int, str))
+"""Cursors over suggestions: they hold a suggestion's :func:`suggestion_order`."""
+
+
+def suggestion_order(s: Suggestion) -> tuple[str, str, int, str]:
+    """By sku, location, kind (receipts first) and account."""
+    return (s.sku, s.location, KIND_ORDER[s.kind], s.account or "")
 
 
 # ----------------------------------------------------------------------
@@ -157,7 +165,7 @@ def suggestions(tx: Connection, today: date, params: Params, *, sku: str | None 
             found += _of_position(state, forecast, ordered.get(key, {}), params, kind)
     if account is not None:
         found = [s for s in found if s.account == account]
-    return sorted(found, key=lambda s: (s.sku, s.location, KIND_ORDER[s.kind], s.account or ""))
+    return sorted(found, key=suggestion_order)
 
 
 def _basis_out(s: Suggestion) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from earmark.domain.outcomes import Outcome
 from earmark.forecast import models
 from earmark.notify.outbox import take_lease, utc
 from earmark.service.clock import Clock
-from earmark.service.queries import page
+from earmark.service.pages import Key, Keyset, page
 from earmark.service.results import Result, fail, invalid
 from earmark.service.uow import Store, UnitOfWork
 from earmark.store import tables as t
@@ -125,12 +125,15 @@ def get_run(conn: Connection, run_id: str) -> dict[str, Any] | None:
     return run_out(row) if row is not None else None
 
 
-def list_runs(conn: Connection, offset: int, limit: int) -> dict[str, Any]:
+RUNS = Keyset.of("forecast_runs", t.forecast_runs.c.created_at, t.forecast_runs.c.id,
+                 descending=True)
+"""Newest first."""
+
+
+def list_runs(conn: Connection, after: Key | None, limit: int) -> dict[str, Any]:
     """Runs, newest first."""
-    runs = t.forecast_runs
-    rows = conn.execute(select(runs).order_by(runs.c.created_at.desc(), runs.c.id.desc())
-                        .offset(offset).limit(limit + 1)).mappings().all()
-    return page([run_out(r) for r in rows[:limit]], offset, limit, len(rows) > limit)
+    rows, cursor = RUNS.read(conn, select(t.forecast_runs), after, limit)
+    return page([run_out(r) for r in rows], cursor)
 
 
 def fail_if_abandoned(store: Store, run_id: str) -> None:

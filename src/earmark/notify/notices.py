@@ -38,7 +38,7 @@ from earmark.notify.outbox import (
     start_cursor,
     transaction,
 )
-from earmark.service.queries import page
+from earmark.service.pages import Key, Keyset, page
 from earmark.service.uow import Store
 from earmark.store import tables as t
 
@@ -318,13 +318,14 @@ def catch_up(store: Store, batch: int = 500) -> None:
 # Reads
 
 
-def list_notices(tx: Connection, account: str, offset: int, limit: int) -> dict[str, Any]:
+NOTICES = Keyset.of("notices", t.notices.c.id)
+
+
+def list_notices(tx: Connection, account: str, after: Key | None, limit: int) -> dict[str, Any]:
     n = t.notices
-    rows = tx.execute(
-        select(n).where(n.c.account == account).order_by(n.c.id).offset(offset).limit(limit + 1)
-    ).mappings().all()
+    rows, cursor = NOTICES.read(tx, select(n).where(n.c.account == account), after, limit)
     items: list[dict[str, Any]] = []
-    for r in rows[:limit]:
+    for r in rows:
         item: dict[str, Any] = {"id": int(r["id"]), "event_id": int(r["event_id"]), "at": r["at"],
                                 "kind": r["kind"]}
         if r["order_id"] is not None:
@@ -333,4 +334,4 @@ def list_notices(tx: Connection, account: str, offset: int, limit: int) -> dict[
             item["commitment"] = r["commitment_id"]
         item.update(subject=r["subject"], text=r["text"], html=r["html"])
         items.append(item)
-    return page(items, offset, limit, len(rows) > limit)
+    return page(items, cursor)

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from earmark.domain.events import EVENT_TYPES
 from earmark.domain.outcomes import Outcome
 from earmark.notify.outbox import last_event_id, start_cursor, utc
-from earmark.service.queries import page
+from earmark.service.pages import Key, Keyset, page
 from earmark.service.results import Result, fail, invalid
 from earmark.service.uow import UnitOfWork
 from earmark.store import tables as t
@@ -192,22 +192,21 @@ def get_webhook(tx: Connection, webhook_id: str) -> dict[str, Any] | None:
     return None if row is None else _webhook_out(row)
 
 
-def list_webhooks(tx: Connection, offset: int, limit: int) -> dict[str, Any]:
+WEBHOOKS = Keyset.of("webhooks", t.webhooks.c.created_at, t.webhooks.c.id)
+DELIVERIES = Keyset.of("deliveries", t.deliveries.c.event_id)
+
+
+def list_webhooks(tx: Connection, after: Key | None, limit: int) -> dict[str, Any]:
     w = t.webhooks
-    rows = tx.execute(
-        select(w).where(w.c.deleted_at.is_(None)).order_by(w.c.created_at, w.c.id)
-        .offset(offset).limit(limit + 1)
-    ).mappings().all()
-    return page([_webhook_out(r) for r in rows[:limit]], offset, limit, len(rows) > limit)
+    rows, cursor = WEBHOOKS.read(tx, select(w).where(w.c.deleted_at.is_(None)), after, limit)
+    return page([_webhook_out(r) for r in rows], cursor)
 
 
-def list_deliveries(tx: Connection, webhook_id: str, offset: int, limit: int) -> dict[str, Any]:
+def list_deliveries(tx: Connection, webhook_id: str, after: Key | None,
+                    limit: int) -> dict[str, Any]:
     """A webhook's deliveries in event order: attempts, outcome, next try."""
     d = t.deliveries
-    rows = tx.execute(
-        select(d).where(d.c.webhook_id == webhook_id).order_by(d.c.event_id)
-        .offset(offset).limit(limit + 1)
-    ).mappings().all()
+    rows, cursor = DELIVERIES.read(tx, select(d).where(d.c.webhook_id == webhook_id), after, limit)
     items = [
         {
             "event_id": int(r["event_id"]),
@@ -219,9 +218,9 @@ def list_deliveries(tx: Connection, webhook_id: str, offset: int, limit: int) ->
             "next_attempt_at": utc(r["next_attempt_at"]) if r["status"] == "pending" else None,
             "delivered_at": utc(r["delivered_at"]) if r["delivered_at"] is not None else None,
         }
-        for r in rows[:limit]
+        for r in rows
     ]
-    return page(items, offset, limit, len(rows) > limit)
+    return page(items, cursor)
 
 
 def active_webhooks(tx: Connection) -> list[Webhook]:

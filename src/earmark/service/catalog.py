@@ -1,7 +1,7 @@
 """Read models of master data and receipts: one resource, or a page of them.
 
-Pages are ordered by key (receipts by arrival) so that an offset cursor
-walks them without repeats while nothing is deleted (nothing ever is).
+Pages are ordered by key (receipts by arrival) and continued by keyset
+cursors (:mod:`earmark.service.pages`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from sqlalchemy.engine import Connection
 
 from earmark.domain.limits import PAGE_LIMIT_DEFAULT
 from earmark.service.master import account_out, item_out, location_out
-from earmark.service.queries import narrowed, page, receipt_out
+from earmark.service.pages import Key, Keyset, page
+from earmark.service.queries import narrowed, receipt_out
 from earmark.store import tables as t
 
 
@@ -36,32 +37,39 @@ def get_account(tx: Connection, account_id: str) -> dict[str, Any] | None:
     return account_out(row) if row else None
 
 
-def _page_of(tx: Connection, query: Any, out: Any, offset: int, limit: int) -> dict[str, Any]:
-    rows = list(tx.execute(query.offset(offset).limit(limit + 1)).mappings())
-    return page([out(r) for r in rows[:limit]], offset, limit, len(rows) > limit)
+ITEMS = Keyset.of("items", t.items.c.sku)
+LOCATIONS = Keyset.of("locations", t.locations.c.code)
+ACCOUNTS = Keyset.of("accounts", t.accounts.c.id)
+RECEIPTS = Keyset.of("receipts", t.receipts.c.seq, t.receipts.c.id)
 
 
-def list_items(tx: Connection, offset: int, limit: int = PAGE_LIMIT_DEFAULT) -> dict[str, Any]:
-    return _page_of(tx, select(t.items).order_by(t.items.c.sku), item_out, offset, limit)
+def _page_of(tx: Connection, keyset: Keyset, query: Any, out: Any, after: Key | None,
+             limit: int) -> dict[str, Any]:
+    rows, cursor = keyset.read(tx, query, after, limit)
+    return page([out(r) for r in rows], cursor)
 
 
-def list_locations(tx: Connection, offset: int, limit: int = PAGE_LIMIT_DEFAULT) -> dict[str, Any]:
-    query = select(t.locations).order_by(t.locations.c.code)
-    return _page_of(tx, query, location_out, offset, limit)
+def list_items(tx: Connection, after: Key | None, limit: int = PAGE_LIMIT_DEFAULT) -> dict[str, Any]:
+    return _page_of(tx, ITEMS, select(t.items), item_out, after, limit)
 
 
-def list_accounts(tx: Connection, offset: int, limit: int = PAGE_LIMIT_DEFAULT) -> dict[str, Any]:
-    return _page_of(tx, select(t.accounts).order_by(t.accounts.c.id), account_out, offset, limit)
+def list_locations(tx: Connection, after: Key | None,
+                   limit: int = PAGE_LIMIT_DEFAULT) -> dict[str, Any]:
+    return _page_of(tx, LOCATIONS, select(t.locations), location_out, after, limit)
+
+
+def list_accounts(tx: Connection, after: Key | None,
+                  limit: int = PAGE_LIMIT_DEFAULT) -> dict[str, Any]:
+    return _page_of(tx, ACCOUNTS, select(t.accounts), account_out, after, limit)
 
 
 def list_receipts(
     tx: Connection, sku: str | None, location: str | None, status: str | None,
-    offset: int, limit: int = PAGE_LIMIT_DEFAULT,
+    after: Key | None, limit: int = PAGE_LIMIT_DEFAULT,
 ) -> dict[str, Any]:
     r = t.receipts
-    query = narrowed(select(r).order_by(r.c.seq, r.c.id),
-                     (r.c.sku, sku), (r.c.location, location), (r.c.status, status))
-    return _page_of(tx, query, receipt_out, offset, limit)
+    query = narrowed(select(r), (r.c.sku, sku), (r.c.location, location), (r.c.status, status))
+    return _page_of(tx, RECEIPTS, query, receipt_out, after, limit)
 
 
 def position_locations(tx: Connection, sku: str) -> list[str]:

@@ -7,8 +7,6 @@ order costs its own rows, not its positions' whole queues.
 
 from __future__ import annotations
 
-import base64
-import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -20,31 +18,12 @@ from sqlalchemy.engine import Connection, RowMapping
 from earmark.domain.events import iso
 from earmark.domain.limits import PAGE_LIMIT_DEFAULT
 from earmark.domain.position import ON_HAND, Demand, DemandKey, DemandKind, Position, Promise
+from earmark.service.pages import Key, Keyset, page
 from earmark.store import tables as t
 from earmark.store.repository import load_position
 
 # ----------------------------------------------------------------------
 # Pages
-
-
-OFFSET_MAX = 2**53
-"""A cursor past this is not one of ours (and would overflow the database)."""
-
-
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> int | None:
-    """The offset a cursor stands for; None if it is not one of ours."""
-    if not cursor:
-        return 0
-    try:
-        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        offset = int(value["o"])
-    except (ValueError, KeyError, TypeError):
-        return None
-    return offset if 0 <= offset <= OFFSET_MAX else None
 
 
 def narrowed(query: Select[Any], *filters: tuple[Any, str | None]) -> Select[Any]:
@@ -53,10 +32,6 @@ def narrowed(query: Select[Any], *filters: tuple[Any, str | None]) -> Select[Any
         if value:
             query = query.where(column == value)
     return query
-
-
-def page(items: list[Any], offset: int, limit: int, more: bool) -> dict[str, Any]:
-    return {"items": items, "next_cursor": encode_cursor(offset + limit) if more else None}
 
 
 # ----------------------------------------------------------------------
@@ -326,14 +301,16 @@ def get_order(
     return orders_out(tx, [row], today, known)[0]
 
 
+ORDERS = Keyset.of("orders", t.orders.c.seq, t.orders.c.id)
+
+
 def list_orders(
     tx: Connection, today: date, account: str | None, status: str | None,
-    offset: int, limit: int = PAGE_LIMIT_DEFAULT,
+    after: Key | None, limit: int = PAGE_LIMIT_DEFAULT,
 ) -> dict[str, Any]:
-    query = narrowed(select(t.orders).order_by(t.orders.c.seq, t.orders.c.id),
-                     (t.orders.c.account, account), (t.orders.c.status, status))
-    rows = list(tx.execute(query.offset(offset).limit(limit + 1)).mappings())
-    return page(orders_out(tx, rows[:limit], today), offset, limit, len(rows) > limit)
+    query = narrowed(select(t.orders), (t.orders.c.account, account), (t.orders.c.status, status))
+    rows, cursor = ORDERS.read(tx, query, after, limit)
+    return page(orders_out(tx, rows, today), cursor)
 
 
 # ----------------------------------------------------------------------
@@ -388,15 +365,17 @@ def get_commitment(tx: Connection, commitment_id: str, today: date) -> dict[str,
     return commitments_out(tx, [row], today)[0] if row else None
 
 
+COMMITMENTS = Keyset.of("commitments", t.commitments.c.seq, t.commitments.c.id)
+
+
 def list_commitments(
     tx: Connection, today: date, account: str | None, sku: str | None, status: str | None,
-    offset: int, limit: int = PAGE_LIMIT_DEFAULT,
+    after: Key | None, limit: int = PAGE_LIMIT_DEFAULT,
 ) -> dict[str, Any]:
     c = t.commitments
-    query = narrowed(select(c).order_by(c.c.seq, c.c.id),
-                     (c.c.account, account), (c.c.sku, sku), (c.c.status, status))
-    rows = list(tx.execute(query.offset(offset).limit(limit + 1)).mappings())
-    return page(commitments_out(tx, rows[:limit], today), offset, limit, len(rows) > limit)
+    query = narrowed(select(c), (c.c.account, account), (c.c.sku, sku), (c.c.status, status))
+    rows, cursor = COMMITMENTS.read(tx, query, after, limit)
+    return page(commitments_out(tx, rows, today), cursor)
 
 
 # ----------------------------------------------------------------------
@@ -443,21 +422,21 @@ def sum_availability(sku: str, today: date, figures: list[dict[str, Any]]) -> di
 # Backorders
 
 
+BACKORDERS = Keyset.of("backorders", t.order_lines.c.sku, t.order_lines.c.location,
+                       t.accounts.c.priority, t.order_lines.c.seq, t.order_lines.c.idx)
+"""By position, then in queue order: the account's priority (from the accounts
+table, so the cursor carries it too), then arrival."""
+
+
 def list_backorders(
     tx: Connection, today: date, sku: str | None, location: str | None, account: str | None,
-    offset: int, limit: int = PAGE_LIMIT_DEFAULT,
+    after: Key | None, limit: int = PAGE_LIMIT_DEFAULT,
 ) -> dict[str, Any]:
     ol, acc = t.order_lines, t.accounts
-    query = (
-        select(ol, acc.c.priority)
-        .join(acc, acc.c.id == ol.c.account)
-        .where(ol.c.open > ol.c.allocated)
-        .order_by(ol.c.sku, ol.c.location, acc.c.priority, ol.c.seq, ol.c.idx)
-    )
+    query = select(ol, acc.c.priority).join(acc, acc.c.id == ol.c.account).where(
+        ol.c.open > ol.c.allocated)
     query = narrowed(query, (ol.c.sku, sku), (ol.c.location, location), (ol.c.account, account))
-    rows = list(tx.execute(query.offset(offset).limit(limit + 1)).mappings())
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, cursor = BACKORDERS.read(tx, query, after, limit)
     queue = queue_positions(tx, rows)
     promises = PromiseReader(tx, today).promises(
         [
@@ -483,24 +462,23 @@ def list_backorders(
                 "confirmed": waiting_unconfirmed == 0,
             }
         )
-    return page(items, offset, limit, more)
+    return page(items, cursor)
 
 
 # ----------------------------------------------------------------------
 # Events
 
 
+EVENTS = Keyset.of("events", t.events.c.id)
+
+
 def list_events(
     tx: Connection, after: int, event_type: str | None, limit: int = PAGE_LIMIT_DEFAULT
 ) -> dict[str, Any]:
-    query = select(t.events).where(t.events.c.id > after).order_by(t.events.c.id)
+    """Events with an id above ``after``, oldest first."""
+    query = select(t.events)
     if event_type:
         query = query.where(t.events.c.type == event_type)
-    rows = list(tx.execute(query.limit(limit + 1)).mappings())
-    more = len(rows) > limit
-    items = [
-        {"id": int(r["id"]), "type": r["type"], "at": r["at"], "data": r["data"]}
-        for r in rows[:limit]
-    ]
-    cursor = str(items[-1]["id"]) if more and items else None
-    return {"items": items, "next_cursor": cursor}
+    rows, cursor = EVENTS.read(tx, query, (after,), limit)
+    items = [{"id": int(r["id"]), "type": r["type"], "at": r["at"], "data": r["data"]} for r in rows]
+    return page(items, cursor)

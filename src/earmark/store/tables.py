@@ -113,6 +113,7 @@ receipts = Table(
     Column("pegged", BigInteger, nullable=False, server_default="0"),
 )
 Index("ix_receipts_position", receipts.c.sku, receipts.c.location, receipts.c.status)
+Index("ix_receipts_seq", receipts.c.seq, receipts.c.id)
 # Written with literals and columns only: a planner can use a partial index only
 # for a query whose condition it can match to the index's at planning time (a
 # bound 'open' defeats PostgreSQL's generic plans), and SQLite does not match
@@ -143,6 +144,8 @@ orders = Table(
     Column("ordered_on", Date, nullable=True),
 )
 Index("ix_orders_account", orders.c.account, orders.c.seq)
+# The list's sort key: a keyset page is read from just after its cursor.
+Index("ix_orders_seq", orders.c.seq, orders.c.id)
 
 order_lines = Table(
     "order_lines",
@@ -186,6 +189,7 @@ commitments = Table(
 )
 Index("ix_commitments_position", commitments.c.sku, commitments.c.location, commitments.c.status)
 Index("ix_commitments_expiry", commitments.c.status, commitments.c.expires_on)
+Index("ix_commitments_seq", commitments.c.seq, commitments.c.id)
 
 consumptions = Table(
     "consumptions",

@@ -17,7 +17,10 @@ from sqlalchemy import select
 
 from earmark.domain.limits import PAGE_LIMIT_MAX
 from earmark.service import catalog
+from earmark.service.pages import Keyset
 from earmark.service.queries import (
+    BACKORDERS,
+    COMMITMENTS,
     availability,
     get_order,
     list_backorders,
@@ -77,28 +80,29 @@ def free_supply(figures: dict[str, Any]) -> int:
     return sum(int(bucket["available"]) for bucket in figures["atp"])
 
 
-def _all_pages(read: Any) -> list[dict[str, Any]]:
+def _all_pages(read: Any, keyset: Keyset) -> list[dict[str, Any]]:
+    """Every item of a list (up to ROWS_MAX), page after page as the API walks it."""
     items: list[dict[str, Any]] = []
-    offset = 0
+    after = None
     while len(items) < ROWS_MAX:
-        page = read(offset, PAGE_LIMIT_MAX)
+        page = read(after, PAGE_LIMIT_MAX)
         items += page["items"]
         if page["next_cursor"] is None:
             break
-        offset += PAGE_LIMIT_MAX
+        after = keyset.cursors.decode(page["next_cursor"])
     return items
 
 
 def all_commitments(uow: UnitOfWork, sku: str | None = None, account: str | None = None,
                     status: str | None = None) -> list[dict[str, Any]]:
-    return _all_pages(lambda offset, limit: list_commitments(
-        uow.tx, uow.today, account, sku, status, offset, limit))
+    return _all_pages(lambda after, limit: list_commitments(
+        uow.tx, uow.today, account, sku, status, after, limit), COMMITMENTS)
 
 
 def all_backorders(uow: UnitOfWork, sku: str | None = None, location: str | None = None,
                    account: str | None = None) -> list[dict[str, Any]]:
-    return _all_pages(lambda offset, limit: list_backorders(
-        uow.tx, uow.today, sku, location, account, offset, limit))
+    return _all_pages(lambda after, limit: list_backorders(
+        uow.tx, uow.today, sku, location, account, after, limit), BACKORDERS)
 
 
 def _position_keys(uow: UnitOfWork, filters: Filters) -> list[tuple[str, str]]:
@@ -179,8 +183,8 @@ def position_view(uow: UnitOfWork, sku: str, location: str) -> PositionView | No
     queue = all_backorders(uow, sku, location)
     commitments = [c for c in all_commitments(uow, sku) if c["location"] == location]
     commitments.sort(key=lambda c: (not is_at_risk(c, uow.today), c["need_date"], c["id"]))
-    receipts = _all_pages(lambda offset, limit: catalog.list_receipts(
-        uow.tx, sku, location, "open", offset, limit))
+    receipts = _all_pages(lambda after, limit: catalog.list_receipts(
+        uow.tx, sku, location, "open", after, limit), catalog.RECEIPTS)
     return PositionView(
         figures=figures,
         item=item,

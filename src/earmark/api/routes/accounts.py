@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from earmark.api.commands import respond
-from earmark.api.deps import CommandsDep, IdPath, PageDep
+from earmark.api.deps import CommandsDep, IdPath, PageRequest, keyset_page
 from earmark.api.problems import not_found
 from earmark.api.routes import problems
 from earmark.api.schemas.accounts import AccountOut, AccountPage, AccountPut
 from earmark.service import catalog, master
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
+
+AccountsPage = Annotated[PageRequest, keyset_page(catalog.ACCOUNTS.cursors)]
 
 
 @router.put("/{id}", response_model=AccountOut, status_code=201,
@@ -34,6 +38,6 @@ def get_account(id: IdPath, commands: CommandsDep) -> JSONResponse:
 
 
 @router.get("", response_model=AccountPage, responses=problems(422))
-def list_accounts(page: PageDep, commands: CommandsDep) -> JSONResponse:
+def list_accounts(page: AccountsPage, commands: CommandsDep) -> JSONResponse:
     with commands.reading() as uow:
-        return respond(AccountPage, catalog.list_accounts(uow.tx, page.offset, page.limit))
+        return respond(AccountPage, catalog.list_accounts(uow.tx, page.after, page.limit))

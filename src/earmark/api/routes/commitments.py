@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from earmark.api.commands import respond
-from earmark.api.deps import CommandsDep, IdempotencyDep, IdPath, IdQuery, PageDep
+from earmark.api.deps import CommandsDep, IdempotencyDep, IdPath, IdQuery, PageRequest, keyset_page
 from earmark.api.problems import not_found
 from earmark.api.routes import problems
 from earmark.api.schemas.commitments import (
@@ -19,9 +19,11 @@ from earmark.api.schemas.commitments import (
     CommitmentStatus,
 )
 from earmark.service import commitments
-from earmark.service.queries import get_commitment, list_commitments
+from earmark.service.queries import COMMITMENTS, get_commitment, list_commitments
 
 router = APIRouter(prefix="/v1/commitments", tags=["commitments"])
+
+CommitmentsPage = Annotated[PageRequest, keyset_page(COMMITMENTS.cursors)]
 
 
 @router.post("", response_model=CommitmentOut, status_code=201,
@@ -40,12 +42,12 @@ def post_commitment(body: CommitmentCreate, commands: CommandsDep,
 
 @router.get("", response_model=CommitmentPage, responses=problems(422))
 def get_commitments(
-    page: PageDep, commands: CommandsDep, account: IdQuery = None, sku: IdQuery = None,
+    page: CommitmentsPage, commands: CommandsDep, account: IdQuery = None, sku: IdQuery = None,
     status: Annotated[CommitmentStatus | None, Query()] = None,
 ) -> JSONResponse:
     with commands.reading() as uow:
         return respond(CommitmentPage, list_commitments(
-            uow.tx, uow.today, account, sku, status, page.offset, page.limit))
+            uow.tx, uow.today, account, sku, status, page.after, page.limit))
 
 
 @router.get("/{id}", response_model=CommitmentOut, responses=problems(404, 422))

@@ -12,13 +12,15 @@ from fastapi import APIRouter, Body, Path
 from fastapi.responses import JSONResponse
 
 from earmark.api.commands import answer_response, respond
-from earmark.api.deps import CommandsDep, IdempotencyDep, LauncherDep, PageDep
+from earmark.api.deps import CommandsDep, IdempotencyDep, LauncherDep, PageRequest, keyset_page
 from earmark.api.problems import not_found
 from earmark.api.routes import problems
 from earmark.api.schemas.forecast_runs import ForecastRunCreate, ForecastRunOut, ForecastRunPage
 from earmark.forecast import runs
 
 router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"])
+
+RunsPage = Annotated[PageRequest, keyset_page(runs.RUNS.cursors)]
 
 RunIdPath = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_]+$",
                                 description="The run's id (fr_...).")]
@@ -46,10 +48,10 @@ def post_run(commands: CommandsDep, launcher: LauncherDep, key: IdempotencyDep,
 
 
 @router.get("/runs", response_model=ForecastRunPage, responses=problems(422))
-def list_runs(page: PageDep, commands: CommandsDep) -> JSONResponse:
+def list_runs(page: RunsPage, commands: CommandsDep) -> JSONResponse:
     """Forecast runs, newest first."""
     with commands.reading() as uow:
-        return respond(ForecastRunPage, runs.list_runs(uow.tx, page.offset, page.limit))
+        return respond(ForecastRunPage, runs.list_runs(uow.tx, page.after, page.limit))
 
 
 @router.get("/runs/{id}", response_model=ForecastRunOut, responses=problems(404, 422))

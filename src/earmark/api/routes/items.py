@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from earmark.api.commands import respond
-from earmark.api.deps import CommandsDep, PageDep, SkuPath
+from earmark.api.deps import CommandsDep, PageRequest, SkuPath, keyset_page
 from earmark.api.problems import not_found
 from earmark.api.routes import problems
 from earmark.api.schemas.items import ItemOut, ItemPage, ItemPut
 from earmark.service import catalog, master
 
 router = APIRouter(prefix="/v1/items", tags=["items"])
+
+ItemsPage = Annotated[PageRequest, keyset_page(catalog.ITEMS.cursors)]
 
 
 @router.put("/{sku}", response_model=ItemOut, status_code=201,
@@ -35,6 +39,6 @@ def get_item(sku: SkuPath, commands: CommandsDep) -> JSONResponse:
 
 
 @router.get("", response_model=ItemPage, responses=problems(422))
-def list_items(page: PageDep, commands: CommandsDep) -> JSONResponse:
+def list_items(page: ItemsPage, commands: CommandsDep) -> JSONResponse:
     with commands.reading() as uow:
-        return respond(ItemPage, catalog.list_items(uow.tx, page.offset, page.limit))
+        return respond(ItemPage, catalog.list_items(uow.tx, page.after, page.limit))

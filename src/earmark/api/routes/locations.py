@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from earmark.api.commands import respond
-from earmark.api.deps import CodePath, CommandsDep, PageDep
+from earmark.api.deps import CodePath, CommandsDep, PageRequest, keyset_page
 from earmark.api.problems import not_found
 from earmark.api.routes import problems
 from earmark.api.schemas.locations import LocationOut, LocationPage, LocationPut
 from earmark.service import catalog, master
 
 router = APIRouter(prefix="/v1/locations", tags=["locations"])
+
+LocationsPage = Annotated[PageRequest, keyset_page(catalog.LOCATIONS.cursors)]
 
 
 @router.put("/{code}", response_model=LocationOut, status_code=201,
@@ -34,6 +38,6 @@ def get_location(code: CodePath, commands: CommandsDep) -> JSONResponse:
 
 
 @router.get("", response_model=LocationPage, responses=problems(422))
-def list_locations(page: PageDep, commands: CommandsDep) -> JSONResponse:
+def list_locations(page: LocationsPage, commands: CommandsDep) -> JSONResponse:
     with commands.reading() as uow:
-        return respond(LocationPage, catalog.list_locations(uow.tx, page.offset, page.limit))
+        return respond(LocationPage, catalog.list_locations(uow.tx, page.after, page.limit))

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from earmark.api.commands import respond
-from earmark.api.deps import CommandsDep, IdPath, PageDep
+from earmark.api.deps import CommandsDep, IdPath, PageRequest, keyset_page
 from earmark.api.problems import not_found
 from earmark.api.routes import problems
 from earmark.api.schemas.notices import ContactOut, ContactPut, NoticePage
@@ -16,9 +18,11 @@ from earmark.service import catalog
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 
+NoticesPage = Annotated[PageRequest, keyset_page(notices.NOTICES.cursors)]
+
 
 @router.get("/{id}/notices", response_model=NoticePage, responses=problems(404, 422))
-def list_notices(id: IdPath, page: PageDep, commands: CommandsDep) -> JSONResponse:
+def list_notices(id: IdPath, page: NoticesPage, commands: CommandsDep) -> JSONResponse:
     """The account's notices, newest last: one per change that concerns it,
     as a subject, plain text and HTML."""
     with commands.reading() as uow:
@@ -27,7 +31,7 @@ def list_notices(id: IdPath, page: PageDep, commands: CommandsDep) -> JSONRespon
     # Every change recorded before this request is told, whatever the dispatcher's pace.
     notices.catch_up(commands.store)
     with commands.reading() as uow:
-        return respond(NoticePage, notices.list_notices(uow.tx, id, page.offset, page.limit))
+        return respond(NoticePage, notices.list_notices(uow.tx, id, page.after, page.limit))
 
 
 @router.put("/{id}/contact", response_model=ContactOut, status_code=201,

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from earmark.api.commands import answer_response, respond
-from earmark.api.deps import CommandsDep, IdempotencyDep, IdPath, IdQuery, PageDep
+from earmark.api.deps import CommandsDep, IdempotencyDep, IdPath, IdQuery, PageRequest, keyset_page
 from earmark.api.idempotency import Answer
 from earmark.api.problems import not_found, validation_problem
 from earmark.api.routes import problems
@@ -24,9 +24,11 @@ from earmark.api.schemas.orders import (
     OrderStatus,
 )
 from earmark.service import orders
-from earmark.service.queries import get_order, list_orders
+from earmark.service.queries import ORDERS, get_order, list_orders
 
 router = APIRouter(prefix="/v1", tags=["orders"])
+
+OrdersPage = Annotated[PageRequest, keyset_page(ORDERS.cursors)]
 
 
 def place_command(body: OrderCreate) -> orders.PlaceOrder:
@@ -73,11 +75,11 @@ def post_order_batch(body: OrderBatch, commands: CommandsDep,
 
 
 @router.get("/orders", response_model=OrderPage, responses=problems(422))
-def get_orders(page: PageDep, commands: CommandsDep, account: IdQuery = None,
+def get_orders(page: OrdersPage, commands: CommandsDep, account: IdQuery = None,
                status: Annotated[OrderStatus | None, Query()] = None) -> JSONResponse:
     with commands.reading() as uow:
         return respond(OrderPage, list_orders(uow.tx, uow.today, account, status,
-                                              page.offset, page.limit))
+                                              page.after, page.limit))
 
 
 @router.get("/orders/{id}", response_model=OrderOut, responses=problems(404, 422))

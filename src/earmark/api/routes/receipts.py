@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from earmark.api.commands import respond
-from earmark.api.deps import CommandsDep, IdempotencyDep, IdPath, IdQuery, PageDep
+from earmark.api.deps import CommandsDep, IdempotencyDep, IdPath, IdQuery, PageRequest, keyset_page
 from earmark.api.problems import not_found
 from earmark.api.routes import problems
 from earmark.api.schemas.receipts import (
@@ -24,6 +24,8 @@ from earmark.service.queries import get_receipt
 
 router = APIRouter(prefix="/v1/receipts", tags=["supply"])
 
+ReceiptsPage = Annotated[PageRequest, keyset_page(catalog.RECEIPTS.cursors)]
+
 
 @router.post("", response_model=ReceiptOut, status_code=201,
              responses={200: {"model": ReceiptOut, "description": "An identical replay."},
@@ -36,12 +38,12 @@ def post_receipt(body: ReceiptCreate, commands: CommandsDep, key: IdempotencyDep
 
 @router.get("", response_model=ReceiptPage, responses=problems(422))
 def list_receipts(
-    page: PageDep, commands: CommandsDep, sku: IdQuery = None, location: IdQuery = None,
+    page: ReceiptsPage, commands: CommandsDep, sku: IdQuery = None, location: IdQuery = None,
     status: Annotated[ReceiptStatus | None, Query()] = None,
 ) -> JSONResponse:
     with commands.reading() as uow:
         return respond(ReceiptPage, catalog.list_receipts(uow.tx, sku, location, status,
-                                                          page.offset, page.limit))
+                                                          page.after, page.limit))
 
 
 @router.get("/{id}", response_model=ReceiptOut, responses=problems(404, 422))

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from earmark.api.commands import respond
-from earmark.api.deps import CommandsDep, IdempotencyDep, IdPath, IdQuery, PageDep
+from earmark.api.deps import CommandsDep, IdempotencyDep, IdPath, IdQuery, PageRequest, keyset_page
 from earmark.api.routes import problems
 from earmark.api.schemas.commitments import CommitmentOut
 from earmark.api.schemas.receipts import ReceiptOut
@@ -22,9 +22,11 @@ from earmark.api.schemas.suggestions import (
     SuggestionPage,
 )
 from earmark.forecast.planning import (
+    SUGGESTIONS,
     AcceptSuggestion,
     accept_suggestion,
     find_suggestion,
+    suggestion_order,
     suggestion_out,
     suggestions,
 )
@@ -39,9 +41,11 @@ from earmark.forecast.suggestions import (
     Params,
     kind_of_id,
 )
-from earmark.service.queries import page as page_of
+from earmark.service.pages import computed_page, page
 
 router = APIRouter(prefix="/v1/suggestions", tags=["forecasts"])
+
+SuggestionsPage = Annotated[PageRequest, keyset_page(SUGGESTIONS)]
 
 ServiceLevelQuery = Annotated[float | None, Query(
     ge=SERVICE_LEVEL_MIN, le=SERVICE_LEVEL_MAX,
@@ -69,7 +73,7 @@ def _params(service_level: float | None, review_days: int | None,
 
 @router.get("", response_model=SuggestionPage, responses=problems(422))
 def get_suggestions(
-    page: PageDep, commands: CommandsDep, sku: IdQuery = None, location: IdQuery = None,
+    asked: SuggestionsPage, commands: CommandsDep, sku: IdQuery = None, location: IdQuery = None,
     account: IdQuery = None, kind: Annotated[SuggestionKind | None, Query()] = None,
     service_level: ServiceLevelQuery = None, review_days: ReviewDaysQuery = None,
     window_days: WindowDaysQuery = None,
@@ -84,9 +88,8 @@ def get_suggestions(
     with commands.reading() as uow:
         found = suggestions(uow.tx, uow.today, params, sku=sku, location=location, kind=kind,
                             account=account)
-    shown = found[page.offset:page.offset + page.limit]
-    return respond(SuggestionPage, page_of([suggestion_out(s) for s in shown], page.offset,
-                                           page.limit, len(found) > page.offset + page.limit))
+    shown, cursor = computed_page(found, suggestion_order, SUGGESTIONS, asked.after, asked.limit)
+    return respond(SuggestionPage, page([suggestion_out(s) for s in shown], cursor))
 
 
 @router.post(

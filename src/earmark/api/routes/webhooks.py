@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Response
 from fastapi.responses import JSONResponse
 
 from earmark.api.commands import answer_response, respond
-from earmark.api.deps import CommandsDep, IdempotencyDep, PageDep
+from earmark.api.deps import CommandsDep, IdempotencyDep, PageRequest, keyset_page
 from earmark.api.problems import not_found
 from earmark.api.routes import problems
 from earmark.api.schemas.common import Out
@@ -17,6 +17,9 @@ from earmark.domain.limits import ID_LENGTH_MAX
 from earmark.notify import webhooks
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+
+WebhooksPage = Annotated[PageRequest, keyset_page(webhooks.WEBHOOKS.cursors)]
+DeliveriesPage = Annotated[PageRequest, keyset_page(webhooks.DELIVERIES.cursors)]
 
 WebhookIdPath = Annotated[str, Path(min_length=1, max_length=ID_LENGTH_MAX,
                                     description="The webhook's id (wh_...).")]
@@ -31,9 +34,9 @@ def post_webhook(body: WebhookCreate, commands: CommandsDep, key: IdempotencyDep
 
 
 @router.get("", response_model=WebhookPage, responses=problems(422))
-def list_webhooks(page: PageDep, commands: CommandsDep) -> JSONResponse:
+def list_webhooks(page: WebhooksPage, commands: CommandsDep) -> JSONResponse:
     with commands.reading() as uow:
-        return respond(WebhookPage, webhooks.list_webhooks(uow.tx, page.offset, page.limit))
+        return respond(WebhookPage, webhooks.list_webhooks(uow.tx, page.after, page.limit))
 
 
 @router.get("/{id}", response_model=WebhookOut, responses=problems(404, 422))
@@ -55,10 +58,10 @@ def delete_webhook(id: WebhookIdPath, commands: CommandsDep) -> Response:
 
 
 @router.get("/{id}/deliveries", response_model=DeliveryPage, responses=problems(404, 422))
-def list_deliveries(id: WebhookIdPath, page: PageDep, commands: CommandsDep) -> JSONResponse:
+def list_deliveries(id: WebhookIdPath, page: DeliveriesPage, commands: CommandsDep) -> JSONResponse:
     """The webhook's deliveries in event order: attempts, status and the next attempt."""
     with commands.reading() as uow:
         if webhooks.get_webhook(uow.tx, id) is None:
             raise not_found(f"no webhook {id!r}")
         return respond(DeliveryPage,
-                       webhooks.list_deliveries(uow.tx, id, page.offset, page.limit))
+                       webhooks.list_deliveries(uow.tx, id, page.after, page.limit))
