@@ -134,7 +134,8 @@ def overview(uow: UnitOfWork, filters: Filters) -> Overview:
                    if (c["sku"], c["location"]) in shown]
     at_risk = sorted((c for c in commitments if is_at_risk(c, uow.today)),
                      key=lambda c: (c["need_date"], c["id"]))
-    below = [p for p in positions if free_supply(p) < p["safety_stock"]]
+    below = [p for p in positions
+             if free_supply(p) < p["safety_stock"] or p["safety_stock_short"] > 0]
     return Overview(
         positions=positions,
         at_risk=at_risk[:ALERTS_MAX],
