@@ -138,7 +138,8 @@ class Commands:
             # below, once the answer exists (and is recorded under its key).
             uow.defer_commit = True
             answer, replayed = self._answer_in(uow, handler, command, out, request)
-            # A refusal changes nothing, but its answer is kept under its key.
+            # A refusal by a rule changes nothing, but the command ran: its
+            # answer is kept under its key (API.md "Conventions").
             if not replayed and (request is not None or answer.status < 400):
                 uow.commit_now()
             return answer, replayed

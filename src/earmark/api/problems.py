@@ -17,6 +17,11 @@ Where each status comes from:
   another request.
 - 500 ``internal``: a bug, always. The catch-all handler answers it as a
   problem too so that a client never sees a bare stack trace.
+
+A 400 or a ``validation`` 422 refuses a request before anything ran, so it
+is not kept under the request's ``Idempotency-Key``; a refusal by a rule
+(409, or 422 from an :class:`Outcome`) is an answer of a command that ran,
+and is kept and replayed like any other (API.md "Conventions").
 """
 
 from __future__ import annotations
@@ -28,7 +33,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from earmark.domain.outcomes import Outcome
@@ -184,27 +188,6 @@ def validation_problem(errors: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return problem(422, "validation", "Request validation failed", detail, fields)
 
 
-def _keep_refusal(request: Request, document: dict[str, Any], body: bytes) -> JSONResponse:
-    """A refused body is an answer like any other: kept under its
-    Idempotency-Key, so that the key cannot later be spent on another body."""
-    from earmark.api.commands import answer_response
-    from earmark.api.idempotency import KEY_LENGTH_MAX, Answer, IdempotentRequest, body_hash
-
-    key = request.headers["idempotency-key"]
-    if len(key) > KEY_LENGTH_MAX:
-        return problem_response(document)
-    idempotent = IdempotentRequest(key, request.method, request.url.path, body_hash(body))
-    commands = request.app.state.commands
-    try:
-        stored = commands.replay(idempotent)
-    except ProblemError as refused:
-        return problem_response(refused.document(), refused.headers)
-    if stored is not None:
-        return answer_response(stored, replayed=True)
-    kept = commands.record(idempotent, Answer(int(document["status"]), document))
-    return answer_response(kept)
-
-
 def install(app: FastAPI) -> None:
     """Answer every error, expected or not, with a problem document."""
 
@@ -212,12 +195,11 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, ProblemError)
         return problem_response(exc.document(), exc.headers)
 
-    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+    async def on_validation(_request: Request, exc: Exception) -> JSONResponse:
+        # Nothing ran: an Idempotency-Key stays unused (API.md), so the client
+        # can fix the body and retry with the same key.
         assert isinstance(exc, RequestValidationError)
-        document = validation_problem(exc.errors())
-        if request.method == "POST" and request.headers.get("idempotency-key"):
-            return await run_in_threadpool(_keep_refusal, request, document, await request.body())
-        return problem_response(document)
+        return problem_response(validation_problem(exc.errors()))
 
     async def on_http(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
