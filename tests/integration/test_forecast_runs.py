@@ -108,6 +108,8 @@ def test_a_run_started_over_http_reports_progress_and_stores_its_forecasts(
     assert stored[0].points[0].day == TODAY + timedelta(days=1)
     shown = api.get("/v1/forecasts/COAT", params={"location": "WEB"})
     assert shown.status_code == 200 and shown.json()["model"] == stored[0].model
+    # 300 days are enough to cross-validate: the method is the chosen model.
+    assert (shown.json()["method"], shown.json()["method_reason"]) == (stored[0].model, None)
     # The lease went with the run: the next one may start.
     assert api.post("/v1/forecast-runs").status_code == 202
 

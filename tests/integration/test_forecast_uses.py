@@ -51,15 +51,17 @@ def problem(response: httpx.Response, status: int, kind: str | None = None) -> d
 
 
 def save_forecast(store: Store, means: list[float], *, sigma: float = 0.0, sku: str = "COAT",
-                  location: str = "WEB", run_id: str = "run-1") -> PositionForecast:
+                  location: str = "WEB", run_id: str = "run-1", model: str = "AutoETS",
+                  method_reason: str | None = None) -> PositionForecast:
     """A forecast made today, from tomorrow, whose 80% intervals put each day's σ at ``sigma``."""
     points = tuple(
         ForecastPoint(TODAY + timedelta(days=i + 1), m, max(m - Z_HI80 * sigma, 0.0),
                       m + Z_HI80 * sigma, max(m - 2 * sigma, 0.0), m + 2 * sigma)
         for i, m in enumerate(means)
     )
-    forecast = PositionForecast(sku, location, run_id, TODAY, "AutoETS", points,
-                                Accuracy(0.81, 0.22), "SeasonalNaive", Accuracy(1.0, 0.31))
+    forecast = PositionForecast(sku, location, run_id, TODAY, model, points,
+                                Accuracy(0.81, 0.22), "SeasonalNaive", Accuracy(1.0, 0.31),
+                                method_reason)
     with store.engine.begin() as conn:
         save_forecasts(conn, [forecast], datetime.now(UTC))
     return forecast
@@ -109,9 +111,10 @@ def test_the_forecast_of_a_position_reads_as_stored(api: TestClient, store: Stor
     problem(api.get("/v1/forecasts/COAT", params={"location": "WEB"}), 404, "not_found")
     saved = save_forecast(store, [4.0, 5.5, 6.0], sigma=1.0)
     body = ok(api.get("/v1/forecasts/COAT", params={"location": "WEB"}))
-    assert {k: body[k] for k in ("sku", "location", "run_id", "made_on", "model", "horizon_days")} == {
+    assert {k: body[k] for k in ("sku", "location", "run_id", "made_on", "model", "method",
+                                 "method_reason", "horizon_days")} == {
         "sku": "COAT", "location": "WEB", "run_id": "run-1", "made_on": TODAY.isoformat(),
-        "model": "AutoETS", "horizon_days": 3}
+        "model": "AutoETS", "method": "AutoETS", "method_reason": None, "horizon_days": 3}
     assert body["accuracy"] == {"mase": 0.81, "wape": 0.22}
     assert body["baseline"] == {"model": "SeasonalNaive", "mase": 1.0, "wape": 0.31}
     assert [p["date"] for p in body["points"]] == [day(6), day(7), day(8)]
@@ -119,6 +122,19 @@ def test_the_forecast_of_a_position_reads_as_stored(api: TestClient, store: Stor
                                  "hi80": saved.points[1].hi80, "lo95": 3.5, "hi95": 7.5}
     # The only location may be left out, as for an order line.
     assert ok(api.get("/v1/forecasts/COAT")) == body
+
+
+@pytest.mark.parametrize("model, reason", [("Naive", "too_little_history"),
+                                           ("SeasonalNaive", "model_failed")])
+def test_a_fallback_forecast_says_its_method_is_fallback_and_why(
+    api: TestClient, store: Store, model: str, reason: str
+) -> None:
+    seed(api)
+    save_forecast(store, [2.0, 3.0], model=model, method_reason=reason)
+    body = ok(api.get("/v1/forecasts/COAT", params={"location": "WEB"}))
+    assert (body["method"], body["method_reason"], body["model"]) == ("fallback", reason, model)
+    used = ok(api.get("/v1/projection/COAT", params={"location": "WEB"}))["forecast"]
+    assert (used["method"], used["method_reason"], used["model"]) == ("fallback", reason, model)
 
 
 def test_forecast_reads_answer_problems_for_unknown_or_ambiguous_positions(
@@ -162,7 +178,8 @@ def test_projection_dates_over_the_api_on_the_hand_computed_case(
     save_forecast(store, [3.0] * 9)
     body = ok(api.get("/v1/projection/COAT", params={"location": "WEB"}))
     assert (body["today"], body["on_hand"], body["safety_stock"]) == (TODAY.isoformat(), 20, 5)
-    assert body["forecast"] == {"run_id": "run-1", "model": "AutoETS", "made_on": TODAY.isoformat(),
+    assert body["forecast"] == {"run_id": "run-1", "model": "AutoETS", "method": "AutoETS",
+                                "method_reason": None, "made_on": TODAY.isoformat(),
                                 "first_date": day(6), "last_date": day(14)}
     assert [d["date"] for d in body["days"]] == [day(n) for n in range(5, 15)]
     assert [d["projected_on_hand"] for d in body["days"]] == [19, 16, 4, 11, 8, 5, 2, -1, -4, -7]

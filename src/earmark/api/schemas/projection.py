@@ -5,11 +5,18 @@ from __future__ import annotations
 from pydantic import Field
 
 from earmark.api.schemas.common import Day, Out
+from earmark.api.schemas.position_forecast import (
+    METHOD_DESCRIPTION,
+    METHOD_REASON_DESCRIPTION,
+    MethodReason,
+)
 
 
 class ProjectionForecast(Out):
     run_id: str
     model: str
+    method: str = Field(description=METHOD_DESCRIPTION)
+    method_reason: MethodReason | None = Field(description=METHOD_REASON_DESCRIPTION)
     made_on: Day
     first_date: Day = Field(description="The first day the forecast counts (after today).")
     last_date: Day = Field(description="The forecast's last day: the projection's last day.")
