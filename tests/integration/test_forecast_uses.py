@@ -162,9 +162,9 @@ def test_projection_dates_over_the_api_on_the_hand_computed_case(
 ) -> None:
     """tests/unit/test_projection.py's case, made of real rows: on-hand 20,
     safety stock 5; receipts of 10 on the 8th and of 3 overdue; lines of 4
-    overdue and 9 on the 7th; 3 a day forecast from the 6th to the 14th →
-    on-hand 19 16 4 11 8 5 2 -1 -4 -7: below safety stock on the 7th, below
-    zero on the 12th."""
+    overdue and 9 on the 7th; 3 a day forecast from the 6th to the 14th, the
+    7th's consumed by the line of 9 → on-hand 19 16 7 14 11 8 5 2 -1 -4: below
+    safety stock on the 12th, below zero on the 13th."""
     seed(api, on_hand=20, safety_stock=5)
     ok(api.post("/v1/receipts", json={"id": "PO-1", "sku": "COAT", "location": "WEB",
                                       "quantity": 10, "expected_date": day(8)}), 201)
@@ -182,18 +182,19 @@ def test_projection_dates_over_the_api_on_the_hand_computed_case(
                                 "method_reason": None, "made_on": TODAY.isoformat(),
                                 "first_date": day(6), "last_date": day(14)}
     assert [d["date"] for d in body["days"]] == [day(n) for n in range(5, 15)]
-    assert [d["projected_on_hand"] for d in body["days"]] == [19, 16, 4, 11, 8, 5, 2, -1, -4, -7]
+    assert [d["projected_on_hand"] for d in body["days"]] == [19, 16, 7, 14, 11, 8, 5, 2, -1, -4]
     assert body["days"][0] == {"date": day(5), "receipts": 3, "orders": 4, "commitments": 0,
-                               "forecast": 0, "expected_demand": 0, "projected_on_hand": 19}
-    assert (body["first_below_safety_stock"], body["first_below_zero"]) == (day(7), day(12))
+                               "forecast": 0, "expected_demand": 4, "projected_on_hand": 19}
+    assert body["days"][2]["expected_demand"] == 9
+    assert (body["first_below_safety_stock"], body["first_below_zero"]) == (day(12), day(13))
 
 
-def test_a_commitment_counts_in_the_projection_in_addition_to_the_forecast(
+def test_a_commitment_is_netted_against_the_forecast_of_its_need_date(
     api: TestClient, store: Store
 ) -> None:
     """On-hand 40; a commitment of 15 needed on the 8th; 2 a day from the 6th
-    to the 15th. Expected demand 0, 2, 2, 2 + 15 = 17, then 2 a day: the
-    projected on-hand ends at 40 − 15 − 20 = 5."""
+    to the 15th. Expected demand 0, 2, 2, max(2, 15) = 15, then 2 a day: the
+    projected on-hand ends at 40 − 15 − 9 × 2 = 7."""
     seed(api, on_hand=40)
     ok(api.post("/v1/commitments", json={"id": "C-1", "account": "acme", "sku": "COAT",
                                          "location": "WEB", "quantity": 15, "need_date": day(8)}),
@@ -201,9 +202,9 @@ def test_a_commitment_counts_in_the_projection_in_addition_to_the_forecast(
     save_forecast(store, [2.0] * 10)
     body = ok(api.get("/v1/projection/COAT", params={"location": "WEB"}))
     assert [d["commitments"] for d in body["days"]] == [0, 0, 0, 15, 0, 0, 0, 0, 0, 0, 0]
-    assert [d["expected_demand"] for d in body["days"]] == [0, 2, 2, 17, 2, 2, 2, 2, 2, 2, 2]
-    assert [d["projected_on_hand"] for d in body["days"]] == [40, 38, 36, 19, 17, 15, 13, 11, 9,
-                                                              7, 5]
+    assert [d["expected_demand"] for d in body["days"]] == [0, 2, 2, 15, 2, 2, 2, 2, 2, 2, 2]
+    assert [d["projected_on_hand"] for d in body["days"]] == [40, 38, 36, 21, 19, 17, 15, 13, 11,
+                                                              9, 7]
 
 
 # ----------------------------------------------------------------------
