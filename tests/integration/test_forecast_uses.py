@@ -7,6 +7,7 @@ forecasting runs), so no model is fitted here."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -466,3 +467,47 @@ def test_suggestions_are_filtered_by_sku(api: TestClient, store: Store) -> None:
     assert [s["sku"] for s in every] == ["COAT", "HAT"]
     assert ok(api.get("/v1/suggestions", params={"sku": "HAT"}))["items"] == every[1:]
     assert ok(api.get("/v1/suggestions", params={"sku": "NOPE"}))["items"] == []
+
+
+# ----------------------------------------------------------------------
+# The position page's forecast chart
+
+
+def chart_data(api: TestClient, sku: str = "COAT", location: str = "WEB") -> Any:
+    page = api.get(f"/positions/{sku}/{location}", headers={"Accept": "text/html"})
+    assert page.status_code == 200, page.text
+    if 'class="forecast-data">' not in page.text:
+        return None
+    return json.loads(page.text.split('class="forecast-data">')[1].split("</script>")[0])
+
+
+def test_the_position_pages_forecast_chart_reads_the_apis_forecast_and_projection(
+    api: TestClient, store: Store
+) -> None:
+    """On-hand 10, a line of 4 on the 7th; 3 a day forecast from the 6th (σ 1).
+    Day by day the chart has what /v1/forecasts and /v1/projection say."""
+    seed(api, on_hand=10)
+    order(api, "SO-1", "acme", 4, day(7))
+    assert chart_data(api) is None
+    page = api.get("/positions/COAT/WEB").text
+    assert "No current forecast of this position" in page
+    saved = save_forecast(store, [3.0, 3.0, 3.0], sigma=1.0)
+    chart = chart_data(api)
+    projection = ok(api.get("/v1/projection/COAT", params={"location": "WEB"}))
+    shown = ok(api.get("/v1/forecasts/COAT", params={"location": "WEB"}))
+    assert chart["dates"] == [d["date"] for d in projection["days"]] == [day(n) for n in range(5, 9)]
+    assert chart["projected_on_hand"] == [d["projected_on_hand"] for d in projection["days"]]
+    assert chart["projected_on_hand"] == [10, 7, 3, 0]  # the 7th: the line of 4 consumes its 3
+    assert chart["forecast"] == [None] + [p["mean"] for p in shown["points"]]
+    assert chart["lo80"] == [None] + [round(p.lo80, 2) for p in saved.points]
+    assert chart["hi80"] == [None] + [round(p.hi80, 2) for p in saved.points]
+    assert (chart["method"], chart["method_reason"], chart["model"]) == ("AutoETS", None, "AutoETS")
+
+
+def test_the_position_page_says_a_fallback_forecast_is_one(api: TestClient, store: Store) -> None:
+    seed(api)
+    save_forecast(store, [1.0, 2.0], model="Naive", method_reason="too_little_history")
+    assert chart_data(api)["method"] == "fallback"
+    page = api.get("/positions/COAT/WEB").text
+    assert 'data-method="fallback"' in page
+    assert "(too little history; Naive made the points)" in page
