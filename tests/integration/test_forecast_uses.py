@@ -212,6 +212,27 @@ def test_a_commitment_is_netted_against_the_forecast_of_its_need_date(
 # GET /v1/suggestions and accepting a receipt
 
 
+def test_an_open_commitment_counts_as_demand_in_a_receipt_suggestion(
+    api: TestClient, store: Store
+) -> None:
+    """As the case below, with a commitment of 7 needed on the 9th: the
+    inventory position 10 + 6 − 3 − 7 = 6, so 29 − 6 = 23 units (16 without it)."""
+    seed(api, on_hand=10, safety_stock=4)
+    ok(api.post("/v1/receipts", json={"id": "PO-1", "sku": "COAT", "location": "WEB",
+                                      "quantity": 6, "expected_date": day(20)}), 201)
+    order(api, "SO-1", "acme", 3)
+    ok(api.post("/v1/commitments", json={"id": "C-1", "account": "bolt", "sku": "COAT",
+                                         "location": "WEB", "quantity": 7, "need_date": day(9),
+                                         "mode": "partial"}), 201)
+    save_forecast(store, [5.0] * 10)
+    [suggestion] = ok(api.get("/v1/suggestions", params={"kind": "receipt", "review_days": 2}))[
+        "items"]
+    assert {k: suggestion["basis"][k] for k in ("open_orders", "open_commitments",
+                                                "inventory_position")} == {
+        "open_orders": 3, "open_commitments": 7, "inventory_position": 6}
+    assert suggestion["quantity"] == 23
+
+
 def test_a_receipt_suggestion_is_accepted_through_the_receipt_command(
     api: TestClient, store: Store
 ) -> None:
@@ -229,14 +250,16 @@ def test_a_receipt_suggestion_is_accepted_through_the_receipt_command(
     [suggestion] = page["items"]
     sid = suggestion["id"]
     assert {k: suggestion[k] for k in ("kind", "sku", "location", "account", "quantity", "date",
-                                       "expires_on", "run_id", "model")} == {
+                                       "expires_on", "run_id", "model", "method")} == {
         "kind": "receipt", "sku": "COAT", "location": "WEB", "account": None, "quantity": 16,
-        "date": day(8), "expires_on": None, "run_id": "run-1", "model": "AutoETS"}
+        "date": day(8), "expires_on": None, "run_id": "run-1", "model": "AutoETS",
+        "method": "AutoETS"}
     assert suggestion["request"] == {"id": sid, "sku": "COAT", "location": "WEB", "quantity": 16,
                                      "expected_date": day(8), "source": "purchase"}
-    assert {k: suggestion["basis"][k] for k in ("inventory_position", "reorder_point",
-                                                "order_up_to", "safety_stock")} == {
-        "inventory_position": 13, "reorder_point": 19, "order_up_to": 29, "safety_stock": 4}
+    assert {k: suggestion["basis"][k] for k in ("open_commitments", "inventory_position",
+                                                "reorder_point", "order_up_to", "safety_stock")} == {
+        "open_commitments": 0, "inventory_position": 13, "reorder_point": 19, "order_up_to": 29,
+        "safety_stock": 4}
     # Listed with other parameters, it is another suggestion: accepting with the defaults finds none.
     problem(api.post(f"/v1/suggestions/{sid}/accept"), 404, "not_found")
     seen = last_event(api)

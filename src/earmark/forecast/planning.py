@@ -186,7 +186,7 @@ def suggestion_out(s: Suggestion) -> dict[str, Any]:
     return {
         "id": s.id, "kind": s.kind, "sku": s.sku, "location": s.location, "account": s.account,
         "quantity": s.quantity, "date": s.day.isoformat(), "expires_on": iso(s.expires_on),
-        "run_id": s.run_id, "model": s.model, "made_on": s.made_on.isoformat(),
+        "run_id": s.run_id, "model": s.model, "method": s.method, "made_on": s.made_on.isoformat(),
         "reason": s.reason,
         "request": body,
         "basis": _basis_out(s),

@@ -158,6 +158,8 @@ class Suggestion:
     expires_on: date | None
     run_id: str
     model: str
+    method: str
+    """The forecast's: its model's name, or ``fallback``."""
     made_on: date
     basis: ReceiptBasis | CommitmentBasis
 
@@ -255,7 +257,7 @@ def suggest_receipt(state: PositionState, forecast: PositionForecast, params: Pa
         suggestion_id(RECEIPT, state.sku, state.location, None, quantity, expected_date, None,
                       forecast.run_id),
         RECEIPT, state.sku, state.location, None, quantity, expected_date, None,
-        forecast.run_id, forecast.model, forecast.made_on, basis,
+        forecast.run_id, forecast.model, forecast.method, forecast.made_on, basis,
     )
 
 
@@ -304,6 +306,6 @@ def suggest_commitments(state: PositionState, forecast: PositionForecast,
             suggestion_id(COMMITMENT, state.sku, state.location, account, quantity, end, expires,
                           forecast.run_id),
             COMMITMENT, state.sku, state.location, account, quantity, end, expires,
-            forecast.run_id, forecast.model, forecast.made_on, basis,
+            forecast.run_id, forecast.model, forecast.method, forecast.made_on, basis,
         ))
     return out

@@ -110,6 +110,8 @@ class SuggestionOut(Out):
     expires_on: Day | None
     run_id: str
     model: str
+    method: str = Field(description="The forecast's method: its model's name, or \"fallback\" "
+                        "(GET /v1/forecasts/{sku} says why).")
     made_on: Day
     reason: str
     request: SuggestedReceipt | SuggestedCommitment = Field(
