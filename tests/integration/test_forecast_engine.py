@@ -4,13 +4,15 @@ models really fitted (no database). Small series counts keep it to seconds."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from earmark.forecast import models as m
-from earmark.forecast.engine import LocalBackend, Tally, forecast_frame
+from earmark.forecast.engine import LocalBackend, SeriesForecast, Tally, forecast_frame
+from earmark.forecast.execution import position_forecasts
 
 pytestmark = pytest.mark.xdist_group("forecast")
 
@@ -146,3 +148,12 @@ def test_every_candidate_is_a_statsforecast_model_with_its_name() -> None:
         "AutoETS", "SeasonalNaive", "CrostonOptimized", "ADIDA", "IMAPA", "Naive"]
     # Croston, ADIDA and IMAPA have no intervals of their own: conformal ones, over the horizon.
     assert all(model.prediction_intervals.h == 30 for model in made[2:5])
+
+
+def test_a_fallbacks_reason_is_stored_with_its_forecast() -> None:
+    ones = np.ones(2)
+    made = SeriesForecast("NEW|WEB", m.NAIVE, False, ones, ones, ones, ones, ones, None, None,
+                          method_reason=m.TOO_LITTLE_HISTORY)
+    [stored] = position_forecasts([made], "run-1", date(2026, 1, 5))
+    assert (stored.sku, stored.model, stored.method, stored.method_reason) == (
+        "NEW", m.NAIVE, m.FALLBACK, m.TOO_LITTLE_HISTORY)
