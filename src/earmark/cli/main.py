@@ -177,7 +177,7 @@ def demo(
         f"  curl -s -X PATCH {base}/v1/receipts/MILL-MAR -H 'Content-Type: application/json' "
         "-d '{\"expected_date\": \"2026-05-01\"}'",
         f"  curl -s '{base}/v1/events?type=commitment.at_risk'",
-        f"  curl -s {base}/v1/forecasts/runs/{run_id}   (the demo's forecast run, in the background)",
+        f"  curl -s {base}/v1/forecast-runs/{run_id}   (the demo's forecast run, in the background)",
         "Ctrl-C stops the server.",
     ])
 

@@ -29,6 +29,7 @@ from earmark.service.queries import (
 )
 from earmark.service.uow import UnitOfWork
 from earmark.store import tables as t
+from earmark.web.forecast_chart import forecast_chart
 
 POSITIONS_SHOWN_MAX = 500
 """The overview lists at most this many positions (use the filters beyond)."""
@@ -174,6 +175,8 @@ class PositionView:
     events: list[dict[str, Any]]
     chart: dict[str, Any]
     at_risk: set[str]
+    forecast: dict[str, Any] | None = None
+    """The forecast chart's data (:mod:`earmark.web.forecast_chart`); None without a current forecast."""
 
 
 def position_view(uow: UnitOfWork, sku: str, location: str) -> PositionView | None:
@@ -196,6 +199,7 @@ def position_view(uow: UnitOfWork, sku: str, location: str) -> PositionView | No
         events=position_events(uow, sku, location, {c["id"] for c in commitments}),
         chart=chart_data(figures, queue),
         at_risk={c["id"] for c in commitments if is_at_risk(c, uow.today)},
+        forecast=forecast_chart(uow.tx, sku, location, uow.today),
     )
 
 
