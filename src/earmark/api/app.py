@@ -57,7 +57,7 @@ ROUTERS = (health, items, locations, accounts, adjustments, receipts, orders, co
            # After the forecast runs' router: /v1/forecasts/{sku} must not take their paths.
            projection, suggestions, position_forecast)
 def create_app(store: Store, settings: Settings) -> FastAPI:
-    writer = Writer(store) if settings.batch_writes else None
+    writer = Writer(store, queued_max=settings.writer_queue_max) if settings.batch_writes else None
     # Forecast runs are worked by processes the server starts and stops (earmark.forecast.worker).
     launcher = RunLauncher(settings)
 

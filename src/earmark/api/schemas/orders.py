@@ -25,7 +25,8 @@ OrderStatus = Literal["open", "closed"]
 
 
 class OrderLineCreate(In):
-    line: Identifier
+    line: Identifier | None = Field(
+        default=None, description='Default: the line\'s place in the order ("1", "2", ...).')
     sku: Identifier
     quantity: Units
     location: Identifier | None = Field(
