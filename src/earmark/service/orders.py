@@ -322,7 +322,8 @@ def cancel_order(uow: UnitOfWork, cmd: CancelOrder) -> Result:
         position = effects.position(row["sku"], row["location"])
         position.cancel(position.demands[DemandKey.for_line(cmd.id, row["line"])], n)
         ol = t.order_lines
-        tx.execute(ol.update().where(ol.c.order_id == cmd.id, ol.c.line == row["line"]).values(
+        tx.execute(ol.update().where(ol.c.sku == row["sku"], ol.c.order_id == cmd.id,
+                                     ol.c.line == row["line"]).values(
             cancelled=ol.c.cancelled + n, open=ol.c.open - n,
         ))
         uow.emit("order.cancelled", {"order": cmd.id, "line": row["line"], "quantity": n})
@@ -362,7 +363,8 @@ def ship_order(uow: UnitOfWork, cmd: ShipOrder) -> Result:
         if not shipped:
             raise InvariantViolation("allocated counter and held pegs disagree")
         ol = t.order_lines
-        tx.execute(ol.update().where(ol.c.order_id == cmd.id, ol.c.line == row["line"]).values(
+        tx.execute(ol.update().where(ol.c.sku == row["sku"], ol.c.order_id == cmd.id,
+                                     ol.c.line == row["line"]).values(
             shipped=ol.c.shipped + quantity, open=ol.c.open - quantity,
         ))
         ledger(uow, row["sku"], row["location"], -quantity, "shipment", f"{cmd.id}/{row['line']}")

@@ -54,7 +54,9 @@ def promised_date_of(promises: list[Promise]) -> date | None:
     return max(p.date for p in promises if p.date is not None)
 
 
-def _demand_pegs(tx: Connection, keys: list[DemandKey]) -> dict[DemandKey, dict[str, int]]:
+def _demand_pegs(tx: Connection, keys: list[DemandKey], skus: set[str]
+                 ) -> dict[DemandKey, dict[str, int]]:
+    """The pegs of ``keys``, demands of ``skus`` (named so the read is routed by sku)."""
     if not keys:
         return {}
     result: dict[DemandKey, dict[str, int]] = defaultdict(dict)
@@ -64,19 +66,20 @@ def _demand_pegs(tx: Connection, keys: list[DemandKey]) -> dict[DemandKey, dict[
     for kind, refs in by_kind.items():
         rows = tx.execute(
             select(t.pegs.c.demand_ref, t.pegs.c.demand_line, t.pegs.c.bucket, t.pegs.c.quantity)
-            .where(t.pegs.c.demand_kind == kind.value, t.pegs.c.demand_ref.in_(sorted(refs)))
+            .where(t.pegs.c.sku.in_(sorted(skus)), t.pegs.c.demand_kind == kind.value,
+                   t.pegs.c.demand_ref.in_(sorted(refs)))
         ).all()
         for ref, line, bucket, quantity in rows:
             result[DemandKey(kind, ref, line)][bucket] = int(quantity)
     return result
 
 
-def _receipt_dates(tx: Connection, ids: set[str]) -> dict[str, tuple[date, int]]:
+def _receipt_dates(tx: Connection, ids: set[str], skus: set[str]) -> dict[str, tuple[date, int]]:
     if not ids:
         return {}
     rows = tx.execute(
         select(t.receipts.c.id, t.receipts.c.expected_date, t.receipts.c.seq)
-        .where(t.receipts.c.id.in_(sorted(ids)))
+        .where(t.receipts.c.sku.in_(sorted(skus)), t.receipts.c.id.in_(sorted(ids)))
     ).all()
     return {rid: (expected, int(seq)) for rid, expected, seq in rows}
 
@@ -101,9 +104,10 @@ class PromiseReader:
         """``demands`` are (key, sku, location, need date, open units)."""
         if not demands:
             return {}
-        pegs = _demand_pegs(self.tx, [d[0] for d in demands if d[4] > 0])
+        skus = {d[1] for d in demands}
+        pegs = _demand_pegs(self.tx, [d[0] for d in demands if d[4] > 0], skus)
         receipt_ids = {b for p in pegs.values() for b in p if b != ON_HAND}
-        receipts = _receipt_dates(self.tx, receipt_ids)
+        receipts = _receipt_dates(self.tx, receipt_ids, skus)
         leads = _lead_times(self.tx, {d[1] for d in demands})
         result: dict[DemandKey, list[Promise]] = {}
         for key, sku, location, need, open_units in demands:

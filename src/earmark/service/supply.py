@@ -192,7 +192,7 @@ def patch_receipt(uow: UnitOfWork, cmd: PatchReceipt) -> Result:
     expected = cmd.expected_date or row["expected_date"]
     closed = quantity == received
     uow.tx.execute(
-        t.receipts.update().where(t.receipts.c.id == cmd.id).values(
+        t.receipts.update().where(t.receipts.c.sku == row["sku"], t.receipts.c.id == cmd.id).values(
             quantity=quantity, expected_date=expected, updated_at=uow.now,
             status="received" if closed else "open",
         )
@@ -236,7 +236,7 @@ def receive_receipt(uow: UnitOfWork, cmd: ReceiveReceipt) -> Result:
     received = int(row["received"]) + quantity
     closed = received == int(row["quantity"])
     uow.tx.execute(
-        t.receipts.update().where(t.receipts.c.id == cmd.id).values(
+        t.receipts.update().where(t.receipts.c.sku == row["sku"], t.receipts.c.id == cmd.id).values(
             received=received, status="received" if closed else "open", updated_at=uow.now,
         )
     )
@@ -260,7 +260,7 @@ def cancel_receipt(uow: UnitOfWork, cmd: CancelReceipt) -> Result:
     position = effects.position(row["sku"], row["location"])
     # From here on the command must succeed.
     uow.tx.execute(
-        t.receipts.update().where(t.receipts.c.id == cmd.id).values(
+        t.receipts.update().where(t.receipts.c.sku == row["sku"], t.receipts.c.id == cmd.id).values(
             status="cancelled", updated_at=uow.now,
         )
     )

@@ -131,7 +131,7 @@ def finish_positions(tx: Connection, loaded: list[LoadedPosition]) -> None:
             # A closed receipt is gone from the position: nothing is pegged to it any more.
             n = position.pegged(key) if key in position.buckets else 0
             if key != ON_HAND and lp.saved_bucket_pegged.get(key, 0) != n:
-                receipts.append({"id": key, "pegged": n})
+                receipts.append({"sku": position.sku, "id": key, "pegged": n})
             lp.saved_bucket_pegged[key] = n
         position.dirty_buckets.clear()
     tx.execute(
@@ -139,7 +139,9 @@ def finish_positions(tx: Connection, loaded: list[LoadedPosition]) -> None:
         [{"b_sku": lp.position.sku, "b_loc": lp.position.location,
           "b_held": lp.position.pegged(ON_HAND)} for lp in loaded],
     )
-    update_rows(tx, t.receipts, ["id"], receipts)
+    # Keyed by sku too: every statement on a position's rows names its sku
+    # (the distribution column, were the schema spread by sku).
+    update_rows(tx, t.receipts, ["sku", "id"], receipts)
     for lp in loaded:
         lp.version += 1
 
@@ -263,7 +265,8 @@ def save_position(tx: Connection, loaded: LoadedPosition) -> None:
             held = demand.held if demand else 0
             # A line placed in this unit of work was inserted with nothing allocated.
             if loaded.saved_held.get(key, 0) != held:
-                allocations.append({"order_id": key.ref, "line": key.line, "allocated": held})
+                allocations.append({"sku": sku, "order_id": key.ref, "line": key.line,
+                                    "allocated": held})
             if demand:
                 loaded.saved_held[key] = held
             else:
@@ -272,7 +275,7 @@ def save_position(tx: Connection, loaded: LoadedPosition) -> None:
     update_rows(tx, t.pegs, PEG_KEY, deletes, delete=True)
     update_rows(tx, t.pegs, PEG_KEY, updates)
     insert_rows(tx, t.pegs, inserts)
-    update_rows(tx, t.order_lines, ["order_id", "line"], allocations)
+    update_rows(tx, t.order_lines, ["sku", "order_id", "line"], allocations)
     if position.on_hand != loaded.saved_on_hand:
         tx.execute(_ON_HAND_UPDATE, {"p_sku": sku, "p_loc": location, "p_on_hand": position.on_hand})
         loaded.saved_on_hand = position.on_hand
