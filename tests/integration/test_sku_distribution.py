@@ -54,6 +54,8 @@ def hot_path(store: Store) -> list[str]:
             assert run(store, orders.place_order, orders.PlaceOrder(f"SO-{n}", "acme", [line])).ok
         assert run(store, commitments.create_commitment, commitments.CreateCommitment(
             "C-1", "acme", "COAT", "WEB", 2, FEB, None, "contract", "partial")).ok
+        consuming = orders.LineIn("1", "COAT", 1, "WEB")
+        assert run(store, orders.place_order, orders.PlaceOrder("SO-C", "acme", [consuming])).ok
         assert run(store, orders.ship_order, orders.ShipOrder(
             "SO-0", [orders.LineQuantity("1", 3)])).ok
         assert run(store, orders.cancel_order, orders.CancelOrder("SO-2")).ok

@@ -176,7 +176,7 @@ def _give_back(uow: UnitOfWork, row: Any, quantity: int, why: str) -> None:
     status = row["status"]
     if done:
         status = "expired" if why == "expired" else "released"
-    uow.tx.execute(c.update().where(c.c.id == row["id"]).values(
+    uow.tx.execute(c.update().where(c.c.sku == row["sku"], c.c.id == row["id"]).values(
         released=c.c.released + quantity, status=status, updated_at=uow.now,
     ))
     uow.emit(f"commitment.{why}", {"commitment": row["id"], "quantity": quantity})

@@ -235,7 +235,7 @@ def _consume_commitment(uow: UnitOfWork, commitment: Demand, order_id: str,
                         p: PlannedLine, n: int) -> None:
     c = t.commitments
     uow.raw.execute(
-        c.update().where(c.c.id == commitment.key.ref).values(
+        c.update().where(c.c.sku == p.sku, c.c.id == commitment.key.ref).values(
             consumed=c.c.consumed + n, updated_at=uow.now,
             status="consumed" if commitment.quantity == 0 else "open",
         )
