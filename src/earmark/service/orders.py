@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from earmark.domain.events import iso
 from earmark.domain.limits import ORDER_LINES_MAX
-from earmark.domain.outcomes import Outcome
+from earmark.domain.outcomes import InvariantViolation, Outcome
 from earmark.domain.position import Demand, DemandKey, Position, Promise
 from earmark.service.effects import Effects
 from earmark.service.queries import assemble_orders, get_order
@@ -279,6 +279,22 @@ def _selected(
     return chosen, None
 
 
+def _locked(
+    uow: UnitOfWork, order_id: str, chosen: list[tuple[Any, int | None]]
+) -> tuple[dict[str, Any], list[tuple[Any, int | None]]]:
+    """Lock the positions of the chosen lines, then read the order's lines again.
+
+    What is open or held may have changed between the first read and the
+    lock (a concurrent cancel or ship of the same order); only the rows
+    read under the lock may be checked, so a lost race ends as a conflict
+    and never reaches a position with stale counts. A line's sku and
+    location never change, so the first read is enough to know what to lock.
+    """
+    uow.lock(sorted({(row["sku"], row["location"]) for row, _ in chosen}))
+    lines = _order_lines(uow, order_id)
+    return lines, [(lines[row["line"]], quantity) for row, quantity in chosen]
+
+
 def cancel_order(uow: UnitOfWork, cmd: CancelOrder) -> Result:
     tx = uow.tx
     order = tx.execute(select(t.orders).where(t.orders.c.id == cmd.id)).mappings().first()
@@ -288,12 +304,12 @@ def cancel_order(uow: UnitOfWork, cmd: CancelOrder) -> Result:
     chosen, error = _selected(lines, cmd.lines, default_all=True)
     if error:
         return error
+    lines, chosen = _locked(uow, cmd.id, chosen)
     for row, quantity in chosen:
         if quantity is not None and quantity > int(row["open"]):
             return fail(Outcome.exceeds_open,
                         f"line {row['line']!r} has {row['open']} open units, not {quantity}",
                         "quantity")
-    uow.lock(sorted({(row["sku"], row["location"]) for row, _ in chosen}))
     effects = Effects(uow, "order_cancelled")
     for row, _ in chosen:
         effects.position(row["sku"], row["location"])
@@ -324,14 +340,15 @@ def ship_order(uow: UnitOfWork, cmd: ShipOrder) -> Result:
     chosen, error = _selected(lines, cmd.lines, default_all=False)
     if error:
         return error
-    for idx, (row, quantity) in enumerate(chosen):
+    for idx, (_, quantity) in enumerate(chosen):
         if quantity is None:
             return invalid(f"lines[{idx}].quantity", "say how many units to ship")
-        if quantity > int(row["allocated"]):
+    lines, chosen = _locked(uow, cmd.id, chosen)
+    for idx, (row, quantity) in enumerate(chosen):
+        if quantity is not None and quantity > int(row["allocated"]):
             return fail(Outcome.not_held,
                         f"line {row['line']!r} has {row['allocated']} allocated units; "
                         f"{quantity} cannot ship", f"lines[{idx}].quantity")
-    uow.lock(sorted({(row["sku"], row["location"]) for row, _ in chosen}))
     effects = Effects(uow, "order_shipped")
     for row, _ in chosen:
         effects.position(row["sku"], row["location"])
@@ -343,7 +360,7 @@ def ship_order(uow: UnitOfWork, cmd: ShipOrder) -> Result:
         position = effects.position(row["sku"], row["location"])
         shipped = position.ship(position.demands[DemandKey.for_line(cmd.id, row["line"])], quantity)
         if not shipped:
-            raise RuntimeError("allocated counter and held pegs disagree")
+            raise InvariantViolation("allocated counter and held pegs disagree")
         ol = t.order_lines
         tx.execute(ol.update().where(ol.c.order_id == cmd.id, ol.c.line == row["line"]).values(
             shipped=ol.c.shipped + quantity, open=ol.c.open - quantity,
