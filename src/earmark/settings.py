@@ -32,6 +32,9 @@ class Settings(BaseSettings):
 
     # Delivery of events (earmark.notify). Intervals are settings so that
     # tests can run the same code in milliseconds.
+    writer_queue_max: int = Field(default=10_000, ge=1, le=1_000_000)
+    """Commands that may wait for the batching writer at once; past it a write
+    is answered 503 with Retry-After instead of queued (bounded memory)."""
     dispatch: bool = True
     """``EARMARK_DISPATCH``: run the dispatcher inside ``earmark serve``
     (``earmark dispatch`` runs it on its own; running both is safe)."""

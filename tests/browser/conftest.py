@@ -61,10 +61,17 @@ def demo_database(directory: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def demo_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo server's database, for a test that writes what no endpoint
+    writes (a stored forecast, as a forecasting run would)."""
     need_chromium()
-    directory = tmp_path_factory.mktemp("browser")
-    running = launch(demo_database(directory), directory,
+    return demo_database(tmp_path_factory.mktemp("browser"))
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_database_url: str) -> Iterator[Server]:
+    directory = Path(demo_database_url.removeprefix("sqlite:///"))
+    running = launch(demo_database_url, directory.parent,
                      env={"EARMARK_TODAY": DEMO_TODAY.isoformat()})
     try:
         yield running

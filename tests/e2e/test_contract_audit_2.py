@@ -1117,3 +1117,15 @@ def test_a_waiting_estimate_is_never_before_the_need_date_anywhere_it_is_shown(
     contract = commit(api, cid, account, at, 4, june, mode="partial")
     assert contract["promises"] == [{"quantity": 4, "date": june, "confirmed": False}]
     assert ok(api.get(f"/v1/commitments/{cid}"))["promises"][0]["date"] == june
+
+
+def test_lines_left_unnamed_are_numbered_by_their_place(api: httpx.Client, ids: Ids) -> None:
+    at = make_position(api, ids, 5)
+    account = make_account(api, ids)
+    oid = ids("SO")
+    body = {"id": oid, "account": account, "lines": [
+        {"sku": at.sku, "location": at.location, "quantity": 1},
+        {"sku": at.sku, "location": at.location, "quantity": 2}]}
+    placed = ok(api.post("/v1/orders", json=body), 201)
+    assert [ln["line"] for ln in placed["lines"]] == ["1", "2"]
+    assert line_of(api, oid, "2")["allocated"] == 2

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from tests.e2e.conftest import (
     Ids,
     Server,
@@ -95,6 +96,70 @@ def test_a_replay_returns_the_first_answer_even_when_state_has_moved_on(
     assert (replayed.status_code, replayed.json()) == (201, placed)
 
 
+def allocated_events(api: httpx.Client, after: int, order_id: str) -> list[int]:
+    return [e["data"]["quantity"] for e in events_after(api, after, "order.allocated")
+            if e["data"]["order"] == order_id]
+
+
+@pytest.mark.parametrize("refused_body, status", [
+    pytest.param(b'{"id": "x", "account": "y", "lines": [{"line": "1", "sku": "s", '
+                 b'"quantity": 0}]}', 422, id="quantity-0-is-422"),
+    pytest.param(b'{"id": "x", "lines": [', 400, id="malformed-json-is-400"),
+])
+def test_a_body_refused_before_anything_ran_leaves_its_key_for_the_fixed_body(
+    api: httpx.Client, ids: Ids, refused_body: bytes, status: int
+) -> None:
+    at = make_position(api, ids, 5)
+    account = make_account(api, ids)
+    key = {"Idempotency-Key": ids("key")}
+    seen = last_event_id(api)
+    refused = api.post("/v1/orders", content=refused_body,
+                       headers={**key, "content-type": "application/json"})
+    problem(refused, status, "validation" if status == 422 else "malformed-json")
+    body = order_body(ids("SO"), account, at.sku, at.location, 2)
+    placed = ok(api.post("/v1/orders", json=body, headers=key), 201)
+    assert placed["lines"][0]["allocated"] == 2
+    again = api.post("/v1/orders", json=body, headers=key)
+    assert (again.status_code, again.json()) == (201, placed)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert allocated_events(api, seen, body["id"]) == [2]
+    assert ok(api.get(f"/v1/availability/{at.sku}",
+                      params={"location": at.location}))["allocated"] == 2
+
+
+def test_a_refusal_by_a_rule_is_kept_under_its_key_and_replayed(
+    api: httpx.Client, ids: Ids
+) -> None:
+    at = make_position(api, ids, 1)
+    account = make_account(api, ids)
+    key = {"Idempotency-Key": ids("key")}
+    body = order_body(ids("SO"), account, at.sku, at.location, 3)
+    body["lines"][0]["backorder"] = "reject"
+    refused = api.post("/v1/orders", json=body, headers=key)
+    problem(refused, 409, "rejected_not_available")
+    ok(api.post("/v1/adjustments", json={"sku": at.sku, "location": at.location,
+                                         "quantity": 5, "reason": "count"}), 201)
+    seen = last_event_id(api)
+    replayed = api.post("/v1/orders", json=body, headers=key)
+    assert (replayed.status_code, replayed.json()) == (409, refused.json())
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.headers["content-type"].startswith("application/problem+json")
+    problem(api.get(f"/v1/orders/{body['id']}"), 404)
+    assert events_after(api, seen) == []
+    # The key was spent on that request: another body under it is refused.
+    problem(api.post("/v1/orders", json={**body, "id": ids("SO2")}, headers=key), 422,
+            "idempotency-key-reused")
+    # A 422 from a rule (an unknown sku named in the body) is kept the same way.
+    sku = ids("LATER")
+    unknown = order_body(ids("SO3"), account, sku, at.location, 1)
+    key = {"Idempotency-Key": ids("key2")}
+    first = problem(api.post("/v1/orders", json=unknown, headers=key), 422, "unknown_sku")
+    ok(api.put(f"/v1/items/{sku}", json={"name": "Now known"}), 201)
+    again = api.post("/v1/orders", json=unknown, headers=key)
+    assert (again.status_code, again.json()) == (422, first)
+    problem(api.get(f"/v1/orders/{unknown['id']}"), 404)
+
+
 def test_a_retried_receive_receives_once(api: httpx.Client, ids: Ids) -> None:
     at = make_position(api, ids)
     rid = ids("PO")
@@ -125,6 +190,23 @@ def test_a_retried_batch_gets_the_first_results(api: httpx.Client, ids: Ids) -> 
     assert events_after(api, seen) == []
     problem(api.post("/v1/orders:batch", json={"orders": []}, headers=key), 422,
             "idempotency-key-reused")
+
+
+def test_a_malformed_batch_leaves_its_key_for_the_fixed_batch(api: httpx.Client, ids: Ids) -> None:
+    at = make_position(api, ids, 5)
+    account = make_account(api, ids)
+    key = {"Idempotency-Key": ids("key")}
+    problem(api.post("/v1/orders:batch", content=b'{"orders": [',
+                     headers={**key, "content-type": "application/json"}), 400, "malformed-json")
+    problem(api.post("/v1/orders:batch", json={"orders": "x"}, headers=key), 422, "validation")
+    batch = {"orders": [order_body(ids("B1"), account, at.sku, at.location, 2)]}
+    seen = last_event_id(api)
+    first = ok(api.post("/v1/orders:batch", json=batch, headers=key))
+    assert [r["status"] for r in first["results"]] == [201]
+    again = api.post("/v1/orders:batch", json=batch, headers=key)
+    assert (again.status_code, again.json()) == (200, first)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert allocated_events(api, seen, batch["orders"][0]["id"]) == [2]
 
 
 def test_concurrent_retries_with_one_key_place_one_order(server: Server, ids: Ids) -> None:

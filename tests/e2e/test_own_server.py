@@ -79,7 +79,9 @@ def test_with_api_keys_every_request_needs_a_bearer_key(start_server: StartServe
     server = start_server(env={"EARMARK_API_KEYS": "alpha, beta"})
     url = server.url
     with httpx.Client(base_url=url) as anonymous:
-        for method, path in (("GET", "/healthz"), ("GET", "/v1/items"), ("PUT", "/v1/items/X"),
+        # The health check alone answers without a key, and tells nothing else.
+        assert ok(anonymous.get("/healthz")) == {"status": "ok", "database": server.database}
+        for method, path in (("GET", "/v1/items"), ("PUT", "/v1/items/X"),
                              ("GET", "/openapi.json"), ("GET", "/v1/no/such/route")):
             response = anonymous.request(method, path, json={"name": "x"})
             problem(response, 401, "unauthorized")
@@ -92,4 +94,7 @@ def test_with_api_keys_every_request_needs_a_bearer_key(start_server: StartServe
             assert ok(client.get("/healthz"))["status"] == "ok"
             schema = ok(client.get("/openapi.json"))
             assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+            assert schema["paths"]["/healthz"]["get"]["security"] == []
+            assert "401" not in schema["paths"]["/healthz"]["get"]["responses"]
+            assert schema["paths"]["/v1/items"]["get"]["security"] == [{"bearer": []}]
             problem(client.get("/v1/no/such/route"), 404)

@@ -91,3 +91,18 @@ def test_the_event_stream_sends_events_after_the_last_one(server: Server, ids: I
                 assert message["type"] == "stock.adjusted" and message["id"] > after
                 if position.sku in message["html"]:
                     break
+
+
+def test_a_position_page_shows_how_short_the_safety_stock_buffer_is(server: Server, ids: Ids) -> None:
+    api = server.client
+    position = make_position(api, ids, on_hand=5)
+    account = make_account(api, ids)
+    ok(api.post("/v1/orders", json={"id": ids("O"), "account": account, "lines": [
+        {"line": "1", "sku": position.sku, "location": position.location, "quantity": 5}]}), 201)
+    ok(api.put(f"/v1/items/{position.sku}", json={"name": "An item", "safety_stock": 2}))
+    page = _html(server, f"/positions/{position.sku}/{position.location}")
+    # 5 held of 5 on hand with a buffer of 2: it lacks 2, and nothing was taken back.
+    assert '<dd data-field="safety_stock_short">2</dd>' in page
+    assert '<dd data-field="allocated">5</dd>' in page
+    overview = _html(server, f"/?sku={position.sku}")
+    assert "buffer short 2" in overview

@@ -3,12 +3,16 @@ models really fitted (no database). Small series counts keep it to seconds."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from earmark.forecast import models as m
-from earmark.forecast.engine import LocalBackend, forecast_frame
+from earmark.forecast.engine import LocalBackend, SeriesForecast, Tally, forecast_frame
+from earmark.forecast.execution import position_forecasts
 
 pytestmark = pytest.mark.xdist_group("forecast")
 
@@ -48,6 +52,7 @@ def test_a_level_with_a_weekly_pattern_is_forecast_within_the_stated_error() -> 
     wape = np.abs(actual - mean).sum() / actual.sum()
     assert wape <= WAPE_BOUND, wape
     assert {r.model for r in results} == {m.AUTO_ETS}
+    assert {(r.method, r.method_reason) for r in results} == {(m.AUTO_ETS, None)}
     # 140 held-out days: the 80% interval should hold about 80% of them, the 95% nearly all.
     assert 0.65 <= np.mean((actual >= lo80) & (actual <= hi80)) <= 0.93
     assert np.mean((actual >= lo95) & (actual <= hi95)) >= 0.85
@@ -85,10 +90,56 @@ def test_series_too_short_to_cross_validate_get_a_naive_forecast_without_accurac
     assert results["YOUNG|WEB"].model == m.SEASONAL_NAIVE
     assert results["SPARSE|WEB"].model == m.SEASONAL_NAIVE
     for r in results.values():
+        assert (r.method, r.method_reason) == (m.FALLBACK, m.TOO_LITTLE_HISTORY)
         assert r.errors is None and r.baseline is None
         assert len(r.mean) == 120
         assert min(r.mean.min(), r.lo80.min(), r.lo95.min()) >= 0  # demand is never negative
         assert not np.isnan(np.concatenate([r.mean, r.lo80, r.hi80, r.lo95, r.hi95])).any()
+
+
+class FailingOn:
+    """statsforecast on this machine, except that ``model`` raises whenever
+    it is asked to forecast the series ``uid`` (as a model that cannot fit
+    one odd series does); cross-validation is left alone."""
+
+    name = "local"
+
+    def __init__(self, model: str, uid: str) -> None:
+        self.model, self.uid, self.inner = model, uid, LocalBackend(1)
+        self.forecast_calls = 0
+
+    def cross_validation(self, model_names: Sequence[str], frame: pd.DataFrame,
+                         *, refit: bool) -> pd.DataFrame:
+        return self.inner.cross_validation(model_names, frame, refit=refit)
+
+    def forecast(self, model_names: Sequence[str], frame: pd.DataFrame,
+                 *, horizon_days: int) -> pd.DataFrame:
+        self.forecast_calls += 1
+        if self.model in model_names and self.uid in set(frame["unique_id"]):
+            raise ValueError(f"{self.model} cannot fit {self.uid}")
+        return self.inner.forecast(model_names, frame, horizon_days=horizon_days)
+
+
+def test_a_model_that_fails_on_a_series_falls_back_and_says_so() -> None:
+    rng = np.random.default_rng(42)
+    series = {f"S{i}|WEB": level_and_week(200, rng) for i in range(4)}
+    healthy = {r.unique_id: r for r in forecast_frame(frame(series), 14, LocalBackend(1))}
+    assert {r.model for r in healthy.values()} == {m.AUTO_ETS}
+    backend = FailingOn(m.AUTO_ETS, "S2|WEB")
+    results = {r.unique_id: r for r in forecast_frame(frame(series), 14, backend)}
+    broken = results["S2|WEB"]
+    assert (broken.method, broken.method_reason, broken.model) == (
+        m.FALLBACK, m.MODEL_FAILED, m.SEASONAL_NAIVE)
+    y = series["S2|WEB"]
+    assert broken.mean.tolist() == pytest.approx(np.tile(y[-7:], 2), abs=1e-3)  # seasonal naive
+    for uid in ("S0|WEB", "S1|WEB", "S3|WEB"):
+        assert (results[uid].method, results[uid].method_reason) == (m.AUTO_ETS, None)
+        assert results[uid].mean.tolist() == healthy[uid].mean.tolist()
+    # The whole chunk, the fallback, then halves and quarters: the failure is found in a few calls.
+    assert backend.forecast_calls <= 6
+    tally = Tally()
+    tally.add(list(results.values()))
+    assert tally.summary()["model_failed"] == 1
 
 
 def test_every_candidate_is_a_statsforecast_model_with_its_name() -> None:
@@ -97,3 +148,12 @@ def test_every_candidate_is_a_statsforecast_model_with_its_name() -> None:
         "AutoETS", "SeasonalNaive", "CrostonOptimized", "ADIDA", "IMAPA", "Naive"]
     # Croston, ADIDA and IMAPA have no intervals of their own: conformal ones, over the horizon.
     assert all(model.prediction_intervals.h == 30 for model in made[2:5])
+
+
+def test_a_fallbacks_reason_is_stored_with_its_forecast() -> None:
+    ones = np.ones(2)
+    made = SeriesForecast("NEW|WEB", m.NAIVE, False, ones, ones, ones, ones, ones, None, None,
+                          method_reason=m.TOO_LITTLE_HISTORY)
+    [stored] = position_forecasts([made], "run-1", date(2026, 1, 5))
+    assert (stored.sku, stored.model, stored.method, stored.method_reason) == (
+        "NEW", m.NAIVE, m.FALLBACK, m.TOO_LITTLE_HISTORY)

@@ -1,7 +1,8 @@
 """Forecast runs over HTTP and from the CLI, on SQLite and PostgreSQL: a run
-started by POST /v1/forecasts/run is worked by a process of its own, reports
+started by POST /v1/forecast-runs is worked by a process of its own, reports
 its progress and ends with its summary and the forecasts stored; one run at
-a time; a run whose worker died is marked failed."""
+a time; a run whose worker died is marked failed; the old paths of the runs
+still answer, deprecated."""
 
 from __future__ import annotations
 
@@ -78,14 +79,14 @@ def wait_for_end(api: TestClient, location: str) -> tuple[dict[str, Any], list[f
 def test_a_run_started_over_http_reports_progress_and_stores_its_forecasts(
         store: Store, api: TestClient) -> None:
     seed_history(store)
-    started = api.post("/v1/forecasts/run", json={"horizon_days": 14})
+    started = api.post("/v1/forecast-runs", json={"horizon_days": 14})
     assert started.status_code == 202, started.text
     run = started.json()
     assert (run["status"], run["backend"], run["horizon_days"], run["made_on"]) == (
         "queued", "local", 14, TODAY.isoformat())
     location = started.headers["Location"]
-    assert location == f"/v1/forecasts/runs/{run['id']}"
-    refused = problem(api.post("/v1/forecasts/run", json={}), 409, "run_in_progress")
+    assert location == f"/v1/forecast-runs/{run['id']}"
+    refused = problem(api.post("/v1/forecast-runs", json={}), 409, "run_in_progress")
     assert refused["run"] == run["id"]
 
     ended, progress = wait_for_end(api, location)
@@ -98,7 +99,7 @@ def test_a_run_started_over_http_reports_progress_and_stores_its_forecasts(
     assert summary["accuracy"]["baseline"]["model"] == "SeasonalNaive"
     assert summary["accuracy"]["model"]["wape"] is not None
     assert ended["started_at"] is not None and ended["finished_at"] is not None
-    assert api.get("/v1/forecasts/runs").json()["items"][0]["id"] == run["id"]
+    assert api.get("/v1/forecast-runs").json()["items"][0]["id"] == run["id"]
 
     with store.unit_of_work(write=False) as uow:
         stored = forecasts_of(uow.tx)
@@ -107,18 +108,20 @@ def test_a_run_started_over_http_reports_progress_and_stores_its_forecasts(
     assert stored[0].points[0].day == TODAY + timedelta(days=1)
     shown = api.get("/v1/forecasts/COAT", params={"location": "WEB"})
     assert shown.status_code == 200 and shown.json()["model"] == stored[0].model
+    # 300 days are enough to cross-validate: the method is the chosen model.
+    assert (shown.json()["method"], shown.json()["method_reason"]) == (stored[0].model, None)
     # The lease went with the run: the next one may start.
-    assert api.post("/v1/forecasts/run").status_code == 202
+    assert api.post("/v1/forecast-runs").status_code == 202
 
 
 @pytest.mark.parametrize("body", [{"horizon_days": 0}, {"horizon_days": 181}, {"horizon_days": "30"},
                                   {"backend": "spark"}, {"horizon": 30}])
 def test_a_bad_run_request_is_refused(api: TestClient, body: dict[str, Any]) -> None:
-    problem(api.post("/v1/forecasts/run", json=body), 422, "validation")
+    problem(api.post("/v1/forecast-runs", json=body), 422, "validation")
 
 
 def test_an_unknown_run_is_not_found(api: TestClient) -> None:
-    problem(api.get("/v1/forecasts/runs/fr_nope"), 404, "not_found")
+    problem(api.get("/v1/forecast-runs/fr_nope"), 404, "not_found")
 
 
 def test_a_run_whose_worker_stopped_is_marked_failed_and_another_may_start(store: Store) -> None:
@@ -130,13 +133,36 @@ def test_a_run_whose_worker_stopped_is_marked_failed_and_another_may_start(store
         uow.commit()
     settings = Settings(dispatch=False, forecast_worker="thread")
     with TestClient(create_app(store, settings)) as api:
-        run = api.get(f"/v1/forecasts/runs/{abandoned}").json()
+        run = api.get(f"/v1/forecast-runs/{abandoned}").json()
         assert run["status"] == "failed" and run["error"].startswith("interrupted")
-        again = api.post("/v1/forecasts/run", json={"horizon_days": 7})
+        again = api.post("/v1/forecast-runs", json={"horizon_days": 7})
         assert again.status_code == 202, again.text
         ended, _ = wait_for_end(api, again.headers["Location"])
     # Nothing to forecast yet: the run succeeds with no positions.
     assert (ended["status"], ended["positions_total"], ended["progress"]) == ("succeeded", 0, 1.0)
+
+
+def test_the_old_paths_of_the_runs_still_answer_and_are_deprecated_in_openapi(
+        store: Store) -> None:
+    settings = Settings(dispatch=False, forecast_worker="thread")
+    with TestClient(create_app(store, settings)) as api:
+        started = api.post("/v1/forecasts/run", json={"horizon_days": 7})
+        assert started.status_code == 202, started.text
+        run_id = started.json()["id"]
+        assert started.headers["Location"] == f"/v1/forecast-runs/{run_id}"
+        old, _ = wait_for_end(api, f"/v1/forecasts/runs/{run_id}")
+        new = api.get(f"/v1/forecast-runs/{run_id}").json()
+        assert old == new and old["status"] == "succeeded"
+        assert [r["id"] for r in api.get("/v1/forecasts/runs").json()["items"]] == [run_id]
+        problem(api.get("/v1/forecasts/runs/fr_nope"), 404, "not_found")
+        paths = api.get("/openapi.json").json()["paths"]
+    for path, method in (("/v1/forecasts/run", "post"), ("/v1/forecasts/runs", "get"),
+                         ("/v1/forecasts/runs/{id}", "get")):
+        assert paths[path][method]["deprecated"] is True, path
+        assert "/v1/forecast-runs" in paths[path][method]["description"]
+    for path, method in (("/v1/forecast-runs", "post"), ("/v1/forecast-runs", "get"),
+                         ("/v1/forecast-runs/{id}", "get")):
+        assert not paths[path][method].get("deprecated", False), path
 
 
 def test_forecast_run_shows_a_progress_bar_and_ends_with_the_summary(

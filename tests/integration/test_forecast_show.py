@@ -30,15 +30,16 @@ def invoke(*args: str) -> str:
     return result.output
 
 
-def save(db: str) -> None:
+def save(db: str, model: str = "AutoETS", method_reason: str | None = None) -> None:
     points = tuple(ForecastPoint(TODAY + timedelta(days=i), 4.0 + i % 3, 2.0, 8.0, 1.0, 10.0)
                    for i in range(1, 29))
     store = Store(db, Clock(frozen=TODAY))
     try:
         with store.engine.begin() as conn:
-            save_forecasts(conn, [PositionForecast("COAT", "WEB", "run-7", TODAY, "AutoETS", points,
+            save_forecasts(conn, [PositionForecast("COAT", "WEB", "run-7", TODAY, model, points,
                                                    Accuracy(0.812, 0.234), "SeasonalNaive",
-                                                   Accuracy(1.05, None))], datetime.now(UTC))
+                                                   Accuracy(1.05, None), method_reason)],
+                           datetime.now(UTC))
     finally:
         store.dispose()
 
@@ -55,6 +56,7 @@ def test_show_prints_the_accuracy_table_the_chart_and_the_points(db: str) -> Non
     assert "\x1b[" not in out  # no TTY: no colours
     assert "run-7" in out and "2026-01-05" in out
     assert "AutoETS" in out and "0.812" in out and "23.4%" in out
+    assert "method: AutoETS\n" in out
     assert "SeasonalNaive" in out and "1.050" in out and "—" in out
     assert "80% band" in out and "*" in out and "·" in out
     assert "2026-01-06" in out and "5.0" in out and "2.0 – 8.0" in out
@@ -62,6 +64,16 @@ def test_show_prints_the_accuracy_table_the_chart_and_the_points(db: str) -> Non
     # The only location may be left out; an unknown sku is refused.
     assert "AutoETS" in invoke("forecast", "show", "COAT", "--database", db)
     assert runner.invoke(app, ["forecast", "show", "NOPE", "--database", db]).exit_code == 1
+
+
+def test_show_says_a_fallback_forecast_is_one_and_why(db: str) -> None:
+    invoke("items", "create", "COAT", "Coat", "--database", db)
+    invoke("locations", "create", "WEB", "Web", "--database", db)
+    save(db, "Naive", "too_little_history")
+    out = invoke("forecast", "show", "COAT", "--points", "0", "--database", db)
+    assert ("method: fallback (too_little_history: too little history to choose a model; Naive "
+            "made the points)") in out
+    assert "forecast (fallback)" in out
 
 
 def test_show_says_when_no_day_of_the_forecast_is_after_today(db: str) -> None:

@@ -7,6 +7,7 @@ forecasting runs), so no model is fitted here."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -51,15 +52,17 @@ def problem(response: httpx.Response, status: int, kind: str | None = None) -> d
 
 
 def save_forecast(store: Store, means: list[float], *, sigma: float = 0.0, sku: str = "COAT",
-                  location: str = "WEB", run_id: str = "run-1") -> PositionForecast:
+                  location: str = "WEB", run_id: str = "run-1", model: str = "AutoETS",
+                  method_reason: str | None = None) -> PositionForecast:
     """A forecast made today, from tomorrow, whose 80% intervals put each day's σ at ``sigma``."""
     points = tuple(
         ForecastPoint(TODAY + timedelta(days=i + 1), m, max(m - Z_HI80 * sigma, 0.0),
                       m + Z_HI80 * sigma, max(m - 2 * sigma, 0.0), m + 2 * sigma)
         for i, m in enumerate(means)
     )
-    forecast = PositionForecast(sku, location, run_id, TODAY, "AutoETS", points,
-                                Accuracy(0.81, 0.22), "SeasonalNaive", Accuracy(1.0, 0.31))
+    forecast = PositionForecast(sku, location, run_id, TODAY, model, points,
+                                Accuracy(0.81, 0.22), "SeasonalNaive", Accuracy(1.0, 0.31),
+                                method_reason)
     with store.engine.begin() as conn:
         save_forecasts(conn, [forecast], datetime.now(UTC))
     return forecast
@@ -109,9 +112,10 @@ def test_the_forecast_of_a_position_reads_as_stored(api: TestClient, store: Stor
     problem(api.get("/v1/forecasts/COAT", params={"location": "WEB"}), 404, "not_found")
     saved = save_forecast(store, [4.0, 5.5, 6.0], sigma=1.0)
     body = ok(api.get("/v1/forecasts/COAT", params={"location": "WEB"}))
-    assert {k: body[k] for k in ("sku", "location", "run_id", "made_on", "model", "horizon_days")} == {
+    assert {k: body[k] for k in ("sku", "location", "run_id", "made_on", "model", "method",
+                                 "method_reason", "horizon_days")} == {
         "sku": "COAT", "location": "WEB", "run_id": "run-1", "made_on": TODAY.isoformat(),
-        "model": "AutoETS", "horizon_days": 3}
+        "model": "AutoETS", "method": "AutoETS", "method_reason": None, "horizon_days": 3}
     assert body["accuracy"] == {"mase": 0.81, "wape": 0.22}
     assert body["baseline"] == {"model": "SeasonalNaive", "mase": 1.0, "wape": 0.31}
     assert [p["date"] for p in body["points"]] == [day(6), day(7), day(8)]
@@ -119,6 +123,19 @@ def test_the_forecast_of_a_position_reads_as_stored(api: TestClient, store: Stor
                                  "hi80": saved.points[1].hi80, "lo95": 3.5, "hi95": 7.5}
     # The only location may be left out, as for an order line.
     assert ok(api.get("/v1/forecasts/COAT")) == body
+
+
+@pytest.mark.parametrize("model, reason", [("Naive", "too_little_history"),
+                                           ("SeasonalNaive", "model_failed")])
+def test_a_fallback_forecast_says_its_method_is_fallback_and_why(
+    api: TestClient, store: Store, model: str, reason: str
+) -> None:
+    seed(api)
+    save_forecast(store, [2.0, 3.0], model=model, method_reason=reason)
+    body = ok(api.get("/v1/forecasts/COAT", params={"location": "WEB"}))
+    assert (body["method"], body["method_reason"], body["model"]) == ("fallback", reason, model)
+    used = ok(api.get("/v1/projection/COAT", params={"location": "WEB"}))["forecast"]
+    assert (used["method"], used["method_reason"], used["model"]) == ("fallback", reason, model)
 
 
 def test_forecast_reads_answer_problems_for_unknown_or_ambiguous_positions(
@@ -146,9 +163,9 @@ def test_projection_dates_over_the_api_on_the_hand_computed_case(
 ) -> None:
     """tests/unit/test_projection.py's case, made of real rows: on-hand 20,
     safety stock 5; receipts of 10 on the 8th and of 3 overdue; lines of 4
-    overdue and 9 on the 7th; 3 a day forecast from the 6th to the 14th →
-    on-hand 19 16 4 11 8 5 2 -1 -4 -7: below safety stock on the 7th, below
-    zero on the 12th."""
+    overdue and 9 on the 7th; 3 a day forecast from the 6th to the 14th, the
+    7th's consumed by the line of 9 → on-hand 19 16 7 14 11 8 5 2 -1 -4: below
+    safety stock on the 12th, below zero on the 13th."""
     seed(api, on_hand=20, safety_stock=5)
     ok(api.post("/v1/receipts", json={"id": "PO-1", "sku": "COAT", "location": "WEB",
                                       "quantity": 10, "expected_date": day(8)}), 201)
@@ -162,21 +179,23 @@ def test_projection_dates_over_the_api_on_the_hand_computed_case(
     save_forecast(store, [3.0] * 9)
     body = ok(api.get("/v1/projection/COAT", params={"location": "WEB"}))
     assert (body["today"], body["on_hand"], body["safety_stock"]) == (TODAY.isoformat(), 20, 5)
-    assert body["forecast"] == {"run_id": "run-1", "model": "AutoETS", "made_on": TODAY.isoformat(),
+    assert body["forecast"] == {"run_id": "run-1", "model": "AutoETS", "method": "AutoETS",
+                                "method_reason": None, "made_on": TODAY.isoformat(),
                                 "first_date": day(6), "last_date": day(14)}
     assert [d["date"] for d in body["days"]] == [day(n) for n in range(5, 15)]
-    assert [d["projected_on_hand"] for d in body["days"]] == [19, 16, 4, 11, 8, 5, 2, -1, -4, -7]
+    assert [d["projected_on_hand"] for d in body["days"]] == [19, 16, 7, 14, 11, 8, 5, 2, -1, -4]
     assert body["days"][0] == {"date": day(5), "receipts": 3, "orders": 4, "commitments": 0,
-                               "forecast": 0, "expected_demand": 0, "projected_on_hand": 19}
-    assert (body["first_below_safety_stock"], body["first_below_zero"]) == (day(7), day(12))
+                               "forecast": 0, "expected_demand": 4, "projected_on_hand": 19}
+    assert body["days"][2]["expected_demand"] == 9
+    assert (body["first_below_safety_stock"], body["first_below_zero"]) == (day(12), day(13))
 
 
-def test_a_commitment_counts_in_the_projection_in_addition_to_the_forecast(
+def test_a_commitment_is_netted_against_the_forecast_of_its_need_date(
     api: TestClient, store: Store
 ) -> None:
     """On-hand 40; a commitment of 15 needed on the 8th; 2 a day from the 6th
-    to the 15th. Expected demand 0, 2, 2, 2 + 15 = 17, then 2 a day: the
-    projected on-hand ends at 40 − 15 − 20 = 5."""
+    to the 15th. Expected demand 0, 2, 2, max(2, 15) = 15, then 2 a day: the
+    projected on-hand ends at 40 − 15 − 9 × 2 = 7."""
     seed(api, on_hand=40)
     ok(api.post("/v1/commitments", json={"id": "C-1", "account": "acme", "sku": "COAT",
                                          "location": "WEB", "quantity": 15, "need_date": day(8)}),
@@ -184,13 +203,34 @@ def test_a_commitment_counts_in_the_projection_in_addition_to_the_forecast(
     save_forecast(store, [2.0] * 10)
     body = ok(api.get("/v1/projection/COAT", params={"location": "WEB"}))
     assert [d["commitments"] for d in body["days"]] == [0, 0, 0, 15, 0, 0, 0, 0, 0, 0, 0]
-    assert [d["expected_demand"] for d in body["days"]] == [0, 2, 2, 17, 2, 2, 2, 2, 2, 2, 2]
-    assert [d["projected_on_hand"] for d in body["days"]] == [40, 38, 36, 19, 17, 15, 13, 11, 9,
-                                                              7, 5]
+    assert [d["expected_demand"] for d in body["days"]] == [0, 2, 2, 15, 2, 2, 2, 2, 2, 2, 2]
+    assert [d["projected_on_hand"] for d in body["days"]] == [40, 38, 36, 21, 19, 17, 15, 13, 11,
+                                                              9, 7]
 
 
 # ----------------------------------------------------------------------
 # GET /v1/suggestions and accepting a receipt
+
+
+def test_an_open_commitment_counts_as_demand_in_a_receipt_suggestion(
+    api: TestClient, store: Store
+) -> None:
+    """As the case below, with a commitment of 7 needed on the 9th: the
+    inventory position 10 + 6 − 3 − 7 = 6, so 29 − 6 = 23 units (16 without it)."""
+    seed(api, on_hand=10, safety_stock=4)
+    ok(api.post("/v1/receipts", json={"id": "PO-1", "sku": "COAT", "location": "WEB",
+                                      "quantity": 6, "expected_date": day(20)}), 201)
+    order(api, "SO-1", "acme", 3)
+    ok(api.post("/v1/commitments", json={"id": "C-1", "account": "bolt", "sku": "COAT",
+                                         "location": "WEB", "quantity": 7, "need_date": day(9),
+                                         "mode": "partial"}), 201)
+    save_forecast(store, [5.0] * 10)
+    [suggestion] = ok(api.get("/v1/suggestions", params={"kind": "receipt", "review_days": 2}))[
+        "items"]
+    assert {k: suggestion["basis"][k] for k in ("open_orders", "open_commitments",
+                                                "inventory_position")} == {
+        "open_orders": 3, "open_commitments": 7, "inventory_position": 6}
+    assert suggestion["quantity"] == 23
 
 
 def test_a_receipt_suggestion_is_accepted_through_the_receipt_command(
@@ -210,14 +250,16 @@ def test_a_receipt_suggestion_is_accepted_through_the_receipt_command(
     [suggestion] = page["items"]
     sid = suggestion["id"]
     assert {k: suggestion[k] for k in ("kind", "sku", "location", "account", "quantity", "date",
-                                       "expires_on", "run_id", "model")} == {
+                                       "expires_on", "run_id", "model", "method")} == {
         "kind": "receipt", "sku": "COAT", "location": "WEB", "account": None, "quantity": 16,
-        "date": day(8), "expires_on": None, "run_id": "run-1", "model": "AutoETS"}
+        "date": day(8), "expires_on": None, "run_id": "run-1", "model": "AutoETS",
+        "method": "AutoETS"}
     assert suggestion["request"] == {"id": sid, "sku": "COAT", "location": "WEB", "quantity": 16,
                                      "expected_date": day(8), "source": "purchase"}
-    assert {k: suggestion["basis"][k] for k in ("inventory_position", "reorder_point",
-                                                "order_up_to", "safety_stock")} == {
-        "inventory_position": 13, "reorder_point": 19, "order_up_to": 29, "safety_stock": 4}
+    assert {k: suggestion["basis"][k] for k in ("open_commitments", "inventory_position",
+                                                "reorder_point", "order_up_to", "safety_stock")} == {
+        "open_commitments": 0, "inventory_position": 13, "reorder_point": 19, "order_up_to": 29,
+        "safety_stock": 4}
     # Listed with other parameters, it is another suggestion: accepting with the defaults finds none.
     problem(api.post(f"/v1/suggestions/{sid}/accept"), 404, "not_found")
     seen = last_event(api)
@@ -448,3 +490,47 @@ def test_suggestions_are_filtered_by_sku(api: TestClient, store: Store) -> None:
     assert [s["sku"] for s in every] == ["COAT", "HAT"]
     assert ok(api.get("/v1/suggestions", params={"sku": "HAT"}))["items"] == every[1:]
     assert ok(api.get("/v1/suggestions", params={"sku": "NOPE"}))["items"] == []
+
+
+# ----------------------------------------------------------------------
+# The position page's forecast chart
+
+
+def chart_data(api: TestClient, sku: str = "COAT", location: str = "WEB") -> Any:
+    page = api.get(f"/positions/{sku}/{location}", headers={"Accept": "text/html"})
+    assert page.status_code == 200, page.text
+    if 'class="forecast-data">' not in page.text:
+        return None
+    return json.loads(page.text.split('class="forecast-data">')[1].split("</script>")[0])
+
+
+def test_the_position_pages_forecast_chart_reads_the_apis_forecast_and_projection(
+    api: TestClient, store: Store
+) -> None:
+    """On-hand 10, a line of 4 on the 7th; 3 a day forecast from the 6th (σ 1).
+    Day by day the chart has what /v1/forecasts and /v1/projection say."""
+    seed(api, on_hand=10)
+    order(api, "SO-1", "acme", 4, day(7))
+    assert chart_data(api) is None
+    page = api.get("/positions/COAT/WEB").text
+    assert "No current forecast of this position" in page
+    saved = save_forecast(store, [3.0, 3.0, 3.0], sigma=1.0)
+    chart = chart_data(api)
+    projection = ok(api.get("/v1/projection/COAT", params={"location": "WEB"}))
+    shown = ok(api.get("/v1/forecasts/COAT", params={"location": "WEB"}))
+    assert chart["dates"] == [d["date"] for d in projection["days"]] == [day(n) for n in range(5, 9)]
+    assert chart["projected_on_hand"] == [d["projected_on_hand"] for d in projection["days"]]
+    assert chart["projected_on_hand"] == [10, 7, 3, 0]  # the 7th: the line of 4 consumes its 3
+    assert chart["forecast"] == [None] + [p["mean"] for p in shown["points"]]
+    assert chart["lo80"] == [None] + [round(p.lo80, 2) for p in saved.points]
+    assert chart["hi80"] == [None] + [round(p.hi80, 2) for p in saved.points]
+    assert (chart["method"], chart["method_reason"], chart["model"]) == ("AutoETS", None, "AutoETS")
+
+
+def test_the_position_page_says_a_fallback_forecast_is_one(api: TestClient, store: Store) -> None:
+    seed(api)
+    save_forecast(store, [1.0, 2.0], model="Naive", method_reason="too_little_history")
+    assert chart_data(api)["method"] == "fallback"
+    page = api.get("/positions/COAT/WEB").text
+    assert 'data-method="fallback"' in page
+    assert "(too little history; Naive made the points)" in page

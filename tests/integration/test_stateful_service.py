@@ -50,7 +50,11 @@ class ServiceMachine(RuleBasedStateMachine):
     @rule(quantity=st.integers(-15, 30))
     def adjust(self, quantity: int) -> None:
         result = run(self.store, supply.adjust, supply.Adjust("COAT", "WEB", quantity, "count"))
-        assert result.ok or result.outcome is Outcome.would_go_negative
+        if quantity == 0:
+            # 0 units change nothing: refused (API.md "Conventions").
+            assert result.outcome is Outcome.invalid
+        else:
+            assert result.ok or result.outcome is Outcome.would_go_negative
 
     @rule(quantity=st.integers(1, 30), days=st.integers(-3, 60))
     def add_receipt(self, quantity: int, days: int) -> None:

@@ -99,6 +99,25 @@ def test_open_backorders_lower_the_inventory_position() -> None:
     assert suggestion is not None and suggestion.quantity == 33
 
 
+def test_open_commitments_count_as_demand_in_the_inventory_position() -> None:
+    """10 on hand + 6 incoming − 3 on order − 9 committed (C-1, 5 needed on
+    the 9th; C-2, 4 overdue, needed today) = 4; C-3's 50 expire before they
+    are needed and count nothing. Reorder point 19 ≥ 4: order up to 29 → 25
+    units (without the commitments, 16)."""
+    commitments = (
+        OpenCommitment("C-1", "acme", "contract", date(2026, 1, 9), None, 5),
+        OpenCommitment("C-2", "bolt", "forecast", date(2026, 1, 3), date(2026, 1, 30), 4),
+        OpenCommitment("C-3", "acme", "forecast", date(2026, 1, 20), date(2026, 1, 10), 50),
+    )
+    suggestion = suggest_receipt(state(commitments=commitments), forecast([5.0] * 10),
+                                 Params(review_days=2))
+    assert suggestion is not None
+    basis = suggestion.basis
+    assert isinstance(basis, ReceiptBasis)
+    assert (basis.open_orders, basis.open_commitments, basis.inventory_position) == (3, 9, 4)
+    assert suggestion.quantity == 25
+
+
 def test_a_short_forecast_is_extended_flat_over_the_lead_time() -> None:
     """Two days of 4 and 6 (mean 5) cover a 3-day lead time + 2 review days as 5 a day."""
     suggestion = suggest_receipt(state(), forecast([4.0, 6.0]), Params(review_days=2))
@@ -108,19 +127,19 @@ def test_a_short_forecast_is_extended_flat_over_the_lead_time() -> None:
     assert (basis.extended_days, basis.demand_over_lead_time, suggestion.quantity) == (3, 15, 16)
 
 
-def test_the_receipts_demand_over_the_lead_time_is_the_forecast_alone() -> None:
-    """The issue's literal reading: reorder point = forecast over the lead
-    time + safety stock. A commitment of 30 needed in 2 days changes
-    nothing: demand over the lead time 3 × 5 = 15, reorder point 15 + 4 =
-    19, position 10 + 6 − 3 = 13, order up to 5 × 5 + 4 = 29: 29 − 13 = 16
-    units, as without the commitment."""
+def test_a_commitment_lowers_the_inventory_position_not_the_demand_over_the_lead_time() -> None:
+    """Reorder point = forecast over the lead time + safety stock; a
+    commitment is booked demand, counted in the inventory position. A
+    commitment of 30 needed in 2 days: demand over the lead time 3 × 5 = 15,
+    reorder point 15 + 4 = 19, position 10 + 6 − 3 − 30 = −17, order up to
+    5 × 5 + 4 = 29: 29 + 17 = 46 units (16 before commitments counted)."""
     held = (OpenCommitment("C-1", "acme", "contract", TODAY + timedelta(days=2), None, 30),)
     suggestion = suggest_receipt(state(commitments=held), forecast([5.0] * 10), Params(review_days=2))
     assert suggestion is not None
     basis = suggestion.basis
     assert isinstance(basis, ReceiptBasis)
     assert (basis.demand_over_lead_time, basis.reorder_point, basis.order_up_to,
-            suggestion.quantity) == (15, 19, 29, 16)
+            basis.inventory_position, suggestion.quantity) == (15, 19, 29, -17, 46)
 
 
 def test_the_p80_of_a_window_is_of_its_sum_not_the_sum_of_daily_bounds() -> None:

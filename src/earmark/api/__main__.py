@@ -13,6 +13,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m earmark.api", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="server processes (default: the number of cores on PostgreSQL, "
+                        "1 on SQLite)")
     parser.add_argument("--database", default=None,
                         help="database URL (default: $EARMARK_DATABASE_URL, else "
                         "sqlite:///earmark.db)")
@@ -21,7 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.database:
         settings = settings.model_copy(update={"database_url": args.database})
     try:
-        serve(settings, args.host, args.port)
+        serve(settings, args.host, args.port, workers=args.workers)
     except UnsafeBind as error:
         parser.exit(2, f"earmark: {error}\n")
 

@@ -57,7 +57,7 @@ ROUTERS = (health, items, locations, accounts, adjustments, receipts, orders, co
            # After the forecast runs' router: /v1/forecasts/{sku} must not take their paths.
            projection, suggestions, position_forecast)
 def create_app(store: Store, settings: Settings) -> FastAPI:
-    writer = Writer(store) if settings.batch_writes else None
+    writer = Writer(store, queued_max=settings.writer_queue_max) if settings.batch_writes else None
     # Forecast runs are worked by processes the server starts and stops (earmark.forecast.worker).
     launcher = RunLauncher(settings)
 
@@ -117,7 +117,7 @@ def _openapi(app: FastAPI, secured: bool) -> Callable[[], dict[str, Any]]:
 def _describe_problems(schema: dict[str, Any], secured: bool) -> None:
     """Error responses are ``application/problem+json``; an operation with a
     body may answer 413; with API keys, every operation but the open ones
-    may answer 401."""
+    needs a key and may answer 401, and the open ones say they need none."""
     if secured:
         schema.setdefault("components", {})["securitySchemes"] = {
             "bearer": {"type": "http", "scheme": "bearer"}
@@ -125,7 +125,9 @@ def _describe_problems(schema: dict[str, Any], secured: bool) -> None:
     for path, operations in schema.get("paths", {}).items():
         for operation in operations.values():
             responses = operation.get("responses", {})
-            if secured and path not in OPEN_PATHS:
+            if secured and path in OPEN_PATHS:
+                operation["security"] = []
+            elif secured:
                 operation["security"] = [{"bearer": []}]
                 responses["401"] = _problem_response("No valid API key.")
             if "requestBody" in operation:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
@@ -21,13 +23,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from earmark.api import idempotency
 from earmark.api.idempotency import Answer, IdempotentRequest
-from earmark.api.problems import PROBLEM_MEDIA_TYPE, result_problem, status_of
+from earmark.api.problems import PROBLEM_MEDIA_TYPE, ProblemError, result_problem, status_of
 from earmark.api.schemas.common import Out
 from earmark.service.clock import Clock
 from earmark.service.orders import PlaceOrder
 from earmark.service.results import Result
 from earmark.service.uow import Store, UnitOfWork
-from earmark.service.writer import Writer, is_transient
+from earmark.service.writer import Writer, WriterBusy, is_transient
 
 Handler = Callable[[UnitOfWork, Any], Result]
 
@@ -61,6 +63,12 @@ def answer_of(result: Result, out: type[Out]) -> Answer:
         return Answer(status_of(result.outcome), dump(out, result.value))
     document = result_problem(result)
     return Answer(int(document["status"]), document)
+
+
+def busy(error: WriterBusy) -> ProblemError:
+    """A full writer queue: 503 with ``Retry-After``; nothing was queued or changed."""
+    return ProblemError(503, "busy", "Too busy", str(error),
+                        headers={"Retry-After": str(error.retry_after_s)})
 
 
 def _hints(command: Any) -> dict[str, Any]:
@@ -103,8 +111,11 @@ class Commands:
         if self.writer is None or (request is not None and self._purge_is_due()):
             return await anyio.to_thread.run_sync(
                 partial(self.run, handler, command, out, request))
-        future = self.writer.enqueue(
-            lambda uow: self._answer_in(uow, handler, command, out, request), **_hints(command))
+        try:
+            future = self.writer.enqueue(
+                lambda uow: self._answer_in(uow, handler, command, out, request), **_hints(command))
+        except WriterBusy as error:
+            raise busy(error) from error
         answer, replayed = await asyncio.wrap_future(future)
         return answer_response(answer, replayed)
 
@@ -121,8 +132,12 @@ class Commands:
             with self.reading() as uow:
                 return answer_of(handler(uow, command), out), False
         if self.writer is not None:
-            return self.writer.submit(lambda uow: self._answer_in(uow, handler, command, out, request),
-                                      **_hints(command))
+            try:
+                return self.writer.submit(
+                    lambda uow: self._answer_in(uow, handler, command, out, request),
+                    **_hints(command))
+            except WriterBusy as error:
+                raise busy(error) from error
         for attempt in range(1, TRANSIENT_ATTEMPTS_MAX + 1):
             try:
                 return self._answer_once(handler, command, out, request)
@@ -138,7 +153,8 @@ class Commands:
             # below, once the answer exists (and is recorded under its key).
             uow.defer_commit = True
             answer, replayed = self._answer_in(uow, handler, command, out, request)
-            # A refusal changes nothing, but its answer is kept under its key.
+            # A refusal by a rule changes nothing, but the command ran: its
+            # answer is kept under its key (API.md "Conventions").
             if not replayed and (request is not None or answer.status < 400):
                 uow.commit_now()
             return answer, replayed
@@ -147,11 +163,21 @@ class Commands:
         """Answers to several commands, each on its own, applied in order (a bulk import)."""
         if self.writer is None:
             return [self.answer(handler, command, out, None)[0] for command in commands]
-        futures = [
-            self.writer.enqueue(partial(self._answer_in, handler=handler, command=command, out=out,
-                                        request=None), **_hints(command))
-            for command in commands
-        ]
+        futures: list[Future[tuple[Answer, bool]]] = []
+        for command in commands:
+            job = partial(self._answer_in, handler=handler, command=command, out=out, request=None)
+            while True:
+                try:
+                    futures.append(self.writer.enqueue(job, **_hints(command)))
+                    break
+                except WriterBusy:
+                    # Some of these commands are queued already: refusing now
+                    # would answer 503 for a request that partly ran. Wait for
+                    # the queue to drain instead (the caller is a worker thread).
+                    if futures:
+                        futures[-1].result()
+                    else:
+                        time.sleep(0.01)
         return [future.result()[0] for future in futures]
 
     @staticmethod

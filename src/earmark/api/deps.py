@@ -46,7 +46,10 @@ async def get_idempotent_request(
         Header(
             alias="Idempotency-Key", min_length=1, max_length=KEY_LENGTH_MAX,
             description="A retry with the same key and body returns the first answer and "
-            "changes nothing; the same key with another body is refused (422).",
+            "changes nothing; the same key with another body is refused (422). Only a request "
+            "that ran keeps its key: a body refused as malformed or invalid before anything ran "
+            "(400, or 422 for validation) leaves it unused; a refusal by a rule (409, 422) is "
+            "kept like any answer.",
         ),
     ] = None,
 ) -> IdempotentRequest | None:

@@ -1,41 +1,19 @@
 """The exception handlers: every error the HTTP API meets, expected or not,
 is answered with a problem document (the documents are made in
-:mod:`earmark.api.problems`, below the commands that keep refusals)."""
+:mod:`earmark.api.problems`)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from earmark.api.commands import answer_response
-from earmark.api.idempotency import KEY_LENGTH_MAX, Answer, IdempotentRequest, body_hash
 from earmark.api.problems import ProblemError, problem, problem_response, validation_problem
 
 log = logging.getLogger("earmark.api")
-
-
-def _keep_refusal(request: Request, document: dict[str, Any], body: bytes) -> JSONResponse:
-    """A refused body is an answer like any other: kept under its
-    Idempotency-Key, so that the key cannot later be spent on another body."""
-    key = request.headers["idempotency-key"]
-    if len(key) > KEY_LENGTH_MAX:
-        return problem_response(document)
-    idempotent = IdempotentRequest(key, request.method, request.url.path, body_hash(body))
-    commands = request.app.state.commands
-    try:
-        stored = commands.replay(idempotent)
-    except ProblemError as refused:
-        return problem_response(refused.document(), refused.headers)
-    if stored is not None:
-        return answer_response(stored, replayed=True)
-    kept = commands.record(idempotent, Answer(int(document["status"]), document))
-    return answer_response(kept)
 
 
 def install(app: FastAPI) -> None:
@@ -45,12 +23,11 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, ProblemError)
         return problem_response(exc.document(), exc.headers)
 
-    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+    async def on_validation(_request: Request, exc: Exception) -> JSONResponse:
+        # Nothing ran: an Idempotency-Key stays unused (API.md), so the client
+        # can fix the body and retry with the same key.
         assert isinstance(exc, RequestValidationError)
-        document = validation_problem(exc.errors())
-        if request.method == "POST" and request.headers.get("idempotency-key"):
-            return await run_in_threadpool(_keep_refusal, request, document, await request.body())
-        return problem_response(document)
+        return problem_response(validation_problem(exc.errors()))
 
     async def on_http(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

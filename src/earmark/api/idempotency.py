@@ -5,6 +5,11 @@ back (status and body) and changes nothing; the same key with another body,
 method or path is refused with 422. Records are kept at least
 :data:`RETENTION` and deleted lazily after that.
 
+Only a request that ran keeps its key: a body refused as malformed (400) or
+invalid (422 from the schema) never reaches a command and records nothing,
+so the client can fix it and retry with the same key; a command that ran
+and was refused by a rule (409, 422) is recorded like any answer.
+
 The record is written in the transaction of the command it answers, so that
 a command and its record are committed together or not at all. The first
 thing that transaction does is *claim* the key (insert the row): a

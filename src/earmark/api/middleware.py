@@ -12,9 +12,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from earmark.api.problems import problem, problem_response
 
-OPEN_PATHS: frozenset[str] = frozenset()
-"""Paths answered without an API key. None: API.md says every request needs
-one, the health check included (a probe can carry a key)."""
+OPEN_PATHS: frozenset[str] = frozenset({"/healthz"})
+"""Paths a ``GET`` may ask without an API key: the health check, which load
+balancers and probes call without one (API.md "Conventions"); it tells
+nothing but liveness and the kind of database."""
 
 KEY_COOKIE = "earmark_key"
 """The HttpOnly cookie in which the web UI keeps the API key a person signed in with."""
@@ -30,8 +31,8 @@ BODY_BYTES_MAX = 16 * 1024 * 1024
 
 
 class BearerAuth:
-    """Every request but :data:`OPEN_PATHS` must carry ``Authorization: Bearer
-    <key>`` with one of the configured keys, else 401. Checked before routing,
+    """Every request but a ``GET`` of :data:`OPEN_PATHS` must carry
+    ``Authorization: Bearer <key>`` with one of the configured keys, else 401. Checked before routing,
     so unknown paths do not tell a stranger what exists.
 
     The web UI's pages also accept the key from the :data:`KEY_COOKIE` cookie
@@ -44,7 +45,7 @@ class BearerAuth:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if (scope["type"] != "http" or path in OPEN_PATHS or path in WEB_OPEN_PATHS
+        if (scope["type"] != "http" or _is_open(scope) or path in WEB_OPEN_PATHS
                 or path.startswith(WEB_OPEN_PREFIXES) or self._allowed(scope)):
             await self.app(scope, receive, send)
             return
@@ -78,6 +79,10 @@ class BearerAuth:
         if scope.get("method") != "GET" or path.startswith(API_PREFIXES):
             return False
         return "text/html" in Headers(scope=scope).get("accept", "")
+
+
+def _is_open(scope: Scope) -> bool:
+    return scope.get("method") == "GET" and scope.get("path", "") in OPEN_PATHS
 
 
 def _cookie(header: str, name: str) -> str | None:

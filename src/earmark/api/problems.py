@@ -17,6 +17,11 @@ Where each status comes from:
   another request.
 - 500 ``internal``: a bug, always. The catch-all handler answers it as a
   problem too so that a client never sees a bare stack trace.
+
+A 400 or a ``validation`` 422 refuses a request before anything ran, so it
+is not kept under the request's ``Idempotency-Key``; a refusal by a rule
+(409, or 422 from an :class:`Outcome`) is an answer of a command that ran,
+and is kept and replayed like any other (API.md "Conventions").
 """
 
 from __future__ import annotations

@@ -1,10 +1,22 @@
-"""Run the HTTP API under uvicorn (``earmark serve`` and ``python -m earmark.api``)."""
+"""Run the HTTP API under uvicorn (``earmark serve``, ``earmark demo`` and
+``python -m earmark.api``), in one process or in several.
+
+Several worker processes (``--workers N``) each run the whole app with its
+own batching writer; they share one database. That is correct on PostgreSQL
+because every writer locks the positions it changes (row locks in (sku,
+location) order) and trusts a position it keeps in memory only at the stored
+version. SQLite serialises writers anyway, so it gains nothing from more
+than one process and is served by one.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import os
+from collections.abc import Callable
 
 import uvicorn
+from fastapi import FastAPI
 
 from earmark.api.app import create_app
 from earmark.service.clock import Clock
@@ -35,12 +47,40 @@ def check_bind(host: str, settings: Settings) -> None:
         )
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
+def default_workers(database_url: str) -> int:
+    """One process per core on PostgreSQL; one on SQLite."""
+    if database_url.startswith(("postgresql", "postgres")):
+        return os.cpu_count() or 1
+    return 1
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *,
+          workers: int | None = None, log_level: str = "info",
+          ready: Callable[[], None] | None = None) -> None:
+    """Migrate, then serve until stopped. ``ready`` runs once the schema is
+    current, before the first request is taken (the demo prints its banner)."""
     check_bind(host, settings)
+    if workers is None:
+        workers = default_workers(settings.database_url)
     store = Store(settings.database_url, Clock(frozen=settings.today))
     store.upgrade()
-    try:
-        uvicorn.run(create_app(store, settings), host=host, port=port, log_level="info",
-                    access_log=False)
-    finally:
-        store.dispose()
+    if ready is not None:
+        ready()
+    if workers <= 1:
+        try:
+            uvicorn.run(create_app(store, settings), host=host, port=port, log_level=log_level,
+                        access_log=False)
+        finally:
+            store.dispose()
+        return
+    store.dispose()
+    # Each worker process builds its app from the environment (worker_app).
+    os.environ["EARMARK_DATABASE_URL"] = settings.database_url
+    uvicorn.run("earmark.api.server:worker_app", factory=True, host=host, port=port,
+                workers=workers, log_level=log_level, access_log=False)
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process of ``serve(workers=N)`` (the schema is current)."""
+    settings = Settings()
+    return create_app(Store(settings.database_url, Clock(frozen=settings.today)), settings)

@@ -35,7 +35,7 @@ def run(
         "($EARMARK_FORECAST_JOBS).")] = 0,
     database: DatabaseOption = None,
 ) -> None:
-    """Forecast every position with demand history (a run, as POST /v1/forecasts/run
+    """Forecast every position with demand history (a run, as POST /v1/forecast-runs
     starts one), with a progress bar; ends with the accuracy next to the seasonal
     naive baseline and the models chosen.
 

@@ -1,5 +1,6 @@
 """``earmark forecast show SKU``: a position's forecast in the terminal — the
-model and its accuracy next to the baseline (a Rich table), a chart of the
+model and its accuracy next to the baseline (a Rich table), the method (the
+model, or "fallback" and why), a chart of the
 recent demand and the forecast with its 80% band (plotext), and the first
 days' points. Works without a TTY (the chart is then drawn without colours)."""
 
@@ -30,6 +31,20 @@ DATE_FORM = "%Y-%m-%d"
 
 def _number(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
+
+
+FALLBACK_WHY = {
+    "too_little_history": "too little history to choose a model",
+    "model_failed": "the chosen model failed on this series",
+}
+
+
+def method_line(f: PositionForecast) -> str:
+    """The forecast's method as API.md names it, and the reason for a fallback."""
+    if f.method_reason is None:
+        return f"method: {f.method}"
+    why = FALLBACK_WHY.get(f.method_reason, f.method_reason)
+    return f"method: {f.method} ({f.method_reason}: {why}; {f.model} made the points)"
 
 
 def accuracy_table(f: PositionForecast) -> Table:
@@ -65,7 +80,7 @@ def forecast_chart(f: PositionForecast, history: dict[date, int], width: int,
     figure.clear()
     figure.plot_size(width, CHART_HEIGHT)
     figure.date("x").activate(form=DATE_FORM)
-    figure.title(f"{f.sku} at {f.location}   ⣿ demand   * forecast ({f.model})   · 80% band")
+    figure.title(f"{f.sku} at {f.location}   ⣿ demand   * forecast ({f.method})   · 80% band")
     figure.legend(active=False)
     days = sorted(history)
     if days:
@@ -125,6 +140,7 @@ def show(
     finally:
         store.dispose()
     console.print(accuracy_table(forecast))
+    console.print(method_line(forecast), soft_wrap=True)
     if not any(p.day > today for p in forecast.points):
         # As the projection's stale_forecast: a forecast with no day ahead feeds nothing.
         console.print(f"[yellow]stale[/yellow]: none of its days is after today "

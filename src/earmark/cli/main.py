@@ -58,44 +58,26 @@ def check(database: DatabaseOption = None) -> None:
     console.print(f"[green]ok[/green]: {checked} position(s), every invariant holds")
 
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host in LOOPBACK_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _serve(database_url: str, host: str, port: int, banner: list[str] | None = None) -> None:
-    import uvicorn
-
-    from earmark.api.app import create_app
-    from earmark.cli.common import frozen_today
-    from earmark.service.clock import Clock
-    from earmark.service.uow import Store
+def _serve(database_url: str, host: str, port: int, banner: list[str] | None = None,
+           workers: int | None = None) -> None:
+    from earmark.api.server import UnsafeBind, serve
     from earmark.settings import Settings
 
-    settings = Settings()
-    if not settings.api_keys and not _is_loopback(host):
+    settings = Settings().model_copy(update={"database_url": database_url})
+
+    def show_banner() -> None:
+        for line in banner or []:
+            # soft_wrap: a long curl command must stay one line to be copied.
+            console.print(line, soft_wrap=True)
+
+    try:
+        serve(settings, host, port, workers=workers, log_level="warning", ready=show_banner)
+    except UnsafeBind:
         console.print(
             f"[red]refusing to listen on {host}[/red]: no API keys are configured. "
             "Set EARMARK_API_KEYS (comma-separated) to serve beyond this machine."
         )
-        raise typer.Exit(2)
-    store = Store(database_url, Clock(frozen=frozen_today()))
-    store.upgrade()
-    app_ = create_app(store, settings)
-    for line in banner or []:
-        # soft_wrap: a long curl command must stay one line to be copied.
-        console.print(line, soft_wrap=True)
-    uvicorn.run(app_, host=host, port=port, log_level="warning")
-    store.dispose()
+        raise typer.Exit(2) from None
 
 
 HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
@@ -107,13 +89,16 @@ def serve(
     database: DatabaseOption = None,
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Server processes; default: the number of cores on PostgreSQL, 1 on SQLite.")
+    ] = None,
 ) -> None:
     """Serve the HTTP API (migrations run on start).
 
     Example: EARMARK_TODAY=2026-01-05 earmark serve --database sqlite:///earmark.db --port 8000
     """
     console.print(f"earmark listening on http://{host}:{port} ({database_url(database)})")
-    _serve(database_url(database), host, port)
+    _serve(database_url(database), host, port, workers=workers)
 
 
 @app.command()
@@ -177,7 +162,7 @@ def demo(
         f"  curl -s -X PATCH {base}/v1/receipts/MILL-MAR -H 'Content-Type: application/json' "
         "-d '{\"expected_date\": \"2026-05-01\"}'",
         f"  curl -s '{base}/v1/events?type=commitment.at_risk'",
-        f"  curl -s {base}/v1/forecasts/runs/{run_id}   (the demo's forecast run, in the background)",
+        f"  curl -s {base}/v1/forecast-runs/{run_id}   (the demo's forecast run, in the background)",
         "Ctrl-C stops the server.",
     ])
 

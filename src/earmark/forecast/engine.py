@@ -40,7 +40,9 @@ class Backend(Protocol):
                          *, refit: bool) -> pd.DataFrame: ...
 
     def forecast(self, model_names: Sequence[str], frame: pd.DataFrame,
-                 *, horizon_days: int) -> pd.DataFrame: ...
+                 *, horizon_days: int) -> pd.DataFrame:
+        """Raises if a model fails on any series: the engine then falls back."""
+        ...
 
 
 @contextmanager
@@ -53,10 +55,12 @@ def _quiet() -> Iterator[None]:
 
 
 def _fallback() -> Any:
-    """What a model that fails on a series gives way to (statsforecast's
-    ``fallback_model``), so that one odd series cannot fail a whole run: in
-    cross-validation its errors are then the baseline's and the tie goes to
-    the baseline; in a forecast, its points are the seasonal naive ones."""
+    """What a model that fails on a series gives way to in cross-validation
+    (statsforecast's ``fallback_model``), so that one odd series cannot fail
+    a whole run: its errors are then the baseline's and the tie goes to the
+    baseline. The forecast itself is made without it: statsforecast would
+    name the fallback's points after the model that failed, so the engine
+    falls back itself (:func:`_forecast_each`) and says so."""
     return m.make_models([m.SEASONAL_NAIVE])[0]
 
 
@@ -86,8 +90,7 @@ class LocalBackend:
                  *, horizon_days: int) -> pd.DataFrame:
         from statsforecast import StatsForecast
 
-        sf = StatsForecast(m.make_models(model_names, horizon_days), freq="D", n_jobs=self.n_jobs,
-                           fallback_model=_fallback())
+        sf = StatsForecast(m.make_models(model_names, horizon_days), freq="D", n_jobs=self.n_jobs)
         with _quiet():
             return _normalised(sf.forecast(df=frame, h=horizon_days, level=list(m.LEVELS)))
 
@@ -122,8 +125,7 @@ class DaskBackend:
                  *, horizon_days: int) -> pd.DataFrame:
         from statsforecast import StatsForecast
 
-        sf = StatsForecast(m.make_models(model_names, horizon_days), freq="D",
-                           fallback_model=_fallback())
+        sf = StatsForecast(m.make_models(model_names, horizon_days), freq="D")
         with _quiet():
             result = sf.forecast(df=self._distributed(frame), h=horizon_days,
                                  level=list(m.LEVELS))
@@ -162,6 +164,14 @@ class SeriesForecast:
     """The chosen model's; None for a series too short to cross-validate."""
     baseline: m.Errors | None
     """The seasonal naive forecast's, on the same windows."""
+    method_reason: str | None = None
+    """Why the method is :data:`~earmark.forecast.models.FALLBACK`
+    (:data:`~earmark.forecast.models.FALLBACK_REASONS`); None when ``model``
+    is the chosen one."""
+
+    @property
+    def method(self) -> str:
+        return m.method_of(self.model, self.method_reason)
 
 
 @dataclass
@@ -173,6 +183,7 @@ class Tally:
     too_short: int = 0
     intermittent: int = 0
     better_than_baseline: int = 0
+    model_failed: int = 0
     models: dict[str, int] = field(default_factory=dict)
     absolute: float = 0.0
     baseline_absolute: float = 0.0
@@ -187,6 +198,7 @@ class Tally:
             self.positions += 1
             self.models[f.model] = self.models.get(f.model, 0) + 1
             self.intermittent += int(f.intermittent)
+            self.model_failed += int(f.method_reason == m.MODEL_FAILED)
             if f.errors is None or f.baseline is None:
                 self.too_short += 1
                 continue
@@ -210,6 +222,7 @@ class Tally:
             "cross_validated": self.cross_validated,
             "too_short": self.too_short,
             "intermittent": self.intermittent,
+            "model_failed": self.model_failed,
             "models": dict(sorted(self.models.items())),
             "accuracy": {
                 "model": {"mase": ratio(self.mase_sum, self.mase_count),
@@ -310,19 +323,66 @@ def forecast_frame(frame: pd.DataFrame, horizon_days: int, backend: Backend
     for s in series:
         by_model.setdefault(chosen[s.uid], []).append(s.uid)
     forecasts: dict[str, pd.DataFrame] = {}
+    failed: set[str] = set()
     for name in sorted(by_model):
-        result = backend.forecast([name], _tail(frame, by_model[name], m.TRAINING_DAYS_MAX),
-                                  horizon_days=horizon_days)
-        for uid, rows in result.groupby("unique_id", sort=False):
-            forecasts[str(uid)] = rows
+        made, failed_here = _forecast_each(backend, name, _tail(frame, by_model[name],
+                                                                 m.TRAINING_DAYS_MAX), horizon_days)
+        forecasts.update(made)
+        failed |= failed_here
     out: list[SeriesForecast] = []
     for s in series:
         name, rows = chosen[s.uid], forecasts[s.uid]
+        reason = None
+        if s.uid in failed:
+            name, reason = m.FAILED_MODEL_FALLBACK, m.MODEL_FAILED
+        elif s.group == "short":
+            reason = m.TOO_LITTLE_HISTORY
         mean = _bounded(rows[name], np.zeros(len(rows)))
         own = errors.get(s.uid)
         out.append(SeriesForecast(
             unique_id=s.uid, model=name, intermittent=s.intermittent, mean=mean,
             lo80=_bounded(rows[f"{name}-lo-80"], mean), hi80=_bounded(rows[f"{name}-hi-80"], mean),
             lo95=_bounded(rows[f"{name}-lo-95"], mean), hi95=_bounded(rows[f"{name}-hi-95"], mean),
-            errors=own[name] if own else None, baseline=own[m.BASELINE] if own else None))
+            errors=own[name] if own else None, baseline=own[m.BASELINE] if own else None,
+            method_reason=reason))
     return out
+
+
+def _by_series(result: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    return {str(uid): rows for uid, rows in result.groupby("unique_id", sort=False)}
+
+
+def _forecast_each(backend: Backend, name: str, part: pd.DataFrame, horizon_days: int
+                   ) -> tuple[dict[str, pd.DataFrame], set[str]]:
+    """Each series' forecast rows by model ``name``, and the series it failed on.
+
+    statsforecast fails a whole call when the model raises on one series. Then
+    the call is made again with :data:`~earmark.forecast.models.FAILED_MODEL_FALLBACK`
+    (whose rows the failed series keep; if that fails too, the error is not the
+    model's and is raised), and the series are halved until the failing ones
+    are found: a few calls more, and only on a chunk where a model failed."""
+    try:
+        return _by_series(backend.forecast([name], part, horizon_days=horizon_days)), set()
+    except Exception:
+        if name == m.FAILED_MODEL_FALLBACK:
+            raise
+    fallback = _by_series(backend.forecast([m.FAILED_MODEL_FALLBACK], part,
+                                           horizon_days=horizon_days))
+    every = list(fallback)
+    if len(every) == 1:
+        return fallback, set(every)
+    made: dict[str, pd.DataFrame] = {}
+    failed: set[str] = set()
+    pending = [every[: len(every) // 2], every[len(every) // 2:]]  # the whole failed already
+    while pending:
+        uids = pending.pop()
+        try:
+            made.update(_by_series(backend.forecast(
+                [name], part[part["unique_id"].isin(uids)], horizon_days=horizon_days)))
+        except Exception:
+            if len(uids) == 1:
+                failed.add(uids[0])
+                made[uids[0]] = fallback[uids[0]]
+            else:
+                pending += [uids[: len(uids) // 2], uids[len(uids) // 2:]]
+    return made, failed

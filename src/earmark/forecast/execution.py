@@ -106,7 +106,8 @@ def position_forecasts(results: Sequence[SeriesForecast], run_id: str, made_on: 
                        for i, values in enumerate(zip(*columns, strict=True)))
         out.append(PositionForecast(
             sku=sku, location=location, run_id=run_id, made_on=made_on, model=r.model, points=points,
-            accuracy=_accuracy(r.errors), baseline_model=models.BASELINE, baseline=_accuracy(r.baseline)))
+            accuracy=_accuracy(r.errors), baseline_model=models.BASELINE, baseline=_accuracy(r.baseline),
+            method_reason=r.method_reason))
     return out
 
 

@@ -32,6 +32,12 @@ for the intermittent family ``2 * horizon + 1`` days, what conformal
 intervals over the horizon need) is forecast by ``SeasonalNaive``, or by
 ``Naive`` when it holds less than ``NAIVE_BELOW_DAYS`` days; its accuracy is
 unknown (None).
+
+Every forecast says its *method* (API.md, "Forecasts"): the chosen model's
+name, or ``FALLBACK`` with the reason when no model was chosen for the
+series: ``TOO_LITTLE_HISTORY`` (the short series above), or
+``MODEL_FAILED`` (the chosen model raised on the series when its forecast
+was made, and ``SeasonalNaive`` made the points instead).
 """
 
 from __future__ import annotations
@@ -89,6 +95,13 @@ ADIDA = "ADIDA"
 IMAPA = "IMAPA"
 
 BASELINE = SEASONAL_NAIVE
+FALLBACK = "fallback"
+"""The method of a forecast that no chosen model made."""
+TOO_LITTLE_HISTORY = "too_little_history"
+MODEL_FAILED = "model_failed"
+FALLBACK_REASONS = (TOO_LITTLE_HISTORY, MODEL_FAILED)
+FAILED_MODEL_FALLBACK = SEASONAL_NAIVE
+"""What makes the points of a series whose chosen model failed on it."""
 SMOOTH_CANDIDATES = (AUTO_ETS, SEASONAL_NAIVE)
 INTERMITTENT_CANDIDATES = (CROSTON, ADIDA, IMAPA)
 INTERMITTENT_MODELS = frozenset(INTERMITTENT_CANDIDATES)
@@ -113,6 +126,11 @@ def intermittent_min_days(horizon_days: int) -> int:
 def fallback_model(length_days: int) -> str:
     """The model of a series too short to cross-validate."""
     return NAIVE if length_days < NAIVE_BELOW_DAYS else SEASONAL_NAIVE
+
+
+def method_of(model: str, method_reason: str | None) -> str:
+    """A forecast's method: its model's name, or :data:`FALLBACK` when it has a reason to be one."""
+    return model if method_reason is None else FALLBACK
 
 
 def make_models(names: Sequence[str], horizon_days: int | None = None) -> list[Any]:

@@ -1,10 +1,12 @@
 """Projected on-hand of a position, day by day: what stock will be left if
 the forecast comes true. Pure functions: no I/O, no clock (today is given).
 
-The issue's literal reading: projected on-hand = on-hand + receipts − open
-demand − forecast, where the open demand is the open order units *and* the
-open commitments' remaining units. Each day:
-stock += receipts − orders − commitments − forecast.
+API.md ("Forecasts"): the projection nets, per day, the forecast against
+the booked demand (open order units and open commitments' remaining units)
+and counts the larger of the two. The forecast predicts the orders still to
+come, and the orders booked for a day (and the commitments earmarked for
+them) are some of those: subtracting both would count that demand twice.
+Each day: stock += receipts − max(forecast, orders + commitments).
 
 Day conventions (as the ATP of API.md, whose on-hand bucket is dated today):
 
@@ -20,14 +22,15 @@ Day conventions (as the ATP of API.md, whose on-hand bucket is dated today):
   order (the forecast predicts units by the day they are *ordered*, and
   those ordered so far today are open order units). Points of a forecast
   made on an earlier day that fall on or before today are skipped for the
-  same reason.
+  same reason. So today counts the booked demand only (overdue lines and
+  commitments included); a day without a forecast point counts its booked
+  demand, a day without booked demand its forecast.
 - **Commitments**: an open commitment's remaining units leave on
   ``max(need_date, today)`` (an overdue need date counts today); one that
   expires on or before that day will be released before it is needed and
-  counts nothing. They are subtracted *in addition to* the forecast, not
-  netted against it. A commitment earmarks supply for orders still to
-  come, which the forecast also predicts, so that demand is counted twice:
-  a known double count, kept because the issue says so.
+  counts nothing. A commitment is booked demand like an order line: it
+  earmarks supply for orders to come, which the forecast also predicts, so
+  it is netted against the forecast of its need date, not added to it.
 - "Below" is strict: the first day whose projected on-hand is less than the
   item's safety stock, and less than zero.
 """
@@ -96,7 +99,7 @@ class ProjectedDay:
     commitments: int
     forecast: float
     expected_demand: float
-    """Demand not yet on order subtracted this day: ``forecast + commitments``."""
+    """The demand subtracted this day: ``max(forecast, orders + commitments)``."""
     on_hand: float
     """Projected on-hand at the end of the day."""
 
@@ -151,6 +154,12 @@ def horizon(today: date, points: Sequence[ForecastPoint]) -> list[date]:
     return [today + timedelta(days=i) for i in range((last - today).days + 1)]
 
 
+def netted_demand(forecast: float, booked: int) -> float:
+    """A day's demand: its forecast consumed by the demand booked for it
+    (orders and commitments), so the larger of the two."""
+    return max(forecast, float(booked))
+
+
 def project(state: PositionState, points: Sequence[ForecastPoint]) -> Projection:
     """Projected on-hand per day; ``points`` are the forecast's (any day: those
     on or before today are skipped), empty without a forecast."""
@@ -167,8 +176,8 @@ def project(state: PositionState, points: Sequence[ForecastPoint]) -> Projection
     stock = float(state.on_hand)
     for day in days:
         forecast = means.get(day, 0.0)
-        expected = forecast + committed.get(day, 0)
-        stock += receipts.get(day, 0) - orders.get(day, 0) - expected
+        expected = netted_demand(forecast, orders.get(day, 0) + committed.get(day, 0))
+        stock += receipts.get(day, 0) - expected
         out.append(ProjectedDay(day, receipts.get(day, 0), orders.get(day, 0),
                                 committed.get(day, 0), forecast, expected, stock))
         if below_safety is None and stock < state.safety_stock - EPSILON:

@@ -1,7 +1,7 @@
 """Forecast runs: one forecast of every position that has demand history.
 
 A run is created ``queued`` (:func:`start_run`, the command behind
-``POST /v1/forecasts/run`` and ``earmark forecast run``), then executed
+``POST /v1/forecast-runs`` and ``earmark forecast run``), then executed
 (:func:`earmark.forecast.execution.execute_run`) by a worker: it reads the history, works through the
 positions a chunk at a time, stores each chunk's forecasts and counts them in
 ``positions_done`` (the progress a client polls), and ends ``succeeded`` with

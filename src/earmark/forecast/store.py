@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
+from earmark.forecast.models import method_of
 from earmark.store import tables as t
 
 
@@ -46,6 +47,14 @@ class PositionForecast:
     accuracy: Accuracy
     baseline_model: str
     baseline: Accuracy
+    method_reason: str | None = None
+    """Why the method is ``fallback`` (``too_little_history``, ``model_failed``);
+    None when ``model`` is the one chosen for the position."""
+
+    @property
+    def method(self) -> str:
+        """The chosen model's name, or ``fallback``."""
+        return method_of(self.model, self.method_reason)
 
 
 def _accuracy(value: dict[str, Any]) -> Accuracy:
@@ -55,7 +64,7 @@ def _accuracy(value: dict[str, Any]) -> Accuracy:
 def _row(f: PositionForecast, now: datetime) -> dict[str, Any]:
     return {
         "sku": f.sku, "location": f.location, "run_id": f.run_id, "made_on": f.made_on,
-        "model": f.model,
+        "model": f.model, "method_reason": f.method_reason,
         "points": [{"date": p.day.isoformat(), "mean": p.mean, "lo80": p.lo80, "hi80": p.hi80,
                     "lo95": p.lo95, "hi95": p.hi95} for p in f.points],
         "accuracy": {"model": {"mase": f.accuracy.mase, "wape": f.accuracy.wape},
@@ -72,7 +81,7 @@ def _forecast(row: Any) -> PositionForecast:
         points=tuple(ForecastPoint(date.fromisoformat(p["date"]), p["mean"], p["lo80"], p["hi80"],
                                    p["lo95"], p["hi95"]) for p in row.points),
         accuracy=_accuracy(acc["model"]), baseline_model=acc["baseline"]["model"],
-        baseline=_accuracy(acc["baseline"]),
+        baseline=_accuracy(acc["baseline"]), method_reason=row.method_reason,
     )
 
 

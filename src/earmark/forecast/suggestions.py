@@ -7,9 +7,8 @@ clock. The day conventions are :mod:`earmark.forecast.projection`'s.
 a review period R, :data:`REVIEW_DAYS_DEFAULT`):
 
 - demand over the lead time = the forecast over the lead time: the sum of
-  its daily means from tomorrow through today + L (the issue's literal
-  reading: the forecast only, neither netted against nor added to open
-  commitments); a receipt placed today arrives on today + L.
+  its daily means from tomorrow through today + L; a receipt placed today
+  arrives on today + L.
 - safety stock = the larger of the item's configured ``safety_stock`` (a
   floor the business chose; it already keeps it out of ATP) and the
   statistical one, z(service level) × σ over the lead time. Each day's σ is
@@ -20,7 +19,13 @@ a review period R, :data:`REVIEW_DAYS_DEFAULT`):
   lead time is √(Σ σ²) (which is σ√L when every day's σ is the same).
 - reorder point = demand over the lead time + safety stock.
 - inventory position = on-hand + open receipts' open quantity − open order
-  units (held and backordered alike, so the open backorders count in full).
+  units (held and backordered alike, so the open backorders count in full)
+  − open commitments' remaining units. API.md ("Forecasts"): receipt
+  suggestions count open commitments as demand, as the projection does;
+  like an order line, a commitment is demand already booked against the
+  position's supply. One that will expire before its need date counts
+  nothing (it is released before it is needed:
+  :func:`~earmark.forecast.projection.commitment_due`).
 - when the inventory position is at or below the reorder point, suggest a
   receipt up to the order-up-to level (the forecast through today + L + R
   + safety stock): quantity = that level − inventory position, rounded up to
@@ -71,6 +76,7 @@ from earmark.domain.limits import QUANTITY_MAX
 from earmark.forecast.projection import (
     EPSILON,
     PositionState,
+    commitments_by_day,
     future_points,
 )
 from earmark.forecast.store import ForecastPoint, PositionForecast
@@ -106,6 +112,7 @@ class ReceiptBasis:
     on_hand: int
     incoming: int
     open_orders: int
+    open_commitments: int
     inventory_position: int
     lead_time_days: int
     review_days: int
@@ -151,6 +158,8 @@ class Suggestion:
     expires_on: date | None
     run_id: str
     model: str
+    method: str
+    """The forecast's: its model's name, or ``fallback``."""
     made_on: date
     basis: ReceiptBasis | CommitmentBasis
 
@@ -227,7 +236,8 @@ def suggest_receipt(state: PositionState, forecast: PositionForecast, params: Pa
     safety = max(float(state.safety_stock), statistical)
     reorder_point = over_lead + safety
     order_up_to = sum(means[d] for d in days) + safety
-    position = state.on_hand + state.incoming - state.open_orders
+    open_commitments = sum(commitments_by_day(state.commitments, today).values())
+    position = state.on_hand + state.incoming - state.open_orders - open_commitments
     if position > reorder_point + EPSILON:
         return None
     quantity = min(math.ceil(order_up_to - position - EPSILON), QUANTITY_MAX)
@@ -236,7 +246,8 @@ def suggest_receipt(state: PositionState, forecast: PositionForecast, params: Pa
     expected_date = today + timedelta(days=lead)
     basis = ReceiptBasis(
         on_hand=state.on_hand, incoming=state.incoming, open_orders=state.open_orders,
-        inventory_position=position, lead_time_days=lead, review_days=params.review_days,
+        open_commitments=open_commitments, inventory_position=position, lead_time_days=lead,
+        review_days=params.review_days,
         service_level=params.service_level, demand_over_lead_time=over_lead, safety_stock=safety,
         item_safety_stock=state.safety_stock, statistical_safety_stock=statistical,
         reorder_point=reorder_point, order_up_to=order_up_to,
@@ -246,7 +257,7 @@ def suggest_receipt(state: PositionState, forecast: PositionForecast, params: Pa
         suggestion_id(RECEIPT, state.sku, state.location, None, quantity, expected_date, None,
                       forecast.run_id),
         RECEIPT, state.sku, state.location, None, quantity, expected_date, None,
-        forecast.run_id, forecast.model, forecast.made_on, basis,
+        forecast.run_id, forecast.model, forecast.method, forecast.made_on, basis,
     )
 
 
@@ -295,6 +306,6 @@ def suggest_commitments(state: PositionState, forecast: PositionForecast,
             suggestion_id(COMMITMENT, state.sku, state.location, account, quantity, end, expires,
                           forecast.run_id),
             COMMITMENT, state.sku, state.location, account, quantity, end, expires,
-            forecast.run_id, forecast.model, forecast.made_on, basis,
+            forecast.run_id, forecast.model, forecast.method, forecast.made_on, basis,
         ))
     return out

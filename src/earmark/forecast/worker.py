@@ -3,7 +3,7 @@
 statsforecast's models are C++, but the loop around them, pandas and the
 pool that spreads them over the cores are Python that holds the GIL: worked
 on a thread of the server, a run of 10,000 positions would take the API's
-latency with it. So ``POST /v1/forecasts/run`` starts
+latency with it. So ``POST /v1/forecast-runs`` starts
 ``python -m earmark.forecast.worker RUN_ID`` (the database URL in
 ``EARMARK_DATABASE_URL``, never on the command line where ``ps`` shows it), and
 the run talks to the server only through the database: its progress, its

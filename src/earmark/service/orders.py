@@ -273,7 +273,7 @@ def _selected(
             return [], invalid(f"lines[{idx}].line", f"line {item.line!r} appears twice")
         seen.add(item.line)
         if item.quantity is not None and (
-            error := check_quantity(f"lines[{idx}].quantity", item.quantity, minimum=0)
+            error := check_quantity(f"lines[{idx}].quantity", item.quantity)
         ):
             return [], error
         chosen.append((lines[item.line], item.quantity))

@@ -14,7 +14,14 @@ from earmark.service.effects import Effects
 from earmark.service.queries import availability, get_receipt
 from earmark.service.results import Result, fail, invalid
 from earmark.service.uow import UnitOfWork
-from earmark.service.validation import answer_to_twin, check_id, check_quantity, need_item, need_location
+from earmark.service.validation import (
+    answer_to_twin,
+    check_id,
+    check_quantity,
+    check_signed_quantity,
+    need_item,
+    need_location,
+)
 from earmark.store import tables as t
 
 ADJUSTMENT_REASONS = ("initial", "count", "damage", "return", "correction")
@@ -69,8 +76,8 @@ def ledger(uow: UnitOfWork, sku: str, location: str, quantity: int, reason: str,
 
 
 def adjust(uow: UnitOfWork, cmd: Adjust) -> Result:
-    if abs(cmd.quantity) > QUANTITY_MAX:
-        return invalid("quantity", f"must be from -{QUANTITY_MAX} to {QUANTITY_MAX}")
+    if error := check_signed_quantity("quantity", cmd.quantity):
+        return error
     if cmd.reason not in ADJUSTMENT_REASONS:
         return invalid("reason", "must be one of " + ", ".join(ADJUSTMENT_REASONS))
     if cmd.note is not None and len(cmd.note) > NOTE_LENGTH_MAX:
@@ -172,7 +179,7 @@ def patch_receipt(uow: UnitOfWork, cmd: PatchReceipt) -> Result:
         return error
     received = int(row["received"])
     if cmd.quantity is not None:
-        if error := check_quantity("quantity", cmd.quantity, minimum=0):
+        if error := check_quantity("quantity", cmd.quantity):
             return error
         if cmd.quantity < received:
             return fail(Outcome.below_received,

@@ -19,9 +19,19 @@ def check_id(field_name: str, value: str) -> Result | None:
     return None
 
 
-def check_quantity(field_name: str, value: int, minimum: int = 1) -> Result | None:
-    if value < minimum or value > QUANTITY_MAX:
-        return invalid(field_name, f"must be a whole number from {minimum} to {QUANTITY_MAX}")
+def check_quantity(field_name: str, value: int) -> Result | None:
+    """Units a command asks for: at least 1 (API.md: 0 is 422, the same everywhere)."""
+    if value < 1 or value > QUANTITY_MAX:
+        return invalid(field_name, f"must be a whole number from 1 to {QUANTITY_MAX}")
+    return None
+
+
+def check_signed_quantity(field_name: str, value: int) -> Result | None:
+    """Units added or taken (an adjustment): 0 would do neither."""
+    if value == 0:
+        return invalid(field_name, "must not be 0: 0 units change nothing")
+    if abs(value) > QUANTITY_MAX:
+        return invalid(field_name, f"must be from -{QUANTITY_MAX} to {QUANTITY_MAX}")
     return None
 
 

@@ -38,6 +38,20 @@ BATCH_COMMANDS_MAX = 1000
 BATCH_WAIT_MS = 2.0
 """How long a small batch waits for company before it is applied."""
 BATCH_RETRIES_MAX = 5
+QUEUED_JOBS_MAX = 10_000
+"""Jobs that may wait for the writer at once. Past it a job is refused
+(:class:`WriterBusy`) instead of queued: under an overload the queue, and the
+memory it holds, stay bounded and callers hear at once to come back later."""
+BUSY_RETRY_AFTER_S = 1
+
+
+class WriterBusy(Exception):
+    """The writer's queue is full; nothing was queued or changed. Retry later."""
+
+    def __init__(self, queued: int) -> None:
+        super().__init__(f"{queued} commands are waiting for the writer; retry shortly")
+        self.queued = queued
+        self.retry_after_s = BUSY_RETRY_AFTER_S
 
 
 def is_transient(error: DBAPIError) -> bool:
@@ -61,11 +75,15 @@ class Writer:
     """One writer thread over a store; ``submit`` blocks until the job's batch commits."""
 
     def __init__(
-        self, store: Store, *, batch_max: int = BATCH_COMMANDS_MAX, wait_ms: float = BATCH_WAIT_MS
+        self, store: Store, *, batch_max: int = BATCH_COMMANDS_MAX, wait_ms: float = BATCH_WAIT_MS,
+        queued_max: int = QUEUED_JOBS_MAX,
     ) -> None:
         self.store = store
         self.batch_max = batch_max
         self.wait_s = wait_ms / 1000
+        self.queued_max = queued_max
+        # Jobs queued and not yet taken into a batch (guarded by _lock).
+        self._queued = 0
         self._queue: queue.SimpleQueue[_Entry[Any] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -95,6 +113,9 @@ class Writer:
                 positions: tuple[tuple[str, str], ...] = ()) -> Future[T]:
         """Queue ``job`` without waiting; jobs are applied in the order they are queued.
 
+        Raises :class:`WriterBusy` (queuing nothing) when ``queued_max`` jobs
+        are already waiting.
+
         Hints make a batch cheaper, never different: ``order_ids`` names the
         orders the job places (a batch checks them all for replays in one
         query) and ``positions`` the (sku, location) it changes (a batch locks
@@ -102,8 +123,21 @@ class Writer:
         if self._thread is None:
             self.start()
         entry: _Entry[T] = _Entry(job, order_ids, positions)
+        with self._lock:
+            if self._queued >= self.queued_max:
+                raise WriterBusy(self._queued)
+            self._queued += 1
         self._queue.put(entry)
         return entry.future
+
+    @property
+    def queued(self) -> int:
+        """Jobs waiting for a batch now."""
+        return self._queued
+
+    def _taken(self, count: int) -> None:
+        with self._lock:
+            self._queued -= count
 
     # The writer thread
 
@@ -114,6 +148,7 @@ class Writer:
                 return
             batch: list[_Entry[Any]] = [first]
             stopping = self._gather(batch)
+            self._taken(len(batch))
             self._apply(batch)
             if stopping:
                 return

@@ -361,7 +361,9 @@ forecasts = Table(
     Column("location", Id, primary_key=True),
     Column("run_id", String(40), nullable=False),
     Column("made_on", Date, nullable=False),
-    Column("model", String(40), nullable=False),
+    Column("model", String(40), nullable=False),  # what made the points
+    # Why the forecast's method is "fallback" (too_little_history, model_failed); null: the model's.
+    Column("method_reason", String(40), nullable=True),
     Column("points", JSON, nullable=False),  # [{date, mean, lo80, hi80, lo95, hi95}]
     Column("accuracy", JSON, nullable=False),  # {model: {mase, wape}, baseline: {model, mase, wape}}
     Column("created_at", DateTime(timezone=True), nullable=False),

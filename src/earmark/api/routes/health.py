@@ -1,4 +1,8 @@
-"""``/healthz``: the server answers and its database does too."""
+"""``/healthz``: the server answers and its database does too.
+
+Open to a caller without an API key (load balancers, probes), so it tells
+nothing but liveness and the kind of database: not the error when the
+database does not answer."""
 
 from __future__ import annotations
 
@@ -16,13 +20,18 @@ from earmark.api.schemas.health import HealthOut
 router = APIRouter(tags=["health"])
 
 
+RETRY_AFTER_SECONDS = 1
+
+
 @router.get("/healthz", response_model=HealthOut,
             responses={503: {"model": Problem, "description": "The database does not answer."}})
 def healthz(store: StoreDep) -> JSONResponse:
+    """Liveness and the kind of database; needs no API key."""
     try:
         with store.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except SQLAlchemyError as error:
+    except SQLAlchemyError:
         return problem_response(problem(503, "database-unavailable", "Database unavailable",
-                                        f"the database does not answer: {type(error).__name__}"))
+                                        "the database does not answer"),
+                                headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     return respond(HealthOut, {"status": "ok", "database": store.dialect})

@@ -34,8 +34,10 @@ OrdersPage = Annotated[PageRequest, keyset_page(ORDERS.cursors)]
 def place_command(body: OrderCreate) -> orders.PlaceOrder:
     return orders.PlaceOrder(
         body.id, body.account,
-        [orders.LineIn(ln.line, ln.sku, ln.quantity, ln.location, ln.requested_date, ln.backorder)
-         for ln in body.lines],
+        # A line left unnamed is numbered by its place: "1", "2", ... (API.md).
+        [orders.LineIn(ln.line if ln.line is not None else str(n), ln.sku, ln.quantity, ln.location,
+                       ln.requested_date, ln.backorder)
+         for n, ln in enumerate(body.lines, start=1)],
     )
 
 

@@ -1,7 +1,7 @@
 """``/v1/forecasts/{sku}``: the stored forecast of a position.
 
-Registered after the router of the forecast runs (``/v1/forecasts/run``,
-``/v1/forecasts/runs...``) so that a path of theirs is never taken for a sku."""
+Registered after the router of the forecast runs, whose deprecated paths
+(``/v1/forecasts/run``, ``/v1/forecasts/runs...``) must never be taken for a sku."""
 
 from __future__ import annotations
 

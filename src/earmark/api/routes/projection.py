@@ -44,10 +44,11 @@ def position_location(uow: UnitOfWork, sku: str, location: str | None) -> str:
 
 @router.get("/{sku}", response_model=ProjectionOut, responses=problems(404, 422))
 def get_projection(sku: SkuPath, commands: CommandsDep, location: IdQuery = None) -> JSONResponse:
-    """Projected on-hand per day from today: on-hand + receipts − open order
-    units − open commitments' remaining units − the forecast (from
-    tomorrow), and the first days it falls below the safety stock and below
-    zero."""
+    """Projected on-hand per day from today: on-hand + receipts − each day's
+    demand, which nets the forecast (from tomorrow) against the booked demand
+    (open order units and open commitments' remaining units) and counts the
+    larger of the two; and the first days it falls below the safety stock and
+    below zero."""
     with commands.reading() as uow:
         code = position_location(uow, sku, location)
         body = projection_of(uow.tx, sku, code, uow.today)

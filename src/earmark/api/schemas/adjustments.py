@@ -7,14 +7,14 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from earmark.api.schemas.availability import AvailabilityOut
-from earmark.api.schemas.common import Identifier, In, Out, SignedQuantity
+from earmark.api.schemas.common import Identifier, In, Out, SignedUnits
 from earmark.domain.limits import NOTE_LENGTH_MAX
 
 
 class AdjustmentCreate(In):
     sku: Identifier
     location: Identifier
-    quantity: SignedQuantity = Field(description="Units added (positive) or taken (negative).")
+    quantity: SignedUnits
     reason: Literal["initial", "count", "damage", "return", "correction"]
     note: Annotated[str, Field(max_length=NOTE_LENGTH_MAX)] | None = None
 

@@ -12,9 +12,9 @@ from earmark.api.schemas.common import (
     In,
     NextCursor,
     Out,
-    PositiveQuantity,
     Promise,
     Timestamp,
+    Units,
 )
 
 CommitmentKind = Literal["contract", "project", "key_account", "forecast"]
@@ -27,7 +27,7 @@ class CommitmentCreate(In):
     account: Identifier
     sku: Identifier
     location: Identifier
-    quantity: PositiveQuantity
+    quantity: Units
     need_date: Day
     expires_on: Day | None = Field(
         default=None, description="From that day on, what is left unconsumed is released."
@@ -37,7 +37,7 @@ class CommitmentCreate(In):
 
 
 class CommitmentRelease(In):
-    quantity: PositiveQuantity | None = Field(default=None, description="Default: all remaining.")
+    quantity: Units | None = Field(default=None, description="Default: all remaining.")
 
 
 class CommitmentOut(Out):

@@ -3,6 +3,10 @@
 Inputs are checked strictly: a quantity is a JSON integer (not ``"5"``, not
 ``5.0``, not ``true``) and a date is a ``YYYY-MM-DD`` string, so what the
 schema says is exactly what is accepted.
+
+Every request body that asks for units takes them as :data:`Units` (or
+:data:`SignedUnits` for an adjustment): 0 units is refused with the same 422
+on every path (API.md "Conventions"), before any command runs.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from earmark.domain.limits import ID_LENGTH_MAX, ID_PATTERN, NAME_LENGTH_MAX, QUANTITY_MAX
 
@@ -27,6 +32,14 @@ def _iso_day(value: Any) -> Any:
     raise ValueError("must be a date written YYYY-MM-DD")
 
 
+def _not_zero_units(value: Any) -> Any:
+    # Checked before the type so that 0 gets the one same answer on every
+    # path, whether the field is signed (an adjustment) or not.
+    if type(value) is int and value == 0:
+        raise PydanticCustomError("zero_units", "Input should not be 0: 0 units change nothing")
+    return value
+
+
 def _as_utc(value: datetime) -> datetime:
     # SQLite hands timestamps back without a zone; every stored timestamp is UTC.
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -38,8 +51,20 @@ Identifier = Annotated[
 ]
 Name = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH_MAX)]
 Quantity = Annotated[int, Field(strict=True, ge=0, le=QUANTITY_MAX)]
-PositiveQuantity = Annotated[int, Field(strict=True, ge=1, le=QUANTITY_MAX)]
-SignedQuantity = Annotated[int, Field(strict=True, ge=-QUANTITY_MAX, le=QUANTITY_MAX)]
+"""A count that may be 0 (a setting such as safety stock), never units a request asks for."""
+Units = Annotated[
+    int,
+    Field(strict=True, ge=1, le=QUANTITY_MAX, description="Units, 1 to 10^12 (0 is refused with 422)."),
+    BeforeValidator(_not_zero_units),
+]
+"""Units a request body asks for: orders, commitments, receipts, receiving,
+cancelling, shipping, releasing, quoting."""
+SignedUnits = Annotated[
+    int,
+    Field(strict=True, ge=-QUANTITY_MAX, le=QUANTITY_MAX, json_schema_extra={"not": {"const": 0}},
+          description="Units added (positive) or taken (negative); 0 is refused with 422."),
+    BeforeValidator(_not_zero_units),
+]
 Day = Annotated[date, BeforeValidator(_iso_day)]
 Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
 

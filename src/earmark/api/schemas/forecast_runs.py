@@ -53,8 +53,12 @@ class RunSummary(Out):
     positions: int
     cross_validated: int
     too_short: int = Field(description="Positions with too little history to cross-validate: "
-                           "seasonal naive (or naive), accuracy unknown.")
+                           "seasonal naive (or naive), accuracy unknown; their forecast's method "
+                           "is \"fallback\".")
     intermittent: int = Field(description="Positions with demand on fewer than 1 day in 1.32.")
+    model_failed: int = Field(
+        default=0, description="Positions whose chosen model failed on the series: their "
+        "forecast's method is \"fallback\" (seasonal naive). 0 in runs made before it was counted.")
     models: dict[str, int] = Field(description="Positions per chosen model.",
                                    examples=[{"AutoETS": 9, "CrostonOptimized": 2}])
     accuracy: RunAccuracies

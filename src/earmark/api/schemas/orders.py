@@ -12,10 +12,9 @@ from earmark.api.schemas.common import (
     In,
     NextCursor,
     Out,
-    PositiveQuantity,
     Promise,
-    Quantity,
     Timestamp,
+    Units,
 )
 from earmark.domain.backorder import BackorderPolicy
 from earmark.domain.limits import BATCH_ORDERS_MAX, ORDER_LINES_MAX
@@ -26,9 +25,10 @@ OrderStatus = Literal["open", "closed"]
 
 
 class OrderLineCreate(In):
-    line: Identifier
+    line: Identifier | None = Field(
+        default=None, description='Default: the line\'s place in the order ("1", "2", ...).')
     sku: Identifier
-    quantity: PositiveQuantity
+    quantity: Units
     location: Identifier | None = Field(
         default=None, description="May be left out only while exactly one location exists."
     )
@@ -46,7 +46,7 @@ class OrderCreate(In):
 
 class LineQuantityIn(In):
     line: Identifier
-    quantity: Quantity | None = None
+    quantity: Units | None = Field(default=None, description="Default: every open unit of the line.")
 
 
 class OrderCancel(In):
@@ -57,7 +57,7 @@ class OrderCancel(In):
 
 class LineShipIn(In):
     line: Identifier
-    quantity: Quantity
+    quantity: Units
 
 
 class OrderShip(In):

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from earmark.api.schemas.common import Day, Out
+
+MethodReason = Literal["too_little_history", "model_failed"]
+METHOD_DESCRIPTION = (
+    'Which method made the forecast: the name of the statistical model chosen for the position '
+    '(AutoETS, SeasonalNaive, CrostonOptimized, ADIDA, IMAPA), or "fallback" when none was: '
+    "method_reason then says why.")
+METHOD_REASON_DESCRIPTION = (
+    'Why the method is "fallback" (null otherwise): too_little_history, a series too short to '
+    "cross-validate (model is SeasonalNaive, or Naive under two weeks); model_failed, the chosen "
+    "model failed on the series and SeasonalNaive made the points.")
 
 
 class ForecastPointOut(Out):
@@ -31,7 +43,10 @@ class PositionForecastOut(Out):
     location: str
     run_id: str = Field(description="The forecast run that made it.")
     made_on: Day = Field(description="earmark's today when it was made; points start the day after.")
-    model: str = Field(description="The model chosen for this position.")
+    model: str = Field(description="The model that made the points: the chosen one, or the "
+                       "fallback's model.")
+    method: str = Field(description=METHOD_DESCRIPTION, examples=["AutoETS", "fallback"])
+    method_reason: MethodReason | None = Field(description=METHOD_REASON_DESCRIPTION)
     horizon_days: int
     points: list[ForecastPointOut]
     accuracy: AccuracyOut

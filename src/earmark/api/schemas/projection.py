@@ -5,11 +5,18 @@ from __future__ import annotations
 from pydantic import Field
 
 from earmark.api.schemas.common import Day, Out
+from earmark.api.schemas.position_forecast import (
+    METHOD_DESCRIPTION,
+    METHOD_REASON_DESCRIPTION,
+    MethodReason,
+)
 
 
 class ProjectionForecast(Out):
     run_id: str
     model: str
+    method: str = Field(description=METHOD_DESCRIPTION)
+    method_reason: MethodReason | None = Field(description=METHOD_REASON_DESCRIPTION)
     made_on: Day
     first_date: Day = Field(description="The first day the forecast counts (after today).")
     last_date: Day = Field(description="The forecast's last day: the projection's last day.")
@@ -21,18 +28,18 @@ class ProjectedDay(Out):
     orders: int = Field(description="Open order units due (overdue ones today).")
     commitments: int = Field(
         description="Remaining units of open commitments needed that day (overdue need dates "
-        "today; none for a commitment that expires on or before that day), subtracted in "
-        "addition to the forecast."
+        "today; none for a commitment that expires on or before that day): booked demand, "
+        "like orders."
     )
     forecast: float = Field(description="The forecast mean of the day (0 today and without a forecast).")
     expected_demand: float = Field(
-        description="Demand not yet on order subtracted that day: forecast + commitments. Both "
-        "count (not netted), so a commitment and the forecast of the orders that will consume "
-        "it are counted twice."
+        description="The demand counted that day: the forecast netted against the booked demand "
+        "(orders + commitments), so the larger of the two: the forecast is consumed by the "
+        "orders it predicted, not counted twice."
     )
     projected_on_hand: float = Field(
         description="Expected on-hand at the end of the day: the previous day's (on_hand "
-        "before today) + receipts - orders - expected_demand."
+        "before today) + receipts - expected_demand."
     )
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from earmark.api.schemas.common import Day, Identifier, In, Out, PositiveQuantity, Promise
+from earmark.api.schemas.common import Day, Identifier, In, Out, Promise, Units
 
 
 class PromiseRequest(In):
     sku: Identifier
-    quantity: PositiveQuantity
+    quantity: Units
     location: Identifier | None = None
     account: Identifier | None = None
     requested_date: Day | None = None

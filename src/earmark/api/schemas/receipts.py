@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from earmark.api.schemas.common import (
     Day,
     Identifier,
     In,
     NextCursor,
     Out,
-    PositiveQuantity,
-    Quantity,
     Timestamp,
+    Units,
 )
 
 ReceiptSource = Literal["purchase", "production", "transfer", "harvest"]
@@ -23,18 +24,19 @@ class ReceiptCreate(In):
     id: Identifier
     sku: Identifier
     location: Identifier
-    quantity: PositiveQuantity
+    quantity: Units
     expected_date: Day
     source: ReceiptSource = "purchase"
 
 
 class ReceiptPatch(In):
     expected_date: Day | None = None
-    quantity: Quantity | None = None
+    quantity: Units | None = Field(
+        default=None, description="The receipt's new total; not below what was received (422).")
 
 
 class ReceiptReceive(In):
-    quantity: PositiveQuantity | None = None
+    quantity: Units | None = None
 
 
 class ReceiptOut(Out):

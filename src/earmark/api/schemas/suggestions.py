@@ -63,13 +63,16 @@ class ReceiptBasis(Out):
     on_hand: int
     incoming: int = Field(description="Open quantity of open receipts.")
     open_orders: int = Field(description="Open units of order lines, held and backordered.")
-    inventory_position: int = Field(description="on_hand + incoming - open_orders.")
+    open_commitments: int = Field(
+        description="Remaining units of open commitments (none of one that expires on or before "
+        "its need date): demand, as open orders are.")
+    inventory_position: int = Field(
+        description="on_hand + incoming - open_orders - open_commitments.")
     lead_time_days: int
     review_days: int
     service_level: float
     demand_over_lead_time: float = Field(
-        description="The forecast's means, tomorrow through the arrival day (open commitments "
-        "not counted).")
+        description="The forecast's means, tomorrow through the arrival day.")
     safety_stock: float = Field(description="The larger of the item's and the statistical one.")
     item_safety_stock: int
     statistical_safety_stock: float = Field(
@@ -107,6 +110,8 @@ class SuggestionOut(Out):
     expires_on: Day | None
     run_id: str
     model: str
+    method: str = Field(description="The forecast's method: its model's name, or \"fallback\" "
+                        "(GET /v1/forecasts/{sku} says why).")
     made_on: Day
     reason: str
     request: SuggestedReceipt | SuggestedCommitment = Field(

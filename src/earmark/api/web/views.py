@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from earmark.api.web.forecast_chart import forecast_chart
 from earmark.domain.limits import PAGE_LIMIT_MAX
 from earmark.service import catalog
 from earmark.service.pages import Keyset
@@ -134,7 +135,8 @@ def overview(uow: UnitOfWork, filters: Filters) -> Overview:
                    if (c["sku"], c["location"]) in shown]
     at_risk = sorted((c for c in commitments if is_at_risk(c, uow.today)),
                      key=lambda c: (c["need_date"], c["id"]))
-    below = [p for p in positions if free_supply(p) < p["safety_stock"]]
+    below = [p for p in positions
+             if free_supply(p) < p["safety_stock"] or p["safety_stock_short"] > 0]
     return Overview(
         positions=positions,
         at_risk=at_risk[:ALERTS_MAX],
@@ -173,6 +175,8 @@ class PositionView:
     events: list[dict[str, Any]]
     chart: dict[str, Any]
     at_risk: set[str]
+    forecast: dict[str, Any] | None = None
+    """The forecast chart's data (:mod:`earmark.api.web.forecast_chart`); None without a current forecast."""
 
 
 def position_view(uow: UnitOfWork, sku: str, location: str) -> PositionView | None:
@@ -195,6 +199,7 @@ def position_view(uow: UnitOfWork, sku: str, location: str) -> PositionView | No
         events=position_events(uow, sku, location, {c["id"] for c in commitments}),
         chart=chart_data(figures, queue),
         at_risk={c["id"] for c in commitments if is_at_risk(c, uow.today)},
+        forecast=forecast_chart(uow.tx, sku, location, uow.today),
     )
 
 

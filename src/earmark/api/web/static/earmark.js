@@ -1,4 +1,4 @@
-// earmark's web UI: the ATP chart (uPlot) and the live event feed (EventSource).
+// earmark's web UI: the ATP and forecast charts (uPlot) and the live event feed (EventSource).
 // The pages read without this file; it only draws and keeps things current.
 (function () {
   "use strict";
@@ -66,8 +66,55 @@
     window.addEventListener("resize", resize);
   }
 
+  function dateLabel(u, v) {
+    return v == null ? "" : new Date(v * 1000).toISOString().slice(0, 10);
+  }
+
+  function units(u, v) {
+    return v == null ? "" : v.toFixed(1);
+  }
+
+  // The forecast with its 80% band, and the projected on-hand. Every series
+  // has a label: the legend names each one (uPlot shows "--" for a value
+  // only while the cursor is off the chart, never in place of a name).
+  function drawForecast(el) {
+    if (!window.uPlot || el.dataset.drawn === "1") return;
+    var source = el.parentNode.querySelector(".forecast-data");
+    if (!source) return;
+    var chart = JSON.parse(source.textContent);
+    var xs = chart.dates.map(seconds);
+    var method = chart.method === "fallback" ? "fallback, " + chart.model : chart.method;
+    var options = {
+      width: Math.max(el.clientWidth, 280),
+      height: 280,
+      scales: {x: {time: true}, demand: {auto: true}, stock: {auto: true}},
+      axes: [{}, {scale: "demand", size: 50, label: "units / day"},
+             {scale: "stock", side: 1, size: 60, grid: {show: false}, label: "on hand"}],
+      series: [
+        {label: "Date", value: dateLabel},
+        {label: "Forecast (" + method + ")", scale: "demand", stroke: "#26466e", width: 2, value: units},
+        {label: "80% band, low", scale: "demand", stroke: "rgba(38, 70, 110, 0.35)", width: 1, dash: [4, 4], points: {show: false}, value: units},
+        {label: "80% band, high", scale: "demand", stroke: "rgba(38, 70, 110, 0.35)", width: 1, dash: [4, 4], points: {show: false}, value: units},
+        {label: "Projected on-hand", scale: "stock", stroke: "#c07a00", width: 2,
+         paths: uPlot.paths.stepped({align: 1}), points: {show: false}, value: units}
+      ],
+      bands: [{series: [3, 2], fill: "rgba(38, 70, 110, 0.15)"}]
+    };
+    var data = [xs, chart.forecast, chart.lo80, chart.hi80, chart.projected_on_hand];
+    el.innerHTML = "";
+    var plot = new uPlot(options, data, el);
+    el.dataset.drawn = "1";
+    el.dataset.points = String(xs.length);
+    window.earmarkForecastCharts = (window.earmarkForecastCharts || []).filter(function (p) { return document.body.contains(p.root); });
+    window.earmarkForecastCharts.push(plot);
+    var resize = function () { if (document.body.contains(el)) plot.setSize({width: Math.max(el.clientWidth, 280), height: 280}); };
+    window.addEventListener("resize", resize);
+  }
+
   function drawCharts(root) {
-    (root.querySelectorAll ? root : document).querySelectorAll(".atp-chart").forEach(drawChart);
+    var scope = root.querySelectorAll ? root : document;
+    scope.querySelectorAll(".atp-chart").forEach(drawChart);
+    scope.querySelectorAll(".forecast-chart").forEach(drawForecast);
   }
 
   function liveFeed() {
