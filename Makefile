@@ -29,6 +29,7 @@ test-unit: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy --strict src/earmark
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -45,7 +46,7 @@ check: $(STAMP)
 ## output is committed, so users need no Node.js). Bump the versions here.
 HTMX_VERSION  := 2.0.11
 UPLOT_VERSION := 1.6.32
-VENDOR_DIR    := src/earmark/web/static/vendor
+VENDOR_DIR    := src/earmark/api/web/static/vendor
 vendor:
 	rm -rf .vendor-build && mkdir -p .vendor-build $(VENDOR_DIR)
 	cd .vendor-build && npm pack --silent htmx.org@$(HTMX_VERSION) uplot@$(UPLOT_VERSION) \

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from tests.integration.helpers import run, seed
 
+from earmark.cli import imports
 from earmark.forecast.history import demand_tail, read_history
-from earmark.service import commitments, imports, orders
+from earmark.service import commitments, orders
 from earmark.service.uow import Store
 from earmark.store import tables as t
 

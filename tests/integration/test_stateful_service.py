@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from tests.integration.helpers import run, seed
 
+from earmark.domain.backorder import BackorderPolicy
 from earmark.domain.outcomes import Outcome
 from earmark.domain.position import Demand, DemandKey
 from earmark.service import commitments as cm
@@ -178,7 +179,7 @@ class ServiceMachine(RuleBasedStateMachine):
                 full = whole.clone()
                 line = Demand(DemandKey.for_line("Q", "1"), account,
                               (ACCOUNTS[account], 2**62, 0), uow.today, 9)
-                full.place_line(line, full.commitments_of(account), "allow")
+                full.place_line(line, full.commitments_of(account), BackorderPolicy.allow)
                 assert quoted.value["promises"] == promises_out(full.promises(line))
 
     @invariant()

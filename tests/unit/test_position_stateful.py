@@ -20,11 +20,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from earmark.domain.backorder import ITEM_BACKORDER_POLICIES, BackorderPolicy
 from earmark.domain.position import ON_HAND, Demand, DemandKey, DemandKind, Position
 
 START = date(2026, 1, 5)
 ACCOUNTS = {"KEY": 0, "MID": 5, "LOW": 10}
-POLICIES = ("allow", "deny", "reject")
+POLICIES = tuple(BackorderPolicy)
 
 quantities = st.integers(min_value=1, max_value=15)
 days = st.integers(min_value=-10, max_value=90)
@@ -201,7 +202,8 @@ class PositionMachine(RuleBasedStateMachine):
         need_in=st.integers(min_value=-5, max_value=90),
         policy=st.sampled_from(POLICIES),
     )
-    def place_order(self, account: str, line_quantities: list[int], need_in: int, policy: str) -> None:
+    def place_order(self, account: str, line_quantities: list[int], need_in: int,
+            policy: BackorderPolicy) -> None:
         self._place_order(account, line_quantities, need_in, policy)
 
     @precondition(lambda self: self.open_demands(DemandKind.commitment))
@@ -211,7 +213,8 @@ class PositionMachine(RuleBasedStateMachine):
         need_in=st.integers(min_value=-5, max_value=90),
         policy=st.sampled_from(POLICIES),
     )
-    def place_order_against_commitments(self, pick: int, extra: int, need_in: int, policy: str) -> None:
+    def place_order_against_commitments(self, pick: int, extra: int, need_in: int,
+            policy: BackorderPolicy) -> None:
         """Rule 7 needs an account with open commitments; random orders
         rarely meet one, so this rule orders about what is committed."""
         commitments = self.open_demands(DemandKind.commitment)
@@ -219,7 +222,8 @@ class PositionMachine(RuleBasedStateMachine):
         committed = sum(c.quantity for c in self.commitments_of(account))
         self._place_order(account, [max(committed + extra, 1)], need_in, policy)
 
-    def _place_order(self, account: str, line_quantities: list[int], need_in: int, policy: str) -> None:
+    def _place_order(self, account: str, line_quantities: list[int], need_in: int,
+            policy: BackorderPolicy) -> None:
         arrival = self.next_arrival()
         order_id = f"O{arrival}"
         need_date = self.p.today + timedelta(days=need_in)
@@ -237,13 +241,13 @@ class PositionMachine(RuleBasedStateMachine):
                 quantity,
             )
 
-        if policy == "reject":
+        if policy is BackorderPolicy.reject:
             # Rule 8: the whole order is refused unless every line can be
             # held in full from free on-hand and the account's held units.
             trial = self.p.clone()
             trial_commitments = [trial.demands[c.key] for c in commitments]
             results = [
-                trial.place_line(make_line(i, q), trial_commitments, "reject")
+                trial.place_line(make_line(i, q), trial_commitments, BackorderPolicy.reject)
                 for i, q in enumerate(line_quantities, start=1)
             ]
             accepted = all(r.cancelled == 0 for r in results)
@@ -260,13 +264,13 @@ class PositionMachine(RuleBasedStateMachine):
             # for deny and reject.
             want = quantity
             for c in sorted(commitments, key=lambda c: (self.need(c.need_date), c.rank, c.key)):
-                available = before[c.key][1] if policy != "allow" else before[c.key][0]
+                available = before[c.key][1] if policy is not BackorderPolicy.allow else before[c.key][0]
                 take = min(available, want)
                 want -= take
                 assert consumed.get(c.key, 0) == take, (c.key, consumed, take)
                 assert c.quantity == before[c.key][0] - take
                 self.open_units[c.key] -= take
-            if policy == "allow":
+            if policy is BackorderPolicy.allow:
                 assert result.cancelled == 0
                 assert order_line.quantity == quantity
             else:
@@ -441,7 +445,7 @@ class PositionMachine(RuleBasedStateMachine):
         """``Position.trial`` (quotes, reject checks) copies only free buckets
         and the account's commitments; a new line must fare exactly the same."""
         for account in sorted(ACCOUNTS):
-            for policy in ("allow", "deny"):
+            for policy in ITEM_BACKORDER_POLICIES:
                 whole = self.p.clone()
                 shadow = self.p.trial(self.p.commitments_of(account))
                 results = []

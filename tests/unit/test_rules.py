@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from earmark.domain.backorder import BackorderPolicy
 from earmark.domain.position import Promise, StrictCheck
 
 from .position_builders import HELD, TODAY, commitment, line, pegs, place, position
@@ -73,7 +74,7 @@ def test_past_need_dates_tie_at_today_so_rank_decides_consumption_order() -> Non
 
     # Both need dates count as today, so neither is earlier: the one that
     # arrived first is consumed first.
-    result = p.place_line(line("O-1", 5, arrival=3), [older_need, newer_need], "allow")
+    result = p.place_line(line("O-1", 5, arrival=3), [older_need, newer_need], BackorderPolicy.allow)
     assert [(c.key.ref, n) for c, n in result.consumed] == [("C-DEC20", 5)]
     assert older_need.quantity == 5
 
@@ -595,7 +596,7 @@ def test_rule7_order_consumes_own_accounts_commitment_earliest_need_first() -> N
     p.add_demand(march)
 
     order_line = line("O-1", 7, arrival=3)
-    result = p.place_line(order_line, [may, march], "allow")
+    result = p.place_line(order_line, [may, march], BackorderPolicy.allow)
 
     # March's need date is earlier, although May's commitment arrived first.
     assert [(c.key.ref, n) for c, n in result.consumed] == [("C-MAR", 5), ("C-MAY", 2)]
@@ -618,14 +619,14 @@ def test_rule7_takes_commitment_units_in_bucket_order_waiting_units_last() -> No
     assert contract.waiting == 3
 
     small = line("O-1", 5, arrival=2)
-    p.place_line(small, [contract], "allow")
+    p.place_line(small, [contract], BackorderPolicy.allow)
     # Bucket order: today's 2, then February's 3.
     assert pegs(small) == {HELD: 2, "R-FEB": 3}
     assert pegs(contract) == {"R-MAR": 4}
     assert contract.waiting == 3
 
     bigger = line("O-2", 6, arrival=3)
-    p.place_line(bigger, [contract], "allow")
+    p.place_line(bigger, [contract], BackorderPolicy.allow)
     # March's 4, then 2 of the waiting units (which stay waiting).
     assert pegs(bigger) == {"R-MAR": 4}
     assert bigger.waiting == 2
@@ -641,7 +642,7 @@ def test_rule7_taken_over_units_move_earlier_by_rule3() -> None:
     assert pegs(contract) == {"R-MAR": 6}
 
     order_line = line("O-1", 4, arrival=2)
-    p.place_line(order_line, [contract], "allow")
+    p.place_line(order_line, [contract], BackorderPolicy.allow)
     # It takes 4 March units; needed today, free stock makes them earlier.
     assert pegs(order_line) == {HELD: 4}
     assert pegs(contract) == {"R-MAR": 2}
@@ -654,7 +655,7 @@ def test_rule7_rest_of_line_arrives_by_rule2() -> None:
     p.add_demand(contract)
 
     order_line = line("O-1", 6, arrival=2)
-    result = p.place_line(order_line, [contract], "allow")
+    result = p.place_line(order_line, [contract], BackorderPolicy.allow)
     # 3 taken over, 2 free units, 1 waits.
     assert [(c.key.ref, n) for c, n in result.consumed] == [("C-1", 3)]
     assert pegs(order_line) == {HELD: 5}
@@ -670,7 +671,7 @@ def test_rule7_deny_line_takes_over_only_held_units() -> None:
     assert p.adjust(2)  # 2 free units today
 
     deny = line("O-1", 10, arrival=2)
-    result = p.place_line(deny, [contract], "deny")
+    result = p.place_line(deny, [contract], BackorderPolicy.deny)
     # 3 held units taken over, 2 free ones added, the other 5 cancelled.
     assert [(c.key.ref, n) for c, n in result.consumed] == [("C-FEB", 3)]
     assert result.cancelled == 5
@@ -690,7 +691,7 @@ def test_rule8_deny_takes_free_on_hand_and_cancels_rest() -> None:
     place(p, line("O-OTHER", 4, account="OTHER", arrival=1))
 
     deny = line("O-1", 10, arrival=2)
-    result = p.place_line(deny, [], "deny")
+    result = p.place_line(deny, [], BackorderPolicy.deny)
     assert result.cancelled == 4
     assert deny.quantity == 6
     assert pegs(deny) == {HELD: 6}
@@ -707,10 +708,10 @@ def test_rule8_reject_counts_held_units_of_own_commitments() -> None:
 
     too_big = p.clone()
     refused = line("O-BIG", 6, arrival=3)
-    assert too_big.place_line(refused, [too_big.demands[contract.key]], "reject").cancelled == 1
+    assert too_big.place_line(refused, [too_big.demands[contract.key]], BackorderPolicy.reject).cancelled == 1
 
     fits = line("O-FITS", 5, arrival=3)
-    result = p.place_line(fits, [contract], "reject")
+    result = p.place_line(fits, [contract], BackorderPolicy.reject)
     assert result.cancelled == 0
     assert pegs(fits) == {HELD: 5}
     assert contract.quantity == 0
@@ -852,7 +853,7 @@ def test_promises_are_listed_earliest_first_even_when_the_estimate_precedes_a_re
     position = Position("COAT", "WEB", _date(2026, 1, 5), 1, lead_time_days=7)
     position.add_receipt("PO-FEB", _date(2026, 2, 1), 1, 1)
     line = Demand(DemandKey.for_line("SO-1", "1"), "acme", (100, 1, 0), _date(2026, 1, 5), 3)
-    position.place_line(line, [], "allow")
+    position.place_line(line, [], BackorderPolicy.allow)
     assert position.promises(line) == [
         Promise(1, _date(2026, 1, 5), True),
         Promise(1, _date(2026, 1, 12), False),

@@ -18,7 +18,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
 from earmark import __version__
-from earmark.api import jobs, problems
+from earmark.api import handlers, jobs
 from earmark.api.commands import Commands
 from earmark.api.middleware import OPEN_PATHS, BearerAuth, BodyLimit
 from earmark.api.problems import PROBLEM_MEDIA_TYPE
@@ -43,14 +43,14 @@ from earmark.api.routes import (
     suggestions,
     webhooks,
 )
+from earmark.api.web import STATIC_DIR
+from earmark.api.web import router as web_router
 from earmark.forecast.worker import RunLauncher
 from earmark.notify.dispatcher import dispatching
 from earmark.service.clock import Clock
 from earmark.service.uow import Store
 from earmark.service.writer import Writer
 from earmark.settings import Settings
-from earmark.web import STATIC_DIR
-from earmark.web import router as web_router
 
 ROUTERS = (health, items, locations, accounts, adjustments, receipts, orders, commitments,
            availability, promise, backorders, events, clock, webhooks, notices, forecast_runs,
@@ -88,10 +88,10 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.commands = Commands(store, writer)
     app.state.forecast_launcher = launcher
-    problems.install(app)
+    handlers.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
-    # The web UI at /, on the same service layer (earmark.web); not part of the API's schema.
+    # The web UI at /, on the same service layer (earmark.api.web); not part of the API's schema.
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Added last runs first: a stranger is refused before their body is read.

@@ -26,14 +26,10 @@ and is kept and replayed like any other (API.md "Conventions").
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from earmark.domain.outcomes import Outcome
 from earmark.service.results import Result
@@ -41,7 +37,6 @@ from earmark.service.results import Result
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:earmark:problem:"
 
-log = logging.getLogger("earmark.api")
 
 OUTCOME_STATUS: dict[Outcome, int] = {
     Outcome.ok: 200,
@@ -186,38 +181,3 @@ def validation_problem(errors: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
               for e in errors]
     detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
     return problem(422, "validation", "Request validation failed", detail, fields)
-
-
-def install(app: FastAPI) -> None:
-    """Answer every error, expected or not, with a problem document."""
-
-    async def on_problem(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, ProblemError)
-        return problem_response(exc.document(), exc.headers)
-
-    async def on_validation(_request: Request, exc: Exception) -> JSONResponse:
-        # Nothing ran: an Idempotency-Key stays unused (API.md), so the client
-        # can fix the body and retry with the same key.
-        assert isinstance(exc, RequestValidationError)
-        return problem_response(validation_problem(exc.errors()))
-
-    async def on_http(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, StarletteHTTPException)
-        kinds = {404: ("no-such-route", "Not found"),
-                 405: ("method-not-allowed", "Method not allowed"),
-                 400: ("bad-request", "Bad request")}
-        kind, title = kinds.get(exc.status_code, ("http", "HTTP error"))
-        detail = exc.detail if isinstance(exc.detail, str) else title
-        if exc.status_code == 404:
-            detail = "no such resource"
-        return problem_response(problem(exc.status_code, kind, title, detail), exc.headers)
-
-    async def on_bug(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return problem_response(problem(500, "internal", "Internal error",
-                                        "an unexpected error occurred; it has been logged"))
-
-    app.add_exception_handler(ProblemError, on_problem)
-    app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(Exception, on_bug)

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from earmark.cli.common import DatabaseOption, open_store
+from earmark.domain.backorder import BackorderPolicy
 from earmark.service import commitments as cm
 from earmark.service import master, orders, queries, supply
 from earmark.service.results import Result
@@ -70,7 +71,7 @@ def item_create(
     sku: str, name: str,
     lead_time_days: Annotated[int | None, typer.Option()] = None,
     safety_stock: Annotated[int, typer.Option()] = 0,
-    backorders: Annotated[str, typer.Option()] = "allow",
+    backorders: Annotated[str, typer.Option()] = BackorderPolicy.allow.value,
     unit: Annotated[str, typer.Option()] = "each",
     database: DatabaseOption = None,
 ) -> None:

@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import select
 
+from earmark.cli import imports
 from earmark.cli.common import DatabaseOption, open_store
-from earmark.service import imports
 from earmark.store import tables as t
 
 console = Console()

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from earmark.domain.backorder import BackorderPolicy
 from earmark.forecast import history
 from earmark.forecast.synthetic import Profile, series
 from earmark.service import commitments as cm
@@ -43,17 +44,17 @@ ITEMS: list[master.UpsertItem] = [
     master.UpsertItem("COAT-ASTRID-S", "Astrid wool coat, camel, S", "each", "420.00", 21),
     master.UpsertItem("COAT-ASTRID-M", "Astrid wool coat, camel, M", "each", "420.00", 21),
     master.UpsertItem("COAT-ASTRID-L", "Astrid wool coat, camel, L", "each", "420.00", 21),
-    master.UpsertItem("SCARF-MERINO", "Merino scarf, charcoal", "each", "65.00", 10, "allow", 5),
-    master.UpsertItem("BOOT-CHELSEA-42", "Chelsea boot, 42", "pair", "180.00", 28, "deny"),
+    master.UpsertItem("SCARF-MERINO", "Merino scarf, charcoal", "each", "65.00", 10, safety_stock=5),
+    master.UpsertItem("BOOT-CHELSEA-42", "Chelsea boot, 42", "pair", "180.00", 28, BackorderPolicy.deny),
     master.UpsertItem("BEAM-W12", "Steel wide-flange beam W12x26, 12 m", "each", "910.00", 45),
-    master.UpsertItem("PLATE-S355-20", "Steel plate S355, 20 mm", "sheet", "640.00", 30, "allow", 50),
-    master.UpsertItem("BOLT-M20", "Structural bolt M20x80, galvanised", "each", "1.20", 14, "allow", 500),
+    master.UpsertItem("PLATE-S355-20", "Steel plate S355, 20 mm", "sheet", "640.00", 30, safety_stock=50),
+    master.UpsertItem("BOLT-M20", "Structural bolt M20x80, galvanised", "each", "1.20", 14, safety_stock=500),
     master.UpsertItem("CHIP-AX900", "AX900 AI accelerator module", "each", "18500.00", 120),
     master.UpsertItem("HBM-STACK-24", "HBM3e stack, 24 GB", "each", "2100.00", 90),
-    master.UpsertItem("PSU-3KW", "3 kW titanium power supply", "each", "640.00", 21, "allow", 10),
+    master.UpsertItem("PSU-3KW", "3 kW titanium power supply", "each", "640.00", 21, safety_stock=10),
     master.UpsertItem("AVOCADO-HASS", "Hass avocados, case of 48", "case", "52.00", 7),
     master.UpsertItem("CHERRY-LAPINS", "Lapins cherries, 5 kg crate", "crate", "38.00", 10),
-    master.UpsertItem("MANGO-KENT", "Kent mangoes, case of 12", "case", "24.00", 7, "allow", 20),
+    master.UpsertItem("MANGO-KENT", "Kent mangoes, case of 12", "case", "24.00", 7, safety_stock=20),
 ]
 
 LOCATIONS = [

@@ -31,6 +31,7 @@ from enum import Enum
 
 from sortedcontainers import SortedList
 
+from earmark.domain.backorder import BackorderPolicy
 from earmark.domain.outcomes import InvariantViolation
 
 ON_HAND = ""
@@ -699,7 +700,8 @@ class Position:
                 taken.append((commitment, got))
         return taken
 
-    def place_line(self, line: Demand, commitments: list[Demand], policy: str) -> PlaceResult:
+    def place_line(self, line: Demand, commitments: list[Demand],
+                   policy: BackorderPolicy) -> PlaceResult:
         """Rules 7, 2 and 8 for one order line (not yet part of the position).
 
         The line consumes its account's commitments, then pegs the rest
@@ -709,7 +711,7 @@ class Position:
         """
         if line.key in self.demands:
             raise InvariantViolation(f"line {line.key} placed twice")
-        held_only = policy != "allow"
+        held_only = policy != BackorderPolicy.allow
         taken = self.consume(line, commitments, held_only=held_only)
         self.demands[line.key] = line
         self.dirty.add(line.key)

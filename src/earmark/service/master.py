@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from earmark.domain.backorder import ITEM_BACKORDER_POLICIES, BackorderPolicy, in_words
 from earmark.domain.limits import LEAD_TIME_DAYS_MAX, PRIORITY_MAX, QUANTITY_MAX
 from earmark.domain.outcomes import Outcome
 from earmark.service.effects import Effects
@@ -25,7 +26,7 @@ class UpsertItem:
     unit: str = "each"
     unit_cost: str | None = None
     lead_time_days: int | None = None
-    backorders: str = "allow"
+    backorders: str = BackorderPolicy.allow
     safety_stock: int = 0
 
 
@@ -71,8 +72,8 @@ def upsert_item(uow: UnitOfWork, cmd: UpsertItem) -> Result:
         return error
     if not cmd.name.strip():
         return invalid("name", "must not be empty")
-    if cmd.backorders not in ("allow", "deny"):
-        return invalid("backorders", "must be 'allow' or 'deny'")
+    if cmd.backorders not in ITEM_BACKORDER_POLICIES:
+        return invalid("backorders", f"must be {in_words(ITEM_BACKORDER_POLICIES)}")
     if not 0 <= cmd.safety_stock <= QUANTITY_MAX:
         return invalid("safety_stock", f"must be from 0 to {QUANTITY_MAX}")
     if cmd.lead_time_days is not None and not 0 <= cmd.lead_time_days <= LEAD_TIME_DAYS_MAX:
@@ -81,7 +82,7 @@ def upsert_item(uow: UnitOfWork, cmd: UpsertItem) -> Result:
     old = tx.execute(select(t.items).where(t.items.c.sku == cmd.sku)).mappings().first()
     values = {
         "name": cmd.name, "unit": cmd.unit, "unit_cost": cmd.unit_cost,
-        "lead_time_days": cmd.lead_time_days, "backorders": cmd.backorders,
+        "lead_time_days": cmd.lead_time_days, "backorders": BackorderPolicy(cmd.backorders).value,
         "safety_stock": cmd.safety_stock, "updated_at": uow.now,
     }
     # From here on the command must succeed.

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from earmark.domain.backorder import BackorderPolicy, in_words
 from earmark.domain.events import iso
 from earmark.domain.limits import ORDER_LINES_MAX
 from earmark.domain.outcomes import InvariantViolation, Outcome
@@ -27,7 +28,6 @@ from earmark.service.validation import (
 )
 from earmark.store import tables as t
 
-BACKORDER_POLICIES = ("allow", "deny", "reject")
 LAST_ARRIVAL = 2**62
 """Arrival rank of a line that is only being tried (it arrives after everything)."""
 
@@ -77,7 +77,7 @@ class PlannedLine:
     location: str
     quantity: int
     requested_date: date
-    policy: str
+    policy: BackorderPolicy
 
 
 def _request(cmd: PlaceOrder) -> dict[str, Any]:
@@ -120,9 +120,10 @@ def check_order(uow: UnitOfWork, cmd: PlaceOrder) -> tuple[list[PlannedLine], Re
         location, error = resolve_location(uow, ln.location, f"{where}.location")
         if error:
             return [], error
-        policy = ln.backorder or item["backorders"]
-        if policy not in BACKORDER_POLICIES:
-            return [], invalid(f"{where}.backorder", "must be 'allow', 'deny' or 'reject'")
+        try:
+            policy = BackorderPolicy(ln.backorder or item["backorders"])
+        except ValueError:
+            return [], invalid(f"{where}.backorder", f"must be {in_words(BackorderPolicy)}")
         planned.append(
             PlannedLine(idx, ln.line, ln.sku, location, ln.quantity,
                         ln.requested_date or uow.today, policy)
@@ -155,7 +156,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
         return Demand(DemandKey.for_line(cmd.id, p.line), cmd.account, (priority, seq, p.idx),
                       p.requested_date, p.quantity)
 
-    if any(p.policy == "reject" for p in planned):
+    if any(p.policy is BackorderPolicy.reject for p in planned):
         trial: dict[tuple[str, str], Position] = {}
         for p in planned:
             key = (p.sku, p.location)
@@ -165,7 +166,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
             position = trial[key]
             placed = position.place_line(demand_of(p, LAST_ARRIVAL), position.commitments_of(cmd.account),
                                          p.policy)
-            if p.policy == "reject" and placed.cancelled > 0:
+            if p.policy is BackorderPolicy.reject and placed.cancelled > 0:
                 return fail(
                     Outcome.rejected_not_available,
                     f"line {p.line!r}: only {p.quantity - placed.cancelled} of {p.quantity} "
@@ -196,7 +197,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
             "order_id": cmd.id, "line": p.line, "sku": p.sku, "location": p.location,
             "idx": p.idx, "account": cmd.account, "seq": seq, "quantity": p.quantity,
             "shipped": 0, "cancelled": placed.cancelled, "allocated": 0,
-            "requested_date": p.requested_date, "backorder": p.policy,
+            "requested_date": p.requested_date, "backorder": p.policy.value,
             "open": p.quantity - placed.cancelled,
         }
         staged_lines.append(line_row)

@@ -7,7 +7,11 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from earmark.api.schemas.common import In, Name, NextCursor, Out, Quantity, Timestamp
+from earmark.domain.backorder import BackorderPolicy
 from earmark.domain.limits import LEAD_TIME_DAYS_MAX
+
+ItemBackorders = Literal[BackorderPolicy.allow, BackorderPolicy.deny]
+"""An item's default backorder policy (``reject`` is for an order line only)."""
 
 Unit = Annotated[str, Field(min_length=1, max_length=32)]
 UnitCost = Annotated[str, Field(pattern=r"^\d{1,12}(\.\d{1,6})?$", examples=["12.50"])]
@@ -21,7 +25,7 @@ class ItemPut(In):
     lead_time_days: LeadTimeDays | None = Field(
         default=None, description="Estimate for units no known supply can serve: today + this."
     )
-    backorders: Literal["allow", "deny"] = "allow"
+    backorders: ItemBackorders = BackorderPolicy.allow
     safety_stock: Quantity = 0
 
 
@@ -31,7 +35,7 @@ class ItemOut(Out):
     unit: str
     unit_cost: str | None
     lead_time_days: int | None
-    backorders: Literal["allow", "deny"]
+    backorders: ItemBackorders
     safety_stock: int
     created_at: Timestamp
     updated_at: Timestamp

@@ -16,9 +16,9 @@ from earmark.api.schemas.common import (
     Timestamp,
     Units,
 )
+from earmark.domain.backorder import BackorderPolicy
 from earmark.domain.limits import BATCH_ORDERS_MAX, ORDER_LINES_MAX
 
-BackorderPolicy = Literal["allow", "deny", "reject"]
 LineStatus = Literal["allocated", "partially_allocated", "backordered", "shipped",
                      "cancelled", "closed"]
 OrderStatus = Literal["open", "closed"]

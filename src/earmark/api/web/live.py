@@ -18,8 +18,8 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from earmark.api.commands import Commands
-from earmark.web import views
-from earmark.web.render import commands_of, templates
+from earmark.api.web import views
+from earmark.api.web.render import commands_of, templates
 
 router = APIRouter()
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from earmark.domain.backorder import BackorderPolicy
 from earmark.forecast.history import HistoryRow, RecordHistory, record_history
 from earmark.service import master, orders, supply
 from earmark.service.uow import Store
@@ -109,7 +110,7 @@ def _steps(kind: str, rows: list[tuple[int, dict[str, str]]]) -> list[Step]:
             lead = _opt(r, "lead_time_days")
             return master.upsert_item, master.UpsertItem(
                 r["sku"], r["name"], _opt(r, "unit") or "each", _opt(r, "unit_cost"),
-                int(lead) if lead else None, _opt(r, "backorders") or "allow",
+                int(lead) if lead else None, _opt(r, "backorders") or BackorderPolicy.allow,
                 _int(r, "safety_stock", 0))
     elif kind == "stock":
         def build(r: dict[str, str]) -> tuple[Any, Any]:

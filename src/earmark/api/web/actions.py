@@ -23,10 +23,10 @@ from earmark.api.routes.orders import place_command
 from earmark.api.schemas.commitments import CommitmentCreate, CommitmentOut
 from earmark.api.schemas.orders import OrderCreate, OrderOut
 from earmark.api.schemas.receipts import ReceiptCreate, ReceiptOut, ReceiptPatch
+from earmark.api.web import views
+from earmark.api.web.render import commands_of, is_htmx, page
 from earmark.service import commitments, supply
 from earmark.service import orders as order_handlers
-from earmark.web import views
-from earmark.web.render import commands_of, is_htmx, page
 
 router = APIRouter()
 

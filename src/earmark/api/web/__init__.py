@@ -12,7 +12,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from earmark.web import actions, auth, live, pages
+from earmark.api.web import actions, auth, live, pages
 
 STATIC_DIR = Path(__file__).parent / "static"
 

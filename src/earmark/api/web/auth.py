@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from earmark.api.middleware import KEY_COOKIE
-from earmark.web.actions import read_form
-from earmark.web.render import page
+from earmark.api.web.actions import read_form
+from earmark.api.web.render import page
 
 router = APIRouter()
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from earmark.api.deps import CodePath, IdPath, IdQuery, SkuPath
+from earmark.api.web import views
+from earmark.api.web.render import commands_of, page
 from earmark.domain.events import EVENT_TYPES
-from earmark.web import views
-from earmark.web.render import commands_of, page
 
 router = APIRouter()
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from earmark.api.web.forecast_chart import forecast_chart
 from earmark.domain.limits import PAGE_LIMIT_MAX
 from earmark.service import catalog
 from earmark.service.pages import Keyset
@@ -29,7 +30,6 @@ from earmark.service.queries import (
 )
 from earmark.service.uow import UnitOfWork
 from earmark.store import tables as t
-from earmark.web.forecast_chart import forecast_chart
 
 POSITIONS_SHOWN_MAX = 500
 """The overview lists at most this many positions (use the filters beyond)."""
@@ -176,7 +176,7 @@ class PositionView:
     chart: dict[str, Any]
     at_risk: set[str]
     forecast: dict[str, Any] | None = None
-    """The forecast chart's data (:mod:`earmark.web.forecast_chart`); None without a current forecast."""
+    """The forecast chart's data (:mod:`earmark.api.web.forecast_chart`); None without a current forecast."""
 
 
 def position_view(uow: UnitOfWork, sku: str, location: str) -> PositionView | None:
