@@ -134,3 +134,26 @@ def test_an_expiry_date_must_lie_after_today(api: httpx.Client, ids: Ids) -> Non
     account = make_account(api, ids)
     problem(api.post("/v1/commitments", json=commitment_body(
         ids("C"), account, at, 1, "2026-01-06", expires_on="2026-01-05")), 422, "invalid")
+
+
+def test_a_line_lists_what_it_consumed_and_cancelling_gives_it_back_to_the_commitment(
+    api: httpx.Client, ids: Ids
+) -> None:
+    at = make_position(api, ids, 10)
+    account = make_account(api, ids)
+    cid, oid = ids("C"), ids("SO")
+    ok(api.post("/v1/commitments", json=commitment_body(cid, account, at, 5, "2026-01-10")), 201)
+    placed = ok(api.post("/v1/orders", json={"id": oid, "account": account, "lines": [
+        {"line": "1", "sku": at.sku, "location": at.location, "quantity": 3}]}), 201)
+    assert placed["lines"][0]["consumed"] == [{"commitment": cid, "quantity": 3}]
+    assert ok(api.get(f"/v1/orders/{oid}"))["lines"][0]["consumed"] == [
+        {"commitment": cid, "quantity": 3}]
+    shown = ok(api.get(f"/v1/commitments/{cid}"))
+    assert (shown["consumed"], shown["remaining"]) == (3, 2)
+
+    cancelled = ok(api.post(f"/v1/orders/{oid}/cancel", json={}))
+    assert "consumed" not in cancelled["lines"][0]
+    shown = ok(api.get(f"/v1/commitments/{cid}"))
+    assert (shown["consumed"], shown["remaining"], shown["confirmed"]) == (0, 5, 5)
+    figures = ok(api.get(f"/v1/availability/{at.sku}", params={"location": at.location}))
+    assert (figures["committed"], figures["available_now"]) == (5, 5)

@@ -754,6 +754,63 @@ def test_rule9_cancel_gives_up_waiting_units_first_then_pegs_in_reverse_bucket_o
     assert pegs(later) == {"R-FEB": 2, "R-MAR": 2}
 
 
+def test_rule9_cancelling_a_consuming_line_gives_its_units_back_to_the_commitment_with_their_pegs(
+) -> None:
+    p = position(10)
+    contract = commitment("C-1", 5, need=TODAY)
+    p.add_demand(contract)
+    order_line = place(p, line("O-1", 3, arrival=2), commitments=[contract])
+    assert (contract.quantity, pegs(order_line)) == (2, {HELD: 3})
+
+    returned = p.cancel(order_line, 3, [(contract, 3)])
+    assert returned == [(contract, 3)]
+    assert order_line.quantity == 0
+    # The commitment has its 5 held units again; nothing was freed.
+    assert (contract.quantity, pegs(contract)) == (5, {HELD: 5})
+    assert p.free(HELD) == 5
+
+
+def test_rule9_waiting_units_go_back_to_the_commitment_waiting() -> None:
+    p = position(0)
+    contract = commitment("C-1", 4, need=FEB)
+    p.add_demand(contract)
+    order_line = place(p, line("O-1", 3, arrival=2), commitments=[contract])
+    assert (contract.quantity, order_line.waiting) == (1, 3)
+
+    p.cancel(order_line, 2, [(contract, 3)])
+    assert (contract.quantity, contract.waiting) == (3, 3)
+    assert order_line.quantity == 1
+
+
+def test_rule9_only_what_the_line_consumed_goes_back_the_rest_is_freed() -> None:
+    p = position(10)
+    contract = commitment("C-1", 2, need=TODAY)
+    p.add_demand(contract)
+    order_line = place(p, line("O-1", 5, arrival=2), commitments=[contract])
+    assert (contract.quantity, pegs(order_line)) == (0, {HELD: 5})
+
+    p.cancel(order_line, 4, [(contract, 2)])
+    # 4 held units given up: 2 go back to the commitment, 2 are freed.
+    assert (contract.quantity, pegs(contract)) == (2, {HELD: 2})
+    assert pegs(order_line) == {HELD: 1}
+    assert p.free(HELD) == 7
+
+
+def test_rule9_units_go_back_to_the_latest_consumption_first() -> None:
+    p = position(10)
+    early = commitment("C-EARLY", 2, need=TODAY, arrival=1)
+    late = commitment("C-LATE", 2, need=FEB, arrival=2)
+    p.add_demand(early)
+    p.add_demand(late)
+    order_line = place(p, line("O-1", 4, arrival=3), commitments=[early, late])
+    # Rule 7 consumed the earliest need date first: C-EARLY, then C-LATE.
+    assert (early.quantity, late.quantity) == (0, 0)
+
+    p.cancel(order_line, 3, [(late, 2), (early, 2)])
+    assert (late.quantity, early.quantity) == (2, 1)
+    assert order_line.quantity == 1
+
+
 def test_rule9_release_of_part_of_a_commitment_gives_up_waiting_units_first() -> None:
     p = position(2)
     p.add_receipt("R-FEB", FEB, 3, seq=1)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import copy
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
@@ -724,19 +724,58 @@ class Position:
         self.settle()
         return PlaceResult(taken, cancelled)
 
-    def cancel(self, demand: Demand, quantity: int) -> None:
-        """Rule 9: give up waiting units first, then pegs in reverse bucket order."""
+    def cancel(
+        self, demand: Demand, quantity: int, give_back: Sequence[tuple[Demand, int]] = ()
+    ) -> list[tuple[Demand, int]]:
+        """Rule 9: give up waiting units first, then pegs in reverse bucket order.
+
+        What is given up is freed supply, except that units of a line that
+        consumed commitments go back to them: ``give_back`` lists each such
+        commitment (already part of the position) with at most how many units
+        it takes back, the latest consumption first. The given-up units go
+        back in the order they were given up, waiting or with their pegs.
+        Returns (commitment, units given back) per commitment that took any.
+        """
         if quantity > demand.quantity:
             raise InvariantViolation(f"cancel {quantity} of {demand.key} with {demand.quantity} open")
-        to_unpeg = max(quantity - demand.waiting, 0)
+        given_up: list[tuple[str | None, int]] = []
+        waiting = min(demand.waiting, quantity)
+        if waiting > 0:
+            given_up.append((None, waiting))
+        to_unpeg = quantity - waiting
         for bucket in reversed(self.ordered_buckets()):
             if to_unpeg <= 0:
                 break
             n = min(demand.pegs.get(bucket.key, 0), to_unpeg)
-            self._unpeg(demand, bucket.key, n)
-            to_unpeg -= n
+            if n > 0:
+                self._unpeg(demand, bucket.key, n)
+                given_up.append((bucket.key, n))
+                to_unpeg -= n
         self._set_quantity(demand, demand.quantity - quantity)
+        returned = self._give_back(given_up, give_back)
         self.settle()
+        return returned
+
+    def _give_back(self, given_up: list[tuple[str | None, int]],
+                   commitments: Sequence[tuple[Demand, int]]) -> list[tuple[Demand, int]]:
+        """Units a line gave up go back to the commitments it consumed (rule 9)."""
+        takers = [commitment for commitment, room in commitments if room > 0]
+        rooms = [room for _, room in commitments if room > 0]
+        returned: dict[DemandKey, int] = {}
+        at = 0
+        for bucket_key, n in given_up:
+            while n > 0 and at < len(takers):
+                commitment, k = takers[at], min(n, rooms[at])
+                self._set_quantity(commitment, commitment.quantity + k)
+                if bucket_key is not None:
+                    self._peg(commitment, bucket_key, k)
+                returned[commitment.key] = returned.get(commitment.key, 0) + k
+                n -= k
+                rooms[at] -= k
+                if rooms[at] == 0:
+                    at += 1
+        return [(commitment, returned[commitment.key]) for commitment, _ in commitments
+                if commitment.key in returned]
 
     def ship(self, demand: Demand, quantity: int) -> bool:
         """Rule 9: only held units ship; on-hand and the allocation fall together."""

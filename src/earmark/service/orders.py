@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from earmark.domain.backorder import BackorderPolicy, in_words
 from earmark.domain.events import iso
@@ -14,7 +14,7 @@ from earmark.domain.limits import ORDER_LINES_MAX
 from earmark.domain.outcomes import InvariantViolation, Outcome
 from earmark.domain.position import Demand, DemandKey, Position, Promise
 from earmark.service.effects import Effects
-from earmark.service.queries import assemble_orders, get_order
+from earmark.service.queries import Consumed, assemble_orders, get_order
 from earmark.service.results import Result, fail, invalid
 from earmark.service.supply import ledger
 from earmark.service.uow import UnitOfWork
@@ -187,6 +187,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
     own: set[DemandKey] = set()
     known: dict[DemandKey, list[Promise]] = {}
     placed_lines: list[tuple[Position, Demand]] = []
+    consumed: Consumed = {}
     any_open = False
     for p in planned:
         position = effects.position(p.sku, p.location)
@@ -205,6 +206,9 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
         where = {"order": cmd.id, "line": p.line, "sku": p.sku, "location": p.location}
         for commitment, n in placed.consumed:
             _consume_commitment(uow, commitment, cmd.id, p, n)
+        if placed.consumed:
+            consumed[(cmd.id, p.line)] = [{"commitment": commitment.key.ref, "quantity": n}
+                                          for commitment, n in placed.consumed]
         if demand.held > 0:
             uow.emit("order.allocated", {**where, "quantity": demand.held})
         backordered = demand.quantity - demand.held
@@ -227,7 +231,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
         for position, demand in placed_lines
         if (place := position.queue_position(demand)) is not None
     }
-    body = assemble_orders([order_row], line_rows, known, queue)[0]
+    body = assemble_orders([order_row], line_rows, known, queue, consumed)[0]
     uow.stage_commit()
     return Result(Outcome.created, body)
 
@@ -321,7 +325,11 @@ def cancel_order(uow: UnitOfWork, cmd: CancelOrder) -> Result:
         if n == 0:
             continue
         position = effects.position(row["sku"], row["location"])
-        position.cancel(position.demands[DemandKey.for_line(cmd.id, row["line"])], n)
+        refill = _consumed_commitments(uow, position, row)
+        returned = position.cancel(position.demands[DemandKey.for_line(cmd.id, row["line"])], n,
+                                   refill)
+        for commitment, k in returned:
+            _unconsume(uow, row, commitment, k)
         ol = t.order_lines
         tx.execute(ol.update().where(ol.c.sku == row["sku"], ol.c.order_id == cmd.id,
                                      ol.c.line == row["line"]).values(
@@ -371,6 +379,60 @@ def ship_order(uow: UnitOfWork, cmd: ShipOrder) -> Result:
         ledger(uow, row["sku"], row["location"], -quantity, "shipment", f"{cmd.id}/{row['line']}")
         uow.emit("order.shipped", {"order": cmd.id, "line": row["line"], "quantity": quantity})
     return _settled(uow, effects, cmd.id, own)
+
+
+def _consumed_commitments(uow: UnitOfWork, position: Position, row: Any) -> list[tuple[Demand, int]]:
+    """Rule 9: the commitments a line consumed and can give units back to
+    (open, or consumed in full; not expired or released), each with what the
+    line consumed from it, the latest consumption first. A commitment
+    consumed in full is no longer demand of the position: it joins it again
+    (with nothing remaining) to take its units back."""
+    k, c = t.consumptions, t.commitments
+    rows = uow.tx.execute(
+        select(c.c.id, c.c.account, c.c.need_date, c.c.seq, func.sum(k.c.quantity),
+               func.max(k.c.id).label("latest"))
+        .join(c, c.c.id == k.c.commitment_id)
+        .where(k.c.sku == row["sku"], k.c.order_id == row["order_id"], k.c.line == row["line"],
+               c.c.sku == row["sku"], c.c.status.in_(("open", "consumed")))
+        .group_by(c.c.id, c.c.account, c.c.need_date, c.c.seq)
+        .order_by(func.max(k.c.id).desc())
+    ).all()
+    refill: list[tuple[Demand, int]] = []
+    for commitment_id, account, need_date, seq, consumed, _ in rows:
+        if int(consumed) <= 0:
+            continue
+        key = DemandKey.for_commitment(commitment_id)
+        demand = position.demands.get(key)
+        if demand is None:
+            priority = uow.master.priority(account) or 0
+            demand = Demand(key, account, (priority, int(seq), 0), need_date, 0)
+            position.load_demand(demand)
+        refill.append((demand, int(consumed)))
+    return refill
+
+
+def _unconsume(uow: UnitOfWork, row: Any, commitment: Demand, units: int) -> None:
+    """``units`` of ``row``'s line went back to ``commitment``: its ``consumed``
+    falls (it is open again) and the line's consumptions shrink, latest first."""
+    c, k = t.commitments, t.consumptions
+    uow.tx.execute(c.update().where(c.c.sku == row["sku"], c.c.id == commitment.key.ref).values(
+        consumed=c.c.consumed - units, status="open", updated_at=uow.now))
+    left = units
+    for consumption_id, quantity in uow.tx.execute(
+        select(k.c.id, k.c.quantity)
+        .where(k.c.sku == row["sku"], k.c.commitment_id == commitment.key.ref,
+               k.c.order_id == row["order_id"], k.c.line == row["line"])
+        .order_by(k.c.id.desc())
+    ).all():
+        if left <= 0:
+            break
+        take = min(int(quantity), left)
+        left -= take
+        if take == int(quantity):
+            uow.tx.execute(k.delete().where(k.c.sku == row["sku"], k.c.id == consumption_id))
+        else:
+            uow.tx.execute(k.update().where(k.c.sku == row["sku"], k.c.id == consumption_id)
+                           .values(quantity=k.c.quantity - take))
 
 
 def _settled(uow: UnitOfWork, effects: Effects, order_id: str, own: set[DemandKey]) -> Result:

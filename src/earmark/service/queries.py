@@ -251,14 +251,41 @@ def orders_out(
             if DemandKey.for_line(r["order_id"], r["line"]) not in known
         ]
     ))
-    return assemble_orders(order_rows, lines, promises, queue_positions(tx, lines))
+    return assemble_orders(order_rows, lines, promises, queue_positions(tx, lines),
+                           line_consumptions(tx, lines))
+
+
+Consumed = dict[tuple[str, str], list[dict[str, Any]]]
+"""(order, line) -> ``[{commitment, quantity}]``: what the line took over of its
+account's commitments (and has not given back), in the order it took them."""
+
+
+def line_consumptions(tx: Connection, lines: Sequence[Mapping[Any, Any]]) -> Consumed:
+    k = t.consumptions
+    skus = sorted({r["sku"] for r in lines})
+    order_ids = sorted({r["order_id"] for r in lines})
+    if not order_ids:
+        return {}
+    totals: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    for order_id, line, commitment_id, quantity in tx.execute(
+        select(k.c.order_id, k.c.line, k.c.commitment_id, k.c.quantity)
+        .where(k.c.sku.in_(skus), k.c.order_id.in_(order_ids)).order_by(k.c.id)
+    ).all():
+        mine = totals[(order_id, line)]
+        mine[commitment_id] = mine.get(commitment_id, 0) + int(quantity)
+    return {key: [{"commitment": c, "quantity": n} for c, n in mine.items() if n > 0]
+            for key, mine in totals.items()}
 
 
 def assemble_orders(
     order_rows: Sequence[Mapping[Any, Any]], lines: Sequence[Mapping[Any, Any]],
     promises: dict[DemandKey, list[Promise]], queue: dict[tuple[str, str], int],
+    consumed: Consumed,
 ) -> list[dict[str, Any]]:
-    """Orders as the API shows them, from their rows (stored, or just written)."""
+    """Orders as the API shows them, from their rows (stored, or just written).
+
+    A line that consumed commitments lists them as ``consumed``; other lines
+    leave the field out."""
     by_order: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in lines:
         key = DemandKey.for_line(r["order_id"], r["line"])
@@ -283,6 +310,8 @@ def assemble_orders(
                 "status": line_status(quantity, allocated, shipped, cancelled),
             }
         )
+        if taken := consumed.get((r["order_id"], r["line"])):
+            by_order[r["order_id"]][-1]["consumed"] = taken
     return [
         {
             "id": o["id"],

@@ -202,6 +202,7 @@ consumptions = Table(
     Column("line", Id, nullable=False),
     Column("quantity", BigInteger, nullable=False),
 )
+Index("ix_consumptions_line", consumptions.c.order_id, consumptions.c.line)
 
 pegs = Table(
     "pegs",

@@ -64,6 +64,11 @@ class OrderShip(In):
     lines: Annotated[list[LineShipIn], Field(min_length=1, max_length=ORDER_LINES_MAX)]
 
 
+class ConsumedOut(Out):
+    commitment: str
+    quantity: int
+
+
 class OrderLineOut(Out):
     line: str
     sku: str
@@ -79,6 +84,10 @@ class OrderLineOut(Out):
     promised_date: Day | None
     queue_position: int | None
     status: LineStatus
+    consumed: list[ConsumedOut] | None = Field(
+        default=None,
+        description="Units taken over from the account's commitments (left out when none): "
+                    "cancelling them gives them back to the commitment, latest consumption first.")
 
 
 class OrderOut(Out):
