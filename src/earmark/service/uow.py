@@ -14,7 +14,8 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, select, text
+from sqlalchemy import Engine, any_, bindparam, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, RowMapping
 
 from earmark.domain.events import Event
@@ -45,11 +46,17 @@ IDS_PER_READ = 1000
 _START = select(
     select(t.clock.c.day).where(t.clock.c.name == bindparam("clock")).scalar_subquery(),
     select(t.counters.c.value).where(t.counters.c.name == bindparam("epoch")).scalar_subquery(),
+    select(t.counters.c.value).where(t.counters.c.name == bindparam("rank")).scalar_subquery(),
 )
 _ORDER_REQUESTS = select(t.orders.c.id, t.orders.c.request).where(
     t.orders.c.id.in_(bindparam("ids", expanding=True)))
+# On PostgreSQL one array parameter, so the statement's text is the same for
+# any number of ids and the server prepares it once.
+_ORDER_REQUESTS_PG = select(t.orders.c.id, t.orders.c.request).where(
+    t.orders.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(t.orders.c.id.type))))
 NUMBERS_PER_BLOCK = 1000
 EVENTS_LOCK_KEY = 0x6561726D61726B  # "earmark": the advisory lock that orders event ids
+_EVENTS_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def read_by_ids(ids: list[str], read: Callable[[list[str]], Iterable[tuple[str, Any]]]
@@ -314,7 +321,9 @@ class UnitOfWork:
             wanted = sorted(self._expected_orders.difference(self._order_requests) | {order_id})
             self._expected_orders.clear()
             self._order_requests.update(read_by_ids(wanted, lambda chunk: (
-                (row[0], row[1]) for row in self.raw.execute(_ORDER_REQUESTS, {"ids": chunk}))))
+                (row[0], row[1]) for row in self.raw.execute(
+                    _ORDER_REQUESTS_PG if self.dialect == "postgresql" else _ORDER_REQUESTS,
+                    {"ids": chunk}))))
         return self._order_requests[order_id]
 
     def stage_commit(self) -> None:
@@ -326,6 +335,10 @@ class UnitOfWork:
 
     def sync(self) -> None:
         """Write the staged rows and the positions' changes (inside the transaction)."""
+        with db.pipeline(self.raw):
+            self._sync()
+
+    def _sync(self) -> None:
         self._pending = False
         if self._staged_orders:
             for row in self._staged_lines:
@@ -356,9 +369,10 @@ class UnitOfWork:
                 # One consistent snapshot for everything a read shows.
                 connection = connection.execution_options(isolation_level="REPEATABLE READ")
             connection.begin()
-            day, epoch = connection.execute(
-                _START, {"clock": FROZEN_DAY, "epoch": MASTER_EPOCH}).one()
+            day, epoch, rank_epoch = connection.execute(
+                _START, {"clock": FROZEN_DAY, "epoch": MASTER_EPOCH, "rank": RANK_EPOCH}).one()
             self.today = self.store.clock.today_from(day)
+            self._epoch = int(rank_epoch or 0)
             self.master.share(self.store.shared_master(int(epoch or 0)))
         except BaseException:
             connection.close()
@@ -401,7 +415,7 @@ class UnitOfWork:
         if not self._events:
             return
         if self.dialect == "postgresql":
-            self.raw.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENTS_LOCK_KEY})
+            db.write(self.raw, _EVENTS_LOCK, [{"key": EVENTS_LOCK_KEY}])
         db.insert_rows(self.raw, t.events, self._events)
         self._events.clear()
 
@@ -412,10 +426,13 @@ class UnitOfWork:
             self.commit_now()
 
     def commit_now(self) -> None:
-        self.flush()
         loaded = list(self._positions.values()) if self.write else []
-        finish_positions(self.raw, loaded)
-        self._write_events()
+        # Every write of the batch and the commit in one round trip (PostgreSQL).
+        with db.pipeline(self.raw):
+            self.flush()
+            finish_positions(self.raw, loaded)
+            self._write_events()
+            db.commit_in_pipeline(self.raw)
         self.raw.commit()
         # Positions loaded for the batch but not used are unchanged: as good to keep.
         self.store.keep_positions(loaded + list(self._preloaded.values()))

@@ -9,14 +9,18 @@ PostgreSQL writers lock position rows in (sku, location) order instead.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Json
 from sqlalchemy import JSON, Engine, Table, and_, bindparam, create_engine, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql import ClauseElement, Executable
 
 DEFAULT_DATABASE_URL = "sqlite:///earmark.db"
 
@@ -86,6 +90,77 @@ def upgrade(engine: Engine) -> None:
 BULK_ROWS_MIN = 4
 """Fewer rows than this are written with plain statements (no COPY, no arrays)."""
 
+PIPELINE = "earmark.pipeline"
+"""Key of a connection's ``info`` set while :func:`pipeline` is open on it."""
+
+
+@contextmanager
+def pipeline(tx: Connection) -> Iterator[None]:
+    """Send the writes made inside in one round trip (PostgreSQL; elsewhere a no-op).
+
+    Inside, :func:`insert_rows`, :func:`update_rows` and :func:`write` queue
+    their statements on psycopg's pipeline instead of waiting for each; the
+    server's answers are read once, when the block ends. Nothing inside may
+    read a result. A failure surfaces at the end, as SQLAlchemy would have
+    raised it (an IntegrityError for a duplicate key), so the writer's
+    retries see what they know. Nested pipelines join the outer one."""
+    if tx.dialect.name != "postgresql" or tx.info.get(PIPELINE):
+        yield
+        return
+    driver = tx.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the connection has no driver connection")
+    tx.info[PIPELINE] = True
+    try:
+        with driver.pipeline():
+            yield
+    except psycopg.Error as error:
+        raise DBAPIError.instance("pipeline", None, error, psycopg.Error) from error
+    finally:
+        tx.info.pop(PIPELINE, None)
+
+
+def commit_in_pipeline(tx: Connection) -> None:
+    """Queue the COMMIT on the open pipeline, so that it travels with the writes
+    (the transaction's ``commit()`` afterwards finds nothing left to do). Without
+    a pipeline, nothing: the caller's ``commit()`` commits."""
+    if _pipelined(tx):
+        driver = tx.connection.driver_connection
+        if driver is None:
+            raise RuntimeError("the connection has no driver connection")
+        driver.commit()
+
+
+def _pipelined(tx: Connection) -> bool:
+    return bool(tx.info.get(PIPELINE))
+
+
+def _queue(tx: Connection, sql: str, params: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]
+           ) -> None:
+    """Queue ``sql`` once per parameter set on the open pipeline (announced to
+    ``before_cursor_execute`` listeners like any statement)."""
+    driver = tx.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the connection has no driver connection")
+    cursor = driver.cursor()
+    tx.dispatch.before_cursor_execute(tx, cursor, sql, params, None, len(params) > 1)
+    cursor.executemany(sql, params)
+
+
+def write(tx: Connection, statement: Executable, params: list[dict[str, Any]]) -> None:
+    """Execute a statement that returns nothing, once per parameter set; queued
+    on the pipeline when one is open."""
+    if not params:
+        return
+    if not _pipelined(tx):
+        tx.execute(statement, params)
+        return
+    if not isinstance(statement, ClauseElement):
+        raise TypeError(f"cannot compile {statement!r}")
+    compiled = statement.compile(dialect=tx.dialect)
+    fixed = compiled.params
+    _queue(tx, compiled.string, [{**fixed, **row} for row in params])
+
 
 def insert_rows(tx: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (each with the same keys) in one round trip.
@@ -97,11 +172,18 @@ def insert_rows(tx: Connection, table: Table, rows: list[dict[str, Any]]) -> Non
     statement (the statement-count tests listen)."""
     if not rows:
         return
+    columns = list(rows[0])
+    encode = [isinstance(table.c[name].type, JSON) for name in columns]
+    if _pipelined(tx):
+        # COPY cannot run in a pipeline: one prepared INSERT per row, queued.
+        placeholders = ", ".join(["%s"] * len(columns))
+        _queue(tx, f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})",
+               [[Json(row[name]) if as_json else row[name]
+                 for name, as_json in zip(columns, encode, strict=True)] for row in rows])
+        return
     if tx.dialect.name != "postgresql" or len(rows) < BULK_ROWS_MIN:
         tx.execute(table.insert(), rows)
         return
-    columns = list(rows[0])
-    encode = [isinstance(table.c[name].type, JSON) for name in columns]
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     driver = tx.connection.driver_connection
     assert driver is not None
@@ -134,8 +216,8 @@ def update_rows(tx: Connection, table: Table, keys: list[str], rows: list[dict[s
         match = and_(*(table.c[name] == bindparam(f"k_{name}") for name in keys))
         statement = (table.delete().where(match) if delete else
                      table.update().where(match).values({n: bindparam(f"v_{n}") for n in values}))
-        tx.execute(statement, [{(f"k_{n}" if n in keys else f"v_{n}"): row[n] for n in columns}
-                               for row in rows])
+        write(tx, statement, [{(f"k_{n}" if n in keys else f"v_{n}"): row[n] for n in columns}
+                              for row in rows])
         return
     dialect = tx.dialect
     arrays = ", ".join(f"CAST(:{n} AS {table.c[n].type.compile(dialect=dialect)}[])" for n in columns)
@@ -146,4 +228,4 @@ def update_rows(tx: Connection, table: Table, keys: list[str], rows: list[dict[s
     else:
         assignments = ", ".join(f"{n} = v.{n}" for n in values)
         sql = f"UPDATE {table.name} AS t SET {assignments} FROM {source} WHERE {where}"
-    tx.execute(text(sql), {n: [row[n] for row in rows] for n in columns})
+    write(tx, text(sql), [{n: [row[n] for row in rows] for n in columns}])

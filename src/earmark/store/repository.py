@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from earmark.domain.position import ON_HAND, Demand, DemandKey, DemandKind, Position
 from earmark.store import tables as t
-from earmark.store.db import insert_rows, update_rows
+from earmark.store.db import insert_rows, update_rows, write
 
 
 @dataclass
@@ -134,11 +134,9 @@ def finish_positions(tx: Connection, loaded: list[LoadedPosition]) -> None:
                 receipts.append({"sku": position.sku, "id": key, "pegged": n})
             lp.saved_bucket_pegged[key] = n
         position.dirty_buckets.clear()
-    tx.execute(
-        _FINISH_POSITION,
-        [{"b_sku": lp.position.sku, "b_loc": lp.position.location,
-          "b_held": lp.position.pegged(ON_HAND)} for lp in loaded],
-    )
+    write(tx, _FINISH_POSITION,
+          [{"b_sku": lp.position.sku, "b_loc": lp.position.location,
+            "b_held": lp.position.pegged(ON_HAND)} for lp in loaded])
     # Keyed by sku too: every statement on a position's rows names its sku
     # (the distribution column, were the schema spread by sku).
     update_rows(tx, t.receipts, ["sku", "id"], receipts)
@@ -277,7 +275,7 @@ def save_position(tx: Connection, loaded: LoadedPosition) -> None:
     insert_rows(tx, t.pegs, inserts)
     update_rows(tx, t.order_lines, ["sku", "order_id", "line"], allocations)
     if position.on_hand != loaded.saved_on_hand:
-        tx.execute(_ON_HAND_UPDATE, {"p_sku": sku, "p_loc": location, "p_on_hand": position.on_hand})
+        write(tx, _ON_HAND_UPDATE, [{"p_sku": sku, "p_loc": location, "p_on_hand": position.on_hand}])
         loaded.saved_on_hand = position.on_hand
 
 
