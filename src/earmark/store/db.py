@@ -91,7 +91,41 @@ BULK_ROWS_MIN = 4
 """Fewer rows than this are written with plain statements (no COPY, no arrays)."""
 
 PIPELINE = "earmark.pipeline"
-"""Key of a connection's ``info`` set while :func:`pipeline` is open on it."""
+"""Key of a connection's ``info`` holding the :class:`_Pipeline` of an open :func:`pipeline`."""
+
+COPY_ROWS_MIN = 500
+"""From this many rows an insert is a COPY even inside a pipeline (which then
+sends what it holds first): COPY cannot run in one, and beats row-by-row
+INSERTs on the server for large writes (a receipt serving thousands)."""
+
+
+class _Pipeline:
+    """psycopg's pipeline on a connection, opened at the first queued statement
+    and synced (closed) before a COPY or at the end."""
+
+    def __init__(self, driver: psycopg.Connection[Any]) -> None:
+        self.driver = driver
+        self._open: Any = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._open is not None
+
+    def ensure(self) -> None:
+        if self._open is None:
+            self._open = self.driver.pipeline()
+            self._open.__enter__()
+
+    def close(self) -> None:
+        """Send what is queued and read every answer (raises the first failure)."""
+        opened, self._open = self._open, None
+        if opened is not None:
+            opened.__exit__(None, None, None)
+
+    def abandon(self, error: BaseException) -> None:
+        opened, self._open = self._open, None
+        if opened is not None:
+            opened.__exit__(type(error), error, error.__traceback__)
 
 
 @contextmanager
@@ -100,49 +134,56 @@ def pipeline(tx: Connection) -> Iterator[None]:
 
     Inside, :func:`insert_rows`, :func:`update_rows` and :func:`write` queue
     their statements on psycopg's pipeline instead of waiting for each; the
-    server's answers are read once, when the block ends. Nothing inside may
-    read a result. A failure surfaces at the end, as SQLAlchemy would have
-    raised it (an IntegrityError for a duplicate key), so the writer's
-    retries see what they know. Nested pipelines join the outer one."""
+    server's answers are read once, when the block ends (a large insert is
+    a COPY of its own, see :data:`COPY_ROWS_MIN`). Nothing inside may read a
+    result. A failure surfaces by the end, as SQLAlchemy would have raised it
+    (an IntegrityError for a duplicate key), so the writer's retries see what
+    they know. Nested pipelines join the outer one."""
     if tx.dialect.name != "postgresql" or tx.info.get(PIPELINE):
         yield
         return
-    driver = tx.connection.driver_connection
-    if driver is None:
-        raise RuntimeError("the connection has no driver connection")
-    tx.info[PIPELINE] = True
+    state = _Pipeline(_driver(tx))
+    tx.info[PIPELINE] = state
     try:
-        with driver.pipeline():
+        try:
             yield
+        except BaseException as error:
+            state.abandon(error)
+            raise
+        state.close()
     except psycopg.Error as error:
         raise DBAPIError.instance("pipeline", None, error, psycopg.Error) from error
     finally:
         tx.info.pop(PIPELINE, None)
 
 
+def _driver(tx: Connection) -> psycopg.Connection[Any]:
+    driver = tx.connection.driver_connection
+    if not isinstance(driver, psycopg.Connection):
+        raise RuntimeError("not a psycopg connection")
+    return driver
+
+
 def commit_in_pipeline(tx: Connection) -> None:
     """Queue the COMMIT on the open pipeline, so that it travels with the writes
     (the transaction's ``commit()`` afterwards finds nothing left to do). Without
-    a pipeline, nothing: the caller's ``commit()`` commits."""
-    if _pipelined(tx):
-        driver = tx.connection.driver_connection
-        if driver is None:
-            raise RuntimeError("the connection has no driver connection")
-        driver.commit()
+    an open pipeline, nothing: the caller's ``commit()`` commits."""
+    state = tx.info.get(PIPELINE)
+    if isinstance(state, _Pipeline) and state.is_open:
+        state.driver.commit()
 
 
 def _pipelined(tx: Connection) -> bool:
-    return bool(tx.info.get(PIPELINE))
+    return isinstance(tx.info.get(PIPELINE), _Pipeline)
 
 
 def _queue(tx: Connection, sql: str, params: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]
            ) -> None:
     """Queue ``sql`` once per parameter set on the open pipeline (announced to
     ``before_cursor_execute`` listeners like any statement)."""
-    driver = tx.connection.driver_connection
-    if driver is None:
-        raise RuntimeError("the connection has no driver connection")
-    cursor = driver.cursor()
+    state = tx.info[PIPELINE]
+    state.ensure()
+    cursor = state.driver.cursor()
     tx.dispatch.before_cursor_execute(tx, cursor, sql, params, None, len(params) > 1)
     cursor.executemany(sql, params)
 
@@ -165,16 +206,19 @@ def write(tx: Connection, statement: Executable, params: list[dict[str, Any]]) -
 def insert_rows(tx: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (each with the same keys) in one round trip.
 
-    On PostgreSQL this is a ``COPY … FROM STDIN``: psycopg's executemany
-    sends one INSERT per row, which the server runs row by row, and a batch
-    of orders writes hundreds of rows. Elsewhere it is an executemany. The
-    COPY is announced to ``before_cursor_execute`` listeners like any
-    statement (the statement-count tests listen)."""
+    On PostgreSQL, inside a :func:`pipeline`, a few rows are prepared INSERTs
+    queued with the rest of the writes; many rows (and any number outside a
+    pipeline) are a ``COPY … FROM STDIN``, which the server takes far faster
+    than row-by-row INSERTs. Elsewhere it is an executemany. The COPY is
+    announced to ``before_cursor_execute`` listeners like any statement (the
+    statement-count tests listen)."""
     if not rows:
         return
     columns = list(rows[0])
     encode = [isinstance(table.c[name].type, JSON) for name in columns]
-    if _pipelined(tx):
+    if _pipelined(tx) and len(rows) >= COPY_ROWS_MIN:
+        tx.info[PIPELINE].close()  # what is queued goes first; the pipeline reopens after
+    elif _pipelined(tx):
         # COPY cannot run in a pipeline: one prepared INSERT per row, queued.
         placeholders = ", ".join(["%s"] * len(columns))
         _queue(tx, f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})",
