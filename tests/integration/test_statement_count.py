@@ -6,10 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from tests.conftest import TODAY
 from tests.integration.helpers import seed
 
 from earmark.service import orders
+from earmark.service.clock import Clock
 from earmark.service.uow import Store
 
 STATEMENTS_PER_ORDER_MAX = 0
@@ -39,6 +43,8 @@ def place_batch(store: Store, prefix: str, count: int) -> None:
     with store.unit_of_work() as uow:
         uow.defer_commit = True
         uow.expect_orders(cmd.id for cmd in commands)  # as the writer does for a batch
+        uow.expect_positions([("COAT", "WEB")])
+        uow.prefetch()
         for cmd in commands:
             assert orders.place_order(uow, cmd).ok
         uow.commit_now()
@@ -95,3 +101,42 @@ def test_a_replay_within_a_batch_answers_with_the_order_placed_before_it(store: 
     with store.unit_of_work(write=False) as uow:
         lines = uow.raw.execute(text("SELECT COUNT(*) FROM order_lines WHERE order_id = 'TWICE'")).scalar()
     assert lines == 1
+
+
+ROUND_TRIPS_PER_BATCH_MAX = 3
+"""A batch of orders on warm positions: the first statement with its BEGIN;
+the locks, the replay check and a block of arrival numbers together; every
+write with the COMMIT (PostgreSQL pipelines)."""
+
+
+@contextmanager
+def counting_round_trips(store: Store) -> Iterator[list[object]]:
+    """One entry per round trip: a pipelined exchange's id once, or a statement of its own."""
+    from earmark.store.db import EXCHANGE
+
+    trips: list[object] = []
+
+    def count(conn: Connection, cursor: object, statement: str, *args: object) -> None:
+        exchange = conn.info.get(EXCHANGE)
+        if exchange is None or exchange not in trips:
+            trips.append(exchange if exchange is not None else statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        yield trips
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+
+
+@pytest.mark.postgres
+def test_a_batch_of_orders_costs_at_most_three_round_trips(postgres_url: str) -> None:
+    store = Store(postgres_url, Clock(frozen=TODAY))
+    store.upgrade()
+    try:
+        seed(store, on_hand=1000)
+        place_batch(store, "warm", 1)  # the position is now kept by this store
+        with counting_round_trips(store) as trips:
+            place_batch(store, "hot", 16)
+        assert 2 <= len(trips) <= ROUND_TRIPS_PER_BATCH_MAX, trips
+    finally:
+        store.dispose()

@@ -25,12 +25,15 @@ from earmark.service.queries import QUEUE_PLACES, position_queue_places
 from earmark.store import db
 from earmark.store import tables as t
 from earmark.store.repository import (
+    NEXT_SEQ_PG,
     LoadedPosition,
     ensure_and_lock_positions,
     finish_positions,
     load_position,
     load_positions,
     load_trial,
+    lock_statement,
+    locked_versions,
     next_seq,
     position_version,
     save_position,
@@ -369,8 +372,9 @@ class UnitOfWork:
                 # One consistent snapshot for everything a read shows.
                 connection = connection.execution_options(isolation_level="REPEATABLE READ")
             connection.begin()
-            day, epoch, rank_epoch = connection.execute(
-                _START, {"clock": FROZEN_DAY, "epoch": MASTER_EPOCH, "rank": RANK_EPOCH}).one()
+            # With the transaction's BEGIN in one round trip (PostgreSQL).
+            [[(day, epoch, rank_epoch)]] = db.read_together(connection, [
+                (_START, {"clock": FROZEN_DAY, "epoch": MASTER_EPOCH, "rank": RANK_EPOCH})])
             self.today = self.store.clock.today_from(day)
             self._epoch = int(rank_epoch or 0)
             self.master.share(self.store.shared_master(int(epoch or 0)))
@@ -517,6 +521,37 @@ class UnitOfWork:
         for other, loaded in load_positions(self.raw, cold, self.today, self._locked, items).items():
             loaded.epoch = epoch
             self._preloaded[other] = loaded
+
+    def prefetch(self) -> None:
+        """Ask together what a batch's first command would ask one by one: lock
+        the expected positions (stored ones; new ones are created by the command
+        that names them), read the expected orders for replays, and take a block
+        of arrival numbers. On PostgreSQL that is one round trip; elsewhere the
+        questions stay lazy, asked when first needed (SQLite's are local)."""
+        if self.dialect != "postgresql" or not self.write:
+            return
+        keys = sorted(k for k in self._expected_positions if k not in self._locked)
+        orders = sorted(self._expected_orders.difference(self._order_requests))[:IDS_PER_READ]
+        numbers = bool(orders) and "demand" not in self._numbers
+        reads: list[tuple[Any, dict[str, Any]]] = []
+        if keys:
+            reads.append((lock_statement(keys, self.dialect), {}))
+        if orders:
+            reads.append((_ORDER_REQUESTS_PG, {"ids": orders}))
+        if numbers:
+            reads.append((NEXT_SEQ_PG, {"name": "demand", "step": NUMBERS_PER_BLOCK}))
+        if not reads:
+            return
+        answers = iter(db.read_together(self.raw, reads))
+        if keys:
+            self._locked.update(locked_versions(next(answers)))
+        if orders:
+            found = dict(next(answers))
+            self._order_requests.update({order_id: found.get(order_id) for order_id in orders})
+            self._expected_orders.difference_update(orders)
+        if numbers:
+            last = int(next(answers)[0][0])
+            self._numbers["demand"] = (last - NUMBERS_PER_BLOCK + 1, last)
 
     def expect_positions(self, keys: Iterable[tuple[str, str]]) -> None:
         """Positions that commands of this unit of work will change: the first

@@ -195,6 +195,7 @@ class Writer:
             uow.defer_commit = True
             uow.expect_orders(order_id for entry in batch for order_id in entry.order_ids)
             uow.expect_positions(key for entry in batch for key in entry.positions)
+            uow.prefetch()
             results = [entry.job(uow) for entry in batch]
             uow.commit_now()
         return results

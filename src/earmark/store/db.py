@@ -8,6 +8,7 @@ PostgreSQL writers lock position rows in (sku, location) order instead.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -93,6 +94,12 @@ BULK_ROWS_MIN = 4
 PIPELINE = "earmark.pipeline"
 """Key of a connection's ``info`` holding the :class:`_Pipeline` of an open :func:`pipeline`."""
 
+EXCHANGE = "earmark.exchange"
+"""Key of a connection's ``info`` naming the pipelined exchange (one round
+trip) that the statement being sent belongs to; absent for a statement that
+is a round trip of its own. Tests count round trips with it."""
+_exchanges = itertools.count(1)
+
 COPY_ROWS_MIN = 500
 """From this many rows an insert is a COPY even inside a pipeline (which then
 sends what it holds first): COPY cannot run in one, and beats row-by-row
@@ -111,18 +118,21 @@ class _Pipeline:
     def is_open(self) -> bool:
         return self._open is not None
 
-    def ensure(self) -> None:
+    def ensure(self, tx: Connection) -> None:
         if self._open is None:
             self._open = self.driver.pipeline()
             self._open.__enter__()
+            tx.info[EXCHANGE] = next(_exchanges)
 
-    def close(self) -> None:
+    def close(self, tx: Connection) -> None:
         """Send what is queued and read every answer (raises the first failure)."""
+        tx.info.pop(EXCHANGE, None)
         opened, self._open = self._open, None
         if opened is not None:
             opened.__exit__(None, None, None)
 
-    def abandon(self, error: BaseException) -> None:
+    def abandon(self, tx: Connection, error: BaseException) -> None:
+        tx.info.pop(EXCHANGE, None)
         opened, self._open = self._open, None
         if opened is not None:
             opened.__exit__(type(error), error, error.__traceback__)
@@ -148,9 +158,9 @@ def pipeline(tx: Connection) -> Iterator[None]:
         try:
             yield
         except BaseException as error:
-            state.abandon(error)
+            state.abandon(tx, error)
             raise
-        state.close()
+        state.close(tx)
     except psycopg.Error as error:
         raise DBAPIError.instance("pipeline", None, error, psycopg.Error) from error
     finally:
@@ -182,10 +192,41 @@ def _queue(tx: Connection, sql: str, params: Sequence[Mapping[str, Any]] | Seque
     """Queue ``sql`` once per parameter set on the open pipeline (announced to
     ``before_cursor_execute`` listeners like any statement)."""
     state = tx.info[PIPELINE]
-    state.ensure()
+    state.ensure(tx)
     cursor = state.driver.cursor()
     tx.dispatch.before_cursor_execute(tx, cursor, sql, params, None, len(params) > 1)
     cursor.executemany(sql, params)
+
+
+def read_together(tx: Connection, reads: Sequence[tuple[Executable, Mapping[str, Any]]]
+                  ) -> list[list[tuple[Any, ...]]]:
+    """The rows of several independent reads, in one round trip on PostgreSQL
+    (a pipeline; the transaction's BEGIN travels with them when it is the
+    first thing sent), one after the other elsewhere. Each read's rows come
+    back as plain tuples, in the order of ``reads``."""
+    if tx.dialect.name != "postgresql" or _pipelined(tx):
+        return [[tuple(row) for row in tx.execute(statement, dict(params))]
+                for statement, params in reads]
+    driver = _driver(tx)
+    cursors = []
+    tx.info[EXCHANGE] = next(_exchanges)
+    try:
+        with driver.pipeline() as pipe:
+            for statement, params in reads:
+                if not isinstance(statement, ClauseElement):
+                    raise TypeError(f"cannot compile {statement!r}")
+                compiled = statement.compile(dialect=tx.dialect,
+                                             compile_kwargs={"render_postcompile": True})
+                cursor = driver.cursor()
+                tx.dispatch.before_cursor_execute(tx, cursor, compiled.string, params, None, False)
+                cursor.execute(compiled.string, {**compiled.params, **params})
+                cursors.append(cursor)
+            pipe.sync()
+            return [[tuple(row) for row in cursor.fetchall()] for cursor in cursors]
+    except psycopg.Error as error:
+        raise DBAPIError.instance("pipeline", None, error, psycopg.Error) from error
+    finally:
+        tx.info.pop(EXCHANGE, None)
 
 
 def write(tx: Connection, statement: Executable, params: list[dict[str, Any]]) -> None:
@@ -217,7 +258,7 @@ def insert_rows(tx: Connection, table: Table, rows: list[dict[str, Any]]) -> Non
     columns = list(rows[0])
     encode = [isinstance(table.c[name].type, JSON) for name in columns]
     if _pipelined(tx) and len(rows) >= COPY_ROWS_MIN:
-        tx.info[PIPELINE].close()  # what is queued goes first; the pipeline reopens after
+        tx.info[PIPELINE].close(tx)  # what is queued goes first; the pipeline reopens after
     elif _pipelined(tx):
         # COPY cannot run in a pipeline: one prepared INSERT per row, queued.
         placeholders = ", ".join(["%s"] * len(columns))

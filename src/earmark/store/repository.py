@@ -7,11 +7,12 @@ touches three pegs writes three rows.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, select, tuple_
+from sqlalchemy import Select, bindparam, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -63,17 +64,25 @@ def ensure_and_lock_positions(
     return found
 
 
-def _lock_stored(tx: Connection, ordered: list[tuple[str, str]], dialect: str
-                 ) -> dict[tuple[str, str], tuple[int, int]]:
+def lock_statement(ordered: list[tuple[str, str]], dialect: str) -> Select[Any]:
+    """Lock the stored positions among ``ordered`` (sorted) and read (sku,
+    location, on-hand, version) of each under the lock."""
     p = t.positions.c
     query = (
         select(p.sku, p.location, p.on_hand, p.version)
         .where(tuple_(p.sku, p.location).in_(ordered))
         .order_by(p.sku, p.location)
     )
-    if dialect == "postgresql":
-        query = query.with_for_update()
-    return {(row[0], row[1]): (int(row[2]), int(row[3])) for row in tx.execute(query)}
+    return query.with_for_update() if dialect == "postgresql" else query
+
+
+def locked_versions(rows: Iterable[Sequence[Any]]) -> dict[tuple[str, str], tuple[int, int]]:
+    return {(row[0], row[1]): (int(row[2]), int(row[3])) for row in rows}
+
+
+def _lock_stored(tx: Connection, ordered: list[tuple[str, str]], dialect: str
+                 ) -> dict[tuple[str, str], tuple[int, int]]:
+    return locked_versions(tx.execute(lock_statement(ordered, dialect)))
 
 
 def _next_seq_statement(insert: Any) -> Any:
@@ -89,7 +98,8 @@ def _next_seq_statement(insert: Any) -> Any:
     )
 
 
-_NEXT_SEQ_PG = _next_seq_statement(postgresql.insert)
+NEXT_SEQ_PG = _next_seq_statement(postgresql.insert)
+"""Take ``step`` numbers of the counter ``name``; returns the last one taken (PostgreSQL)."""
 _NEXT_SEQ_SQLITE = _next_seq_statement(sqlite.insert)
 _POSITION_VERSION = select(t.positions.c.on_hand, t.positions.c.version).where(
     t.positions.c.sku == bindparam("p_sku"), t.positions.c.location == bindparam("p_loc")
@@ -101,7 +111,7 @@ def next_seq(tx: Connection, name: str, step: int = 1) -> int:
 
     The counter's row stays locked until the transaction ends, so numbers
     taken under the position locks follow commit order."""
-    statement = _NEXT_SEQ_PG if tx.dialect.name == "postgresql" else _NEXT_SEQ_SQLITE
+    statement = NEXT_SEQ_PG if tx.dialect.name == "postgresql" else _NEXT_SEQ_SQLITE
     return int(tx.execute(statement, {"name": name, "step": step}).scalar_one())
 
 
