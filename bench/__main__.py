@@ -26,14 +26,16 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from bench import forecast, pg, report, server, service
+from bench import forecast, pg, report, server, service, steps
 from bench.report import Line, emit, progress, rate, ratio
 
-SCENARIOS = ("peers", "a", "b", "c", "d", "e", "q", "f", "forecast")
+SCENARIOS = ("peers", "a", "s", "b", "c", "d", "e", "q", "f", "forecast")
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PEERS_NEEDED = {"a": "saleor-hot", "b": "single-spread", "c": "saleor-hot"}
 TARGET_A, TARGET_B, TARGET_C, TARGET_C_P99_MS, TARGET_C_BATCH = 30.0, 1.0, 5.0, 50.0, 25.0
 TARGET_D_S, TARGET_E_P99_MS, TARGET_F_MB = 2.0, 5.0, 300.0
+TARGET_S_US = 100.0
+"""Python per order on the write path (issue 13's budget), service layer."""
 TARGET_Q_RATIO = 1.5
 """Reading the last of 100,000 backorders costs at most this many times the last of 10."""
 
@@ -140,6 +142,16 @@ class Bench:
         holds = r is not None and r >= TARGET_A and not result.oversell and not run.errors
         self.add(Line("a", f"hot sku, service layer [{database}]", rate(run.per_second), comparison,
                       f"target ≥{TARGET_A:.0f}×", holds, note, database))
+
+    def s(self, database: str) -> None:
+        result = steps.measure(self.url(database, "s"))
+        parts = ", ".join(f"{step} {us:,.0f}" for step, us in result.by_step.items())
+        python_us = result.us_per_order - result.by_step["start"] - result.by_step["read"]
+        self.add(Line("s", f"µs per order by step, 1 thread, batches of {steps.ORDERS_PER_BATCH} "
+                      f"[{database}]", f"{result.us_per_order:,.0f} µs", "",
+                      f"target ≤{TARGET_S_US:.0f} µs/order", python_us <= TARGET_S_US,
+                      f"{parts} (µs/order; write includes its round trip and the commit)",
+                      database))
 
     def b(self, database: str) -> None:
         run, found = service.spread(self.url(database, "b"), self.args.seconds)
@@ -255,7 +267,7 @@ class Bench:
     def run(self) -> None:
         self.run_peers()
         for database in self.args.databases:
-            for name in ("a", "b", "c", "d", "e", "q"):
+            for name in ("a", "s", "b", "c", "d", "e", "q"):
                 if name in self.args.only:
                     self.guarded(name, database, partial(getattr(self, name), database))
         if "f" in self.args.only:
