@@ -27,10 +27,12 @@ from earmark.store import tables as t
 from earmark.store.repository import (
     NEXT_SEQ_PG,
     LoadedPosition,
+    build_positions,
     ensure_and_lock_positions,
     finish_positions,
     load_position,
     load_positions,
+    load_statements,
     load_trial,
     lock_statement,
     locked_versions,
@@ -126,6 +128,12 @@ class Store:
         it never replaces a writer's (a writer takes it only at its version)."""
         with self._positions_lock:
             self._positions.setdefault((loaded.position.sku, loaded.position.location), loaded)
+
+    def keeps(self, key: tuple[str, str], epoch: int) -> bool:
+        """Whether a position is kept for ``key`` in ``epoch`` (at some version)."""
+        with self._positions_lock:
+            kept = self._positions.get(key)
+            return kept is not None and kept.epoch == epoch
 
     def forget_kept_positions(self) -> None:
         with self._positions_lock:
@@ -523,14 +531,19 @@ class UnitOfWork:
             self._preloaded[other] = loaded
 
     def prefetch(self) -> None:
-        """Ask together what a batch's first command would ask one by one: lock
-        the expected positions (stored ones; new ones are created by the command
-        that names them), read the expected orders for replays, and take a block
-        of arrival numbers. On PostgreSQL that is one round trip; elsewhere the
-        questions stay lazy, asked when first needed (SQLite's are local)."""
+        """Ask together what a batch's commands would ask one by one: lock the
+        expected positions (stored ones; new ones are created by the command
+        that names them), load those the store does not keep, read the
+        expected orders for replays, and take a block of arrival numbers. On
+        PostgreSQL that is one round trip (and one more when items are read
+        for the first time in the master epoch); elsewhere the questions stay
+        lazy, asked when first needed (SQLite's are local)."""
         if self.dialect != "postgresql" or not self.write:
             return
         keys = sorted(k for k in self._expected_positions if k not in self._locked)
+        items = self.master.items({sku for sku, _ in keys}) if keys else {}
+        epoch = self.epoch
+        cold = [k for k in keys if items.get(k[0]) is not None and not self.store.keeps(k, epoch)]
         orders = sorted(self._expected_orders.difference(self._order_requests))[:IDS_PER_READ]
         numbers = bool(orders) and "demand" not in self._numbers
         reads: list[tuple[Any, dict[str, Any]]] = []
@@ -540,6 +553,8 @@ class UnitOfWork:
             reads.append((_ORDER_REQUESTS_PG, {"ids": orders}))
         if numbers:
             reads.append((NEXT_SEQ_PG, {"name": "demand", "step": NUMBERS_PER_BLOCK}))
+        if cold:
+            reads.extend((statement, {}) for statement in load_statements(cold))
         if not reads:
             return
         answers = iter(db.read_together(self.raw, reads))
@@ -552,6 +567,14 @@ class UnitOfWork:
         if numbers:
             last = int(next(answers)[0][0])
             self._numbers["demand"] = (last - NUMBERS_PER_BLOCK + 1, last)
+        if cold:
+            # Only positions that exist: a new one is created, then loaded, by its command.
+            stored = [k for k in cold if k in self._locked]
+            rows = [list(next(answers)) for _ in range(4)]
+            built = build_positions(cold, self.today, self._locked, items, rows)
+            for key in stored:
+                built[key].epoch = epoch
+                self._preloaded[key] = built[key]
 
     def expect_positions(self, keys: Iterable[tuple[str, str]]) -> None:
         """Positions that commands of this unit of work will change: the first

@@ -166,15 +166,37 @@ def load_position(tx: Connection, sku: str, location: str, today: date,
     return load_positions(tx, [key], today, {key: stored} if stored else {}, {sku: item})[key]
 
 
-def load_positions(
-    tx: Connection, keys: list[tuple[str, str]], today: date,
-    stored: dict[tuple[str, str], tuple[int, int]], items: dict[str, Any],
+def load_statements(keys: list[tuple[str, str]]) -> list[Select[Any]]:
+    """The four reads that load whole positions: their open receipts, pegs,
+    open order lines and open commitments (each demand with its account's
+    priority). :func:`build_positions` makes positions of what they return."""
+    r, g, ln, c, acc = t.receipts.c, t.pegs.c, t.order_lines.c, t.commitments.c, t.accounts.c
+    return [
+        select(r.sku, r.location, r.id, r.expected_date, r.quantity, r.received, r.seq)
+        .where(tuple_(r.sku, r.location).in_(keys), r.status == "open"),
+        select(g.sku, g.location, g.demand_kind, g.demand_ref, g.demand_line, g.bucket, g.quantity)
+        .where(tuple_(g.sku, g.location).in_(keys)),
+        select(ln.sku, ln.location, ln.order_id, ln.line, ln.account, acc.priority, ln.seq, ln.idx,
+               ln.requested_date, ln.open)
+        .join(t.accounts, acc.id == ln.account)
+        .where(tuple_(ln.sku, ln.location).in_(keys), ln.open > 0),
+        select(c.sku, c.location, c.id, c.account, acc.priority, c.seq, c.need_date, c.quantity,
+               c.consumed, c.released)
+        .join(t.accounts, acc.id == c.account)
+        .where(tuple_(c.sku, c.location).in_(keys), c.status == "open"),
+    ]
+
+
+def build_positions(
+    keys: list[tuple[str, str]], today: date, stored: dict[tuple[str, str], tuple[int, int]],
+    items: dict[str, Any], rows: Sequence[Iterable[Sequence[Any]]],
 ) -> dict[tuple[str, str], LoadedPosition]:
-    """Several whole positions in four queries (a batch's cold positions).
+    """Positions from the rows of :func:`load_statements` (in that order).
 
     ``stored`` holds each position's (on-hand, version), read under its lock
     (a position missing from it is new: nothing on hand); ``items`` holds the
     item row of every sku."""
+    receipts, pegs, lines, commitments = rows
     positions: dict[tuple[str, str], Position] = {}
     for sku, location in keys:
         item = items[sku]
@@ -182,43 +204,28 @@ def load_positions(
             sku, location, today, stored.get((sku, location), (0, 0))[0],
             safety_stock=int(item["safety_stock"]), lead_time_days=item["lead_time_days"],
         )
-    r, g, ln, c = t.receipts.c, t.pegs.c, t.order_lines.c, t.commitments.c
-    for sku, location, rid, expected, quantity, received, seq in tx.execute(
-        select(r.sku, r.location, r.id, r.expected_date, r.quantity, r.received, r.seq)
-        .where(tuple_(r.sku, r.location).in_(keys), r.status == "open")
-    ):
+    for sku, location, rid, expected, quantity, received, seq in receipts:
         positions[(sku, location)].load_receipt(rid, expected, int(quantity) - int(received), int(seq))
 
     pegs_by_demand: dict[tuple[str, str], dict[DemandKey, dict[str, int]]] = {k: {} for k in keys}
-    for sku, location, kind, ref, line, bucket, quantity in tx.execute(
-        select(g.sku, g.location, g.demand_kind, g.demand_ref, g.demand_line, g.bucket, g.quantity)
-        .where(tuple_(g.sku, g.location).in_(keys))
-    ):
+    for sku, location, kind, ref, line, bucket, quantity in pegs:
         demand_key = DemandKey(DemandKind(kind), ref, line)
         pegs_by_demand[(sku, location)].setdefault(demand_key, {})[bucket] = int(quantity)
 
-    for row in tx.execute(
-        select(t.order_lines, t.accounts.c.priority)
-        .join(t.accounts, t.accounts.c.id == ln.account)
-        .where(tuple_(ln.sku, ln.location).in_(keys), ln.open > 0)
-    ).mappings():
-        key = (row["sku"], row["location"])
-        demand_key = DemandKey.for_line(row["order_id"], row["line"])
+    for sku, location, order_id, line, account, priority, seq, idx, requested, open_ in lines:
+        key = (sku, location)
+        demand_key = DemandKey.for_line(order_id, line)
         positions[key].load_demand(Demand(
-            demand_key, row["account"], (int(row["priority"]), int(row["seq"]), int(row["idx"])),
-            row["requested_date"], int(row["open"]), dict(pegs_by_demand[key].get(demand_key, {})),
+            demand_key, account, (int(priority), int(seq), int(idx)), requested, int(open_),
+            dict(pegs_by_demand[key].get(demand_key, {})),
         ))
-    for row in tx.execute(
-        select(t.commitments, t.accounts.c.priority)
-        .join(t.accounts, t.accounts.c.id == c.account)
-        .where(tuple_(c.sku, c.location).in_(keys), c.status == "open")
-    ).mappings():
-        key = (row["sku"], row["location"])
-        demand_key = DemandKey.for_commitment(row["id"])
-        remaining = int(row["quantity"]) - int(row["consumed"]) - int(row["released"])
+    for sku, location, cid, account, priority, seq, need, quantity, consumed, released in commitments:
+        key = (sku, location)
+        demand_key = DemandKey.for_commitment(cid)
+        remaining = int(quantity) - int(consumed) - int(released)
         positions[key].load_demand(Demand(
-            demand_key, row["account"], (int(row["priority"]), int(row["seq"]), 0),
-            row["need_date"], remaining, dict(pegs_by_demand[key].get(demand_key, {})),
+            demand_key, account, (int(priority), int(seq), 0), need, remaining,
+            dict(pegs_by_demand[key].get(demand_key, {})),
         ))
     loaded: dict[tuple[str, str], LoadedPosition] = {}
     for key, position in positions.items():
@@ -229,6 +236,16 @@ def load_positions(
         loaded[key] = LoadedPosition(position, version, 0, pegs_by_demand[key], on_hand, held,
                                      dict(position.pegged_by_bucket()))
     return loaded
+
+
+def load_positions(
+    tx: Connection, keys: list[tuple[str, str]], today: date,
+    stored: dict[tuple[str, str], tuple[int, int]], items: dict[str, Any],
+) -> dict[tuple[str, str], LoadedPosition]:
+    """Several whole positions in four queries (a batch's cold positions); see
+    :func:`build_positions` for ``stored`` and ``items``."""
+    rows = [list(tx.execute(statement)) for statement in load_statements(keys)]
+    return build_positions(keys, today, stored, items, rows)
 
 
 PEG_KEY = ["sku", "location", "demand_kind", "demand_ref", "demand_line", "bucket"]
