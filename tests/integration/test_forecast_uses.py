@@ -230,6 +230,8 @@ def test_an_open_commitment_counts_as_demand_in_a_receipt_suggestion(
     assert {k: suggestion["basis"][k] for k in ("open_orders", "open_commitments",
                                                 "inventory_position")} == {
         "open_orders": 3, "open_commitments": 7, "inventory_position": 6}
+    # Held 3 + 3 of on-hand 10 with safety stock 4: the buffer is whole.
+    assert suggestion["basis"]["safety_stock_short"] == 0
     assert suggestion["quantity"] == 23
 
 

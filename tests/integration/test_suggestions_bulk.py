@@ -66,10 +66,11 @@ def reference_state(tx: Connection, sku: str, location: str, today: date
     ).first()
     if item is None:
         return None
-    on_hand = tx.execute(
-        select(t.positions.c.on_hand).where(t.positions.c.sku == sku,
-                                            t.positions.c.location == location)
-    ).scalar()
+    stored = tx.execute(
+        select(t.positions.c.on_hand, t.positions.c.held).where(
+            t.positions.c.sku == sku, t.positions.c.location == location)
+    ).first()
+    on_hand, held = stored if stored is not None else (0, 0)
     r, ol, c = t.receipts, t.order_lines, t.commitments
     receipts = tuple(
         Dated(d, int(q)) for d, q in tx.execute(
@@ -92,7 +93,7 @@ def reference_state(tx: Connection, sku: str, location: str, today: date
             .order_by(c.c.seq))
         if int(row.remaining) > 0)
     return PositionState(sku, location, today, int(on_hand or 0), int(item.safety_stock),
-                         item.lead_time_days, receipts, orders, commitments)
+                         item.lead_time_days, receipts, orders, commitments, int(held or 0))
 
 
 def reference_ordered(tx: Connection, sku: str, location: str, first: date, last: date

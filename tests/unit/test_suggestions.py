@@ -4,6 +4,7 @@ point's receipt, the P80 forecast commitments, and stable ids."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -200,3 +201,10 @@ def test_a_commitment_released_by_the_windows_first_day_covers_none_of_it() -> N
     [top_up] = suggest_commitments(state(commitments=kept), forecast([10.0] * 10),
                                    {"acme": 5}, window)
     assert top_up.quantity == 10
+
+
+def test_a_receipt_suggestion_shows_how_short_the_safety_stock_buffer_is() -> None:
+    """Held 9 of on-hand 10 with safety stock 4: the buffer lacks 9 + 4 - 10 = 3."""
+    short = replace(state(on_hand=10, safety_stock=4), held=9)
+    assert short.safety_stock_short == 3
+    assert replace(short, held=6).safety_stock_short == 0

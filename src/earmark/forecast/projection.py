@@ -81,6 +81,13 @@ class PositionState:
     receipts: tuple[Dated, ...]
     orders: tuple[Dated, ...]
     commitments: tuple[OpenCommitment, ...]
+    held: int = 0
+    """Units held (pegged to on-hand), for orders and commitments alike."""
+
+    @property
+    def safety_stock_short(self) -> int:
+        """How many units on-hand lacks to hold the held units and the safety stock."""
+        return max(self.held + self.safety_stock - self.on_hand, 0)
 
     @property
     def incoming(self) -> int:

@@ -47,22 +47,23 @@ def position_states(tx: Connection, today: date, *, sku: str | None = None,
     never written is empty. ``account`` keeps only that account's
     commitments (for a caller that reads no other's)."""
     i, p = t.items, t.positions
-    heads: list[tuple[str, str, int, int | None, int | None]]
+    heads: list[tuple[str, str, int, int | None, int | None, int | None]]
     if forecasted:
         f = t.forecasts
-        heads = [(row.sku, row.location, row.safety_stock, row.lead_time_days, row.on_hand)
+        heads = [(row.sku, row.location, row.safety_stock, row.lead_time_days, row.on_hand,
+                  row.held)
                  for row in tx.execute(_scoped(
                      select(f.c.sku, f.c.location, i.c.safety_stock, i.c.lead_time_days,
-                            p.c.on_hand)
+                            p.c.on_hand, p.c.held)
                      .select_from(f.join(i, i.c.sku == f.c.sku).outerjoin(
                          p, and_(p.c.sku == f.c.sku, p.c.location == f.c.location))),
                      f.c.sku, f.c.location, sku, location, False))]
     else:
         if sku is None or location is None:
             raise ValueError("a position's sku and location are both required")
-        heads = [(sku, location, row.safety_stock, row.lead_time_days, row.on_hand)
+        heads = [(sku, location, row.safety_stock, row.lead_time_days, row.on_hand, row.held)
                  for row in tx.execute(
-                     select(i.c.safety_stock, i.c.lead_time_days, p.c.on_hand)
+                     select(i.c.safety_stock, i.c.lead_time_days, p.c.on_hand, p.c.held)
                      .select_from(i.outerjoin(p, and_(p.c.sku == i.c.sku,
                                                       p.c.location == location)))
                      .where(i.c.sku == sku))]
@@ -110,8 +111,8 @@ def position_states(tx: Connection, today: date, *, sku: str | None = None,
             head_sku, head_location, today, int(on_hand or 0), int(safety_stock), lead_time_days,
             tuple(receipts.get((head_sku, head_location), ())),
             tuple(orders.get((head_sku, head_location), ())),
-            tuple(commitments.get((head_sku, head_location), ())))
-        for head_sku, head_location, safety_stock, lead_time_days, on_hand in heads
+            tuple(commitments.get((head_sku, head_location), ())), int(held or 0))
+        for head_sku, head_location, safety_stock, lead_time_days, on_hand, held in heads
     }
 
 

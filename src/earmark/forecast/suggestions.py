@@ -121,6 +121,8 @@ class ReceiptBasis:
     safety_stock: float
     """The one used: the larger of the item's and the statistical one."""
     item_safety_stock: int
+    safety_stock_short: int
+    """How many units on-hand lacks to hold its held units and the item's safety stock."""
     statistical_safety_stock: float
     reorder_point: float
     order_up_to: float
@@ -249,7 +251,8 @@ def suggest_receipt(state: PositionState, forecast: PositionForecast, params: Pa
         open_commitments=open_commitments, inventory_position=position, lead_time_days=lead,
         review_days=params.review_days,
         service_level=params.service_level, demand_over_lead_time=over_lead, safety_stock=safety,
-        item_safety_stock=state.safety_stock, statistical_safety_stock=statistical,
+        item_safety_stock=state.safety_stock, safety_stock_short=state.safety_stock_short,
+        statistical_safety_stock=statistical,
         reorder_point=reorder_point, order_up_to=order_up_to,
         extended_days=extended,
     )

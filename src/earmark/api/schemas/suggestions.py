@@ -75,6 +75,9 @@ class ReceiptBasis(Out):
         description="The forecast's means, tomorrow through the arrival day.")
     safety_stock: float = Field(description="The larger of the item's and the statistical one.")
     item_safety_stock: int
+    safety_stock_short: int = Field(
+        description="How many units on-hand lacks to hold its held units and the item's safety "
+                    "stock (safety stock is a buffer, not a customer; 0 when whole).")
     statistical_safety_stock: float = Field(
         description="z(service_level) x sigma over the lead time, sigma read from the 80% intervals.")
     reorder_point: float
