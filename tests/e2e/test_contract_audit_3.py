@@ -34,7 +34,7 @@ from tests.e2e.conftest import (
     ok,
     problem,
 )
-from tests.e2e.contract_helpers import availability, line_of, mine, place, receipt
+from tests.e2e.contract_helpers import availability, commit, line_of, mine, place, receipt
 
 from earmark.api.app import create_app
 from earmark.forecast.store import Accuracy, ForecastPoint, PositionForecast, save_forecasts
@@ -201,3 +201,101 @@ def test_a_short_buffer_shows_safety_stock_short_in_the_suggestions_too(
     # "The position then shows safety_stock_short (how many units the buffer
     # lacks; the dashboard and the suggestions show it)."
     assert _find_key(suggestion, "safety_stock_short") == [short]
+
+
+# ----------------------------------------------------------------------
+# Verified and not covered before: these pass
+
+
+def test_a_smaller_safety_stock_is_freed_supply_for_waiting_lines(api: httpx.Client, ids: Ids
+                                                                  ) -> None:
+    at = make_position(api, ids, 5, item={"safety_stock": 5})
+    account = make_account(api, ids)
+    oid = ids("SO")
+    assert place(api, oid, account, at, 2)["lines"][0]["allocated"] == 0
+    seen = last_event_id(api)
+    ok(api.put(f"/v1/items/{at.sku}", json={"name": "An item", "safety_stock": 0}))
+    line = line_of(api, oid)
+    assert (line["allocated"], line["promised_date"]) == (2, TODAY)
+    assert [kind for kind, _ in mine(events_after(api, seen), oid)] == [
+        "order.allocated", "order.promise_changed"]
+
+
+def test_rule_5_units_received_beyond_their_pegs_never_go_into_the_buffer(
+    api: httpx.Client, ids: Ids
+) -> None:
+    at = make_position(api, ids, 0, item={"safety_stock": 5})
+    account = make_account(api, ids)
+    rid, first, second = ids("PO"), ids("SO-A"), ids("SO-B")
+    receipt(api, rid, at, 3, "2026-02-01")
+    place(api, first, account, at, 3)
+    place(api, second, account, at, 2)
+    ok(api.post(f"/v1/receipts/{rid}/receive", json={}))
+    # The 3 pegged units are held in full, though on-hand (3) is below the buffer (5).
+    assert line_of(api, first)["allocated"] == 3
+    # A cancel frees a held unit, but on-hand offers 3 - 5 - 2 < 0: nothing for the queue.
+    ok(api.post(f"/v1/orders/{first}/cancel", json={"lines": [{"line": "1", "quantity": 1}]}))
+    assert line_of(api, second)["allocated"] == 0
+    figures = availability(api, at)
+    assert (figures["available_now"], figures["safety_stock_short"]) == (0, 4)
+    assert figures["atp"] == [{"date": TODAY, "supply": 0, "available": 0}]
+    # 6 more on hand: 9 - 5 - 2 = 2 are offered, and the queue takes them.
+    ok(api.post("/v1/adjustments", json={"sku": at.sku, "location": at.location,
+                                         "quantity": 6, "reason": "count"}), 201)
+    assert line_of(api, second)["allocated"] == 2
+    assert availability(api, at)["safety_stock_short"] == 0
+
+
+def test_rule_9_cancelled_units_go_back_to_the_latest_consumed_commitment_first(
+    api: httpx.Client, ids: Ids
+) -> None:
+    at = make_position(api, ids, 10)
+    account = make_account(api, ids)
+    early, late, oid = ids("C-EARLY"), ids("C-LATE"), ids("SO")
+    commit(api, early, account, at, 2, "2026-01-10")
+    commit(api, late, account, at, 2, "2026-01-20")
+    placed = place(api, oid, account, at, 5)["lines"][0]
+    assert placed["consumed"] == [{"commitment": early, "quantity": 2},
+                                  {"commitment": late, "quantity": 2}]
+    cancelled = ok(api.post(f"/v1/orders/{oid}/cancel",
+                            json={"lines": [{"line": "1", "quantity": 2}]}))["lines"][0]
+    assert cancelled["consumed"] == [{"commitment": early, "quantity": 2}]
+    late_now = ok(api.get(f"/v1/commitments/{late}"))
+    assert (late_now["status"], late_now["consumed"], late_now["remaining"]) == ("open", 0, 2)
+    early_now = ok(api.get(f"/v1/commitments/{early}"))
+    assert (early_now["status"], early_now["consumed"]) == ("consumed", 2)
+
+
+def test_rule_9_a_commitment_consumed_in_full_opens_again_and_takes_its_units_back(
+    api: httpx.Client, ids: Ids
+) -> None:
+    at = make_position(api, ids, 2)
+    owner, other = make_account(api, ids, "owner"), make_account(api, ids, "other")
+    cid, oid, waiting = ids("C"), ids("SO"), ids("SO-WAIT")
+    commit(api, cid, owner, at, 2, TODAY)
+    place(api, oid, owner, at, 2)
+    assert ok(api.get(f"/v1/commitments/{cid}"))["status"] == "consumed"
+    assert place(api, waiting, other, at, 2)["lines"][0]["allocated"] == 0
+    ok(api.post(f"/v1/orders/{oid}/cancel", json={}))
+    shown = ok(api.get(f"/v1/commitments/{cid}"))
+    assert (shown["status"], shown["consumed"], shown["remaining"], shown["confirmed"]) == (
+        "open", 0, 2, 2)
+    # The units went back to the commitment, not to the queue.
+    assert line_of(api, waiting)["allocated"] == 0
+
+
+def test_rule_9_a_released_commitment_takes_nothing_back_and_the_queue_gets_the_units(
+    api: httpx.Client, ids: Ids
+) -> None:
+    at = make_position(api, ids, 4)
+    owner, other = make_account(api, ids, "owner"), make_account(api, ids, "other")
+    cid, oid, waiting = ids("C"), ids("SO"), ids("SO-WAIT")
+    commit(api, cid, owner, at, 4, TODAY)
+    place(api, oid, owner, at, 2)
+    ok(api.post(f"/v1/commitments/{cid}/release"))
+    assert place(api, waiting, other, at, 4)["lines"][0]["allocated"] == 2
+    ok(api.post(f"/v1/orders/{oid}/cancel", json={}))
+    shown = ok(api.get(f"/v1/commitments/{cid}"))
+    assert (shown["status"], shown["consumed"], shown["released"], shown["remaining"]) == (
+        "released", 2, 2, 0)
+    assert line_of(api, waiting)["allocated"] == 4
