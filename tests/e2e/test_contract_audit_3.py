@@ -299,3 +299,47 @@ def test_rule_9_a_released_commitment_takes_nothing_back_and_the_queue_gets_the_
     assert (shown["status"], shown["consumed"], shown["released"], shown["remaining"]) == (
         "released", 2, 2, 0)
     assert line_of(api, waiting)["allocated"] == 4
+
+
+def test_promise_changed_names_the_date_the_calendar_already_moved_to_as_old_date(
+    start_server: StartServer, ids: Ids
+) -> None:
+    api = start_server().client
+    at = make_position(api, ids, 0, item={"lead_time_days": 5})
+    account = make_account(api, ids)
+    oid = ids("SO")
+    assert place(api, oid, account, at, 1)["lines"][0]["promised_date"] == "2026-01-10"
+    ok(api.post("/v1/clock", json={"today": "2026-01-08"}))
+    seen = last_event_id(api)
+    # Other demand arriving behind the line changes nothing of it: no event.
+    place(api, ids("SO-OTHER"), make_account(api, ids, "other"), at, 1)
+    assert mine(events_after(api, seen), oid) == []
+    rid = ids("PO")
+    receipt(api, rid, at, 1, "2026-02-01")
+    assert mine(events_after(api, seen, "order.promise_changed"), oid) == [
+        ("order.promise_changed", {"order": oid, "line": "1", "sku": at.sku,
+                                   "location": at.location, "old_date": "2026-01-13",
+                                   "new_date": "2026-02-01"})]
+
+
+def test_promise_changed_fires_for_other_causes_but_not_for_the_customers_own_cancel(
+    api: httpx.Client, ids: Ids
+) -> None:
+    at = make_position(api, ids, 1, item={"lead_time_days": 5})
+    account = make_account(api, ids)
+    oid = ids("SO")
+    receipt(api, ids("PO"), at, 1, "2026-02-01")
+    line = place(api, oid, account, at, 3)["lines"][0]
+    assert line["promised_date"] == "2026-02-01"
+    seen = last_event_id(api)
+    # The item's lead time is not the customer's doing: the event fires.
+    ok(api.put(f"/v1/items/{at.sku}", json={"name": "An item", "lead_time_days": 40}))
+    assert line_of(api, oid)["promised_date"] == "2026-02-14"
+    assert [data for _, data in mine(events_after(api, seen, "order.promise_changed"), oid)] == [
+        {"order": oid, "line": "1", "sku": at.sku, "location": at.location,
+         "old_date": "2026-02-01", "new_date": "2026-02-14"}]
+    seen = last_event_id(api)
+    # The customer's own action: the date moves, and no event says so.
+    ok(api.post(f"/v1/orders/{oid}/cancel", json={"lines": [{"line": "1", "quantity": 2}]}))
+    assert line_of(api, oid)["promised_date"] == TODAY
+    assert events_after(api, seen, "order.promise_changed") == []
