@@ -72,6 +72,30 @@ def test_request_bodies_above_1_mib_are_refused_with_413_except_orders_batch(
                 headers={"content-type": "application/json"}))
 
 
+@pytest.mark.xfail(strict=True, reason="gap: a body refused as invalid by the service keeps its key")
+def test_idempotency_a_body_refused_as_invalid_before_anything_ran_leaves_the_key_unused(
+    api: httpx.Client, ids: Ids
+) -> None:
+    at = make_position(api, ids, 5)
+    account = make_account(api, ids)
+    # A line named twice: the body itself is invalid, whatever the state.
+    key = {"Idempotency-Key": ids("key-lines")}
+    oid = ids("SO")
+    twice = {"id": oid, "account": account, "lines": [
+        {"line": "1", "sku": at.sku, "location": at.location, "quantity": 1},
+        {"line": "1", "sku": at.sku, "location": at.location, "quantity": 1}]}
+    problem(api.post("/v1/orders", json=twice, headers=key), 422)
+    fixed = {**twice, "lines": [twice["lines"][0], {**twice["lines"][1], "line": "2"}]}
+    placed = ok(api.post("/v1/orders", json=fixed, headers=key), 201)
+    assert [line["allocated"] for line in placed["lines"]] == [1, 1]
+    # An expiry that is not after today: invalid before anything ran.
+    key = {"Idempotency-Key": ids("key-expiry")}
+    body = {"id": ids("C"), "account": account, "sku": at.sku, "location": at.location,
+            "quantity": 1, "need_date": "2026-02-01", "expires_on": TODAY}
+    problem(api.post("/v1/commitments", json=body, headers=key), 422)
+    ok(api.post("/v1/commitments", json={**body, "expires_on": "2026-03-01"}, headers=key), 201)
+
+
 def _unreachable(*_args: Any, **_kwargs: Any) -> Any:
     raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
