@@ -96,6 +96,15 @@ def test_idempotency_a_body_refused_as_invalid_before_anything_ran_leaves_the_ke
     ok(api.post("/v1/commitments", json={**body, "expires_on": "2026-03-01"}, headers=key), 201)
 
 
+@pytest.mark.xfail(strict=True, reason="gap (a reading): an empty filter is 422, not no filter")
+def test_lists_written_as_in_api_md_with_empty_filters_answer_a_page(api: httpx.Client) -> None:
+    # API.md writes the filters as "?account=&status=": left empty, a filter filters nothing.
+    for path in ("/v1/orders?account=&status=", "/v1/commitments?account=&sku=&status=",
+                 "/v1/backorders?sku=&location=&account=", "/v1/events?after=0&type=&limit=5"):
+        page = ok(api.get(path))
+        assert set(page) >= {"items", "next_cursor"}, path
+
+
 def _unreachable(*_args: Any, **_kwargs: Any) -> Any:
     raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
