@@ -376,3 +376,25 @@ def test_promise_changed_fires_for_other_causes_but_not_for_the_customers_own_ca
     ok(api.post(f"/v1/orders/{oid}/cancel", json={"lines": [{"line": "1", "quantity": 2}]}))
     assert line_of(api, oid)["promised_date"] == TODAY
     assert events_after(api, seen, "order.promise_changed") == []
+
+
+@pytest.mark.xfail(strict=True, reason="gap: a consumed commitment past its expiry takes units back")
+def test_rule_9_a_commitment_past_its_expires_on_takes_nothing_back(
+    start_server: StartServer, ids: Ids
+) -> None:
+    api = start_server().client
+    at = make_position(api, ids, 2)
+    owner, other = make_account(api, ids, "owner"), make_account(api, ids, "other")
+    cid, oid, waiting = ids("C"), ids("SO"), ids("SO-WAIT")
+    commit(api, cid, owner, at, 2, "2026-01-08", expires_on="2026-01-10")
+    place(api, oid, owner, at, 2)
+    place(api, waiting, other, at, 2)
+    ok(api.post("/v1/clock", json={"today": "2026-01-12"}))
+    assert ok(api.get(f"/v1/commitments/{cid}"))["status"] == "consumed"
+    ok(api.post(f"/v1/orders/{oid}/cancel", json={}))
+    # "expires_on: from that day on, what is left unconsumed is released back to
+    # everyone": units given up after that day are freed supply, for the queue.
+    shown = ok(api.get(f"/v1/commitments/{cid}"))
+    assert shown["status"] != "open"
+    assert (shown["remaining"], shown["confirmed"]) == (0, 0)
+    assert line_of(api, waiting)["allocated"] == 2
