@@ -398,3 +398,20 @@ def test_rule_9_a_commitment_past_its_expires_on_takes_nothing_back(
     assert shown["status"] != "open"
     assert (shown["remaining"], shown["confirmed"]) == (0, 0)
     assert line_of(api, waiting)["allocated"] == 2
+
+
+def test_rank_follows_the_accounts_priority_as_it_is_now_not_when_the_order_came(
+    api: httpx.Client, ids: Ids
+) -> None:
+    at = make_position(api, ids, 0)
+    first, second = make_account(api, ids, "first"), make_account(api, ids, "second")
+    early, late = ids("SO-EARLY"), ids("SO-LATE")
+    place(api, early, first, at, 1)
+    place(api, late, second, at, 1)
+    ok(api.put(f"/v1/accounts/{second}", json={"name": "second", "priority": 10}))
+    assert (line_of(api, late)["queue_position"], line_of(api, early)["queue_position"]) == (1, 2)
+    queue = ok(api.get("/v1/backorders", params={"sku": at.sku}))["items"]
+    assert [row["order"] for row in queue] == [late, early]
+    ok(api.post("/v1/adjustments", json={"sku": at.sku, "location": at.location,
+                                         "quantity": 1, "reason": "count"}), 201)
+    assert (line_of(api, late)["allocated"], line_of(api, early)["allocated"]) == (1, 0)
