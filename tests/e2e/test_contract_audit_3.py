@@ -415,3 +415,28 @@ def test_rank_follows_the_accounts_priority_as_it_is_now_not_when_the_order_came
     ok(api.post("/v1/adjustments", json={"sku": at.sku, "location": at.location,
                                          "quantity": 1, "reason": "count"}), 201)
     assert (line_of(api, late)["allocated"], line_of(api, early)["allocated"]) == (1, 0)
+
+
+@pytest.mark.xfail(strict=True, reason="gap: a frozen restart on a later day runs no expiry")
+def test_a_server_frozen_on_a_later_day_releases_what_expired_in_between(
+    tmp_path: Path, ids: Ids
+) -> None:
+    url = f"sqlite:///{tmp_path}/earmark.db"
+    first = launch(url, tmp_path)
+    try:
+        at = make_position(first.client, ids, 3)
+        account = make_account(first.client, ids)
+        cid = ids("C")
+        commit(first.client, cid, account, at, 3, "2026-01-15", expires_on="2026-01-20")
+    finally:
+        first.stop()
+    later = launch(url, tmp_path, env={"EARMARK_TODAY": "2026-02-01"})
+    try:
+        api = later.client
+        assert ok(api.get("/v1/clock"))["today"] == "2026-02-01"
+        # "expires_on: from that day on, what is left unconsumed is released."
+        shown = ok(api.get(f"/v1/commitments/{cid}"))
+        assert (shown["status"], shown["remaining"]) == ("expired", 0)
+        assert availability(api, at)["available_now"] == 3
+    finally:
+        later.stop()
