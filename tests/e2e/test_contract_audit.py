@@ -672,7 +672,7 @@ def test_available_now_is_never_negative_and_atp_merges_supply_of_one_date(
     api: httpx.Client, ids: Ids
 ) -> None:
     at = make_position(api, ids, 3, item={"safety_stock": 5})
-    receipt(api, ids("PO-OLD"), at, 2, "2025-12-01")  # overdue: dated today
+    receipt(api, ids("PO-NOW"), at, 2, TODAY)  # due today: shares the on-hand entry's date
     receipt(api, ids("PO-A"), at, 4, "2026-02-01")
     receipt(api, ids("PO-B"), at, 6, "2026-02-01")
     position = availability(api, at)

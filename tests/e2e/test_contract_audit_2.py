@@ -646,16 +646,22 @@ def test_receipt_receiving_more_than_is_open_is_409_and_changes_nothing(
     assert ok(api.get(f"/v1/receipts/{rid}"))["open"] == 5
 
 
-def test_receipt_a_dated_in_the_past_receipt_serves_today_and_quotes_today(
-    api: httpx.Client, ids: Ids
+def test_receipt_a_late_receipt_serves_today_and_quotes_today(
+    start_server: StartServer, ids: Ids
 ) -> None:
+    """A receipt cannot be created in the past (422); one that became late as
+    the calendar moved is dated today."""
+    api = start_server().client
     at = make_position(api, ids, 0)
     account = make_account(api, ids)
     rid = ids("PO")
-    receipt(api, rid, at, 4, "2025-12-20")
+    problem(api.post("/v1/receipts", json={"id": rid, "sku": at.sku, "location": at.location,
+                                          "quantity": 4, "expected_date": "2025-12-20"}), 422)
+    receipt(api, rid, at, 4, "2026-01-06")
+    ok(api.post("/v1/clock", json={"today": "2026-01-10"}))
     quote = ok(api.post("/v1/promise", json={"sku": at.sku, "location": at.location,
                                              "quantity": 2}))
-    assert quote["promises"] == [{"quantity": 2, "date": TODAY, "confirmed": True,
+    assert quote["promises"] == [{"quantity": 2, "date": "2026-01-10", "confirmed": True,
                                   "receipt": rid}]
     line = place(api, ids("SO"), account, at, 2)["lines"][0]
     assert (line["promises"], line["promised_date"]) == (quote["promises"],

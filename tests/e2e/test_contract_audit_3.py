@@ -72,7 +72,6 @@ def test_request_bodies_above_1_mib_are_refused_with_413_except_orders_batch(
                 headers={"content-type": "application/json"}))
 
 
-@pytest.mark.xfail(strict=True, reason="gap: a body refused as invalid by the service keeps its key")
 def test_idempotency_a_body_refused_as_invalid_before_anything_ran_leaves_the_key_unused(
     api: httpx.Client, ids: Ids
 ) -> None:
@@ -132,7 +131,6 @@ def test_a_database_that_does_not_answer_gives_503_with_retry_after_never_500(
 # Supply
 
 
-@pytest.mark.xfail(strict=True, reason="gap: a receipt may be created or moved into the past")
 def test_an_expected_date_before_today_is_422_when_a_receipt_is_created_or_moved(
     api: httpx.Client, ids: Ids
 ) -> None:
@@ -201,7 +199,6 @@ def _find_key(document: Any, key: str) -> list[Any]:
     return []
 
 
-@pytest.mark.xfail(strict=True, reason="gap: suggestions do not show safety_stock_short")
 def test_a_short_buffer_shows_safety_stock_short_in_the_suggestions_too(
     own_server: Server, database_url: str
 ) -> None:
@@ -378,7 +375,6 @@ def test_promise_changed_fires_for_other_causes_but_not_for_the_customers_own_ca
     assert events_after(api, seen, "order.promise_changed") == []
 
 
-@pytest.mark.xfail(strict=True, reason="gap: a consumed commitment past its expiry takes units back")
 def test_rule_9_a_commitment_past_its_expires_on_takes_nothing_back(
     start_server: StartServer, ids: Ids
 ) -> None:

@@ -25,6 +25,7 @@ from earmark.api import idempotency
 from earmark.api.idempotency import Answer, IdempotentRequest
 from earmark.api.problems import PROBLEM_MEDIA_TYPE, ProblemError, result_problem, status_of
 from earmark.api.schemas.common import Out
+from earmark.domain.outcomes import Outcome
 from earmark.service.clock import Clock
 from earmark.service.orders import PlaceOrder
 from earmark.service.results import Result
@@ -201,6 +202,10 @@ class Commands:
             # Rows the refused command created (a new position's) are gone:
             # what the unit of work remembers of them must go too.
             uow.forget_positions()
+        if result.outcome is Outcome.invalid:
+            # Refused as invalid before anything ran: the key stays unused.
+            idempotency.release(uow.tx, request)
+            return answer, False
         idempotency.settle(uow.tx, request, answer)
         return answer, False
 

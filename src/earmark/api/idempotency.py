@@ -96,6 +96,13 @@ def settle(tx: Connection, request: IdempotentRequest, answer: Answer) -> None:
     )
 
 
+def release(tx: Connection, request: IdempotentRequest) -> None:
+    """Give up a claim: the request was refused as invalid before anything ran,
+    so its key stays unused (API.md) and the fixed body may be sent with it."""
+    tx.execute(t.idempotency_keys.delete().where(t.idempotency_keys.c.key == request.key,
+                                                 t.idempotency_keys.c.status == CLAIMED))
+
+
 def record(tx: Connection, request: IdempotentRequest, answer: Answer, now: datetime) -> None:
     claim(tx, request, now)
     settle(tx, request, answer)

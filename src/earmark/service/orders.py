@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from earmark.domain.backorder import BackorderPolicy, in_words
 from earmark.domain.events import iso
@@ -383,7 +383,8 @@ def ship_order(uow: UnitOfWork, cmd: ShipOrder) -> Result:
 
 def _consumed_commitments(uow: UnitOfWork, position: Position, row: Any) -> list[tuple[Demand, int]]:
     """Rule 9: the commitments a line consumed and can give units back to
-    (open, or consumed in full; not expired or released), each with what the
+    (open, or consumed in full; not expired, released or past its expires_on
+    day), each with what the
     line consumed from it, the latest consumption first. A commitment
     consumed in full is no longer demand of the position: it joins it again
     (with nothing remaining) to take its units back."""
@@ -393,7 +394,9 @@ def _consumed_commitments(uow: UnitOfWork, position: Position, row: Any) -> list
                func.max(k.c.id).label("latest"))
         .join(c, c.c.id == k.c.commitment_id)
         .where(k.c.sku == row["sku"], k.c.order_id == row["order_id"], k.c.line == row["line"],
-               c.c.sku == row["sku"], c.c.status.in_(("open", "consumed")))
+               c.c.sku == row["sku"], c.c.status.in_(("open", "consumed")),
+               # From its expires_on day on, a commitment takes nothing back.
+               or_(c.c.expires_on.is_(None), c.c.expires_on > uow.today))
         .group_by(c.c.id, c.c.account, c.c.need_date, c.c.seq)
         .order_by(func.max(k.c.id).desc())
     ).all()

@@ -132,6 +132,8 @@ def create_receipt(uow: UnitOfWork, cmd: CreateReceipt) -> Result:
     tx = uow.tx
     if replay := _receipt_replay(uow, cmd):
         return replay
+    if cmd.expected_date < uow.today:
+        return invalid("expected_date", f"must be today ({uow.today.isoformat()}) or later")
     _, error = need_item(uow, cmd.sku)
     if error or (error := need_location(uow, cmd.location)):
         return error
@@ -178,6 +180,9 @@ def patch_receipt(uow: UnitOfWork, cmd: PatchReceipt) -> Result:
     if error:
         return error
     received = int(row["received"])
+    if cmd.expected_date is not None and cmd.expected_date < uow.today:
+        # A late receipt keeps its date until it is moved to today or later.
+        return invalid("expected_date", f"must be today ({uow.today.isoformat()}) or later")
     if cmd.quantity is not None:
         if error := check_quantity("quantity", cmd.quantity):
             return error
