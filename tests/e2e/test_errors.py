@@ -179,9 +179,9 @@ def _snapshot(api: httpx.Client, names: dict[str, str]) -> str:
 
 
 def test_a_body_over_the_size_limit_is_413(api: httpx.Client) -> None:
-    from earmark.api.middleware import BODY_BYTES_MAX
+    from earmark.api.middleware import BATCH_BODY_BYTES_MAX
 
-    too_big = b'{"orders": [' + b" " * BODY_BYTES_MAX + b"]}"
+    too_big = b'{"orders": [' + b" " * BATCH_BODY_BYTES_MAX + b"]}"
     problem(api.post("/v1/orders:batch", content=too_big,
                      headers={"content-type": "application/json"}), 413, "too-large")
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Request
+from pydantic import BeforeValidator, StringConstraints
 
 from earmark.api.commands import Commands
 from earmark.api.idempotency import KEY_LENGTH_MAX, IdempotentRequest, body_hash
@@ -105,8 +106,17 @@ def _id_path(description: str) -> object:
 SkuPath = Annotated[str, _id_path("The item's sku.")]
 CodePath = Annotated[str, _id_path("The location's code.")]
 IdPath = Annotated[str, _id_path("The resource's id.")]
+def _empty_is_none(value: object) -> object:
+    return None if value == "" else value
+
+
+EMPTY_IS_NONE = BeforeValidator(_empty_is_none)
+"""A filter left empty (API.md writes lists as ``?account=&status=``) filters nothing."""
+
 IdQuery = Annotated[
-    str | None, Query(min_length=1, max_length=ID_LENGTH_MAX, pattern=ID_REGEX)
+    Annotated[str, StringConstraints(min_length=1, max_length=ID_LENGTH_MAX, pattern=ID_REGEX)]
+    | None,
+    EMPTY_IS_NONE, Query(),
 ]
 
 

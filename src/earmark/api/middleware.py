@@ -26,8 +26,12 @@ WEB_OPEN_PREFIXES = ("/static/",)
 
 API_PREFIXES = ("/v1/", "/healthz", "/openapi.json", "/docs")
 
-BODY_BYTES_MAX = 16 * 1024 * 1024
-"""The largest request body accepted (a full batch of ordinary orders is far smaller)."""
+BODY_BYTES_MAX = 1024 * 1024
+"""The largest request body accepted (API.md: 1 MiB)."""
+BATCH_BODY_BYTES_MAX = 16 * 1024 * 1024
+"""The largest body of ``POST /v1/orders:batch`` (API.md: 16 MiB; a full batch of
+ordinary orders is far smaller)."""
+BATCH_PATH = "/v1/orders:batch"
 
 
 class BearerAuth:
@@ -101,17 +105,20 @@ class BodyLimit:
     """Refuse (413) a request body larger than ``limit`` bytes, whether it
     says its length up front or streams it in chunks."""
 
-    def __init__(self, app: ASGIApp, limit: int = BODY_BYTES_MAX) -> None:
+    def __init__(self, app: ASGIApp, limit: int = BODY_BYTES_MAX,
+                 batch_limit: int = BATCH_BODY_BYTES_MAX) -> None:
         self.app = app
-        self.limit = limit
+        self.default_limit = limit
+        self.batch_limit = batch_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.batch_limit if scope["path"] == BATCH_PATH else self.default_limit
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         # Read the body here, up to the limit, and hand it on whole.
         chunks: list[bytes] = []
@@ -124,8 +131,8 @@ class BodyLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.limit:
-                await self._refuse(scope, receive, send)
+            if size > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -133,10 +140,10 @@ class BodyLimit:
         body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([body], then=receive), send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem_response(problem(
             413, "too-large", "Request body too large",
-            f"a request body may be at most {self.limit} bytes"))
+            f"a request body may be at most {limit} bytes"))
         await response(scope, receive, send)
 
 

@@ -8,7 +8,15 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from earmark.api.commands import respond
-from earmark.api.deps import CommandsDep, IdempotencyDep, IdPath, IdQuery, PageRequest, keyset_page
+from earmark.api.deps import (
+    EMPTY_IS_NONE,
+    CommandsDep,
+    IdempotencyDep,
+    IdPath,
+    IdQuery,
+    PageRequest,
+    keyset_page,
+)
 from earmark.api.problems import not_found
 from earmark.api.routes import problems
 from earmark.api.schemas.commitments import (
@@ -43,7 +51,7 @@ def post_commitment(body: CommitmentCreate, commands: CommandsDep,
 @router.get("", response_model=CommitmentPage, responses=problems(422))
 def get_commitments(
     page: CommitmentsPage, commands: CommandsDep, account: IdQuery = None, sku: IdQuery = None,
-    status: Annotated[CommitmentStatus | None, Query()] = None,
+    status: Annotated[CommitmentStatus | None, EMPTY_IS_NONE, Query()] = None,
 ) -> JSONResponse:
     with commands.reading() as uow:
         return respond(CommitmentPage, list_commitments(

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+from pydantic import StringConstraints
 
 from earmark.api.commands import respond
-from earmark.api.deps import CommandsDep, PageRequest, keyset_page
+from earmark.api.deps import EMPTY_IS_NONE, CommandsDep, PageRequest, keyset_page
 from earmark.api.routes import problems
 from earmark.api.schemas.events import EventPage
 from earmark.service.queries import EVENTS, list_events
@@ -27,7 +28,8 @@ def get_events(
     *,
     after: Annotated[int, Query(ge=0, le=EVENT_ID_MAX,
                                 description="Only events with a larger id.")] = 0,
-    type: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    type: Annotated[Annotated[str, StringConstraints(min_length=1, max_length=40)] | None,
+                    EMPTY_IS_NONE, Query()] = None,
     page: EventsPage,
 ) -> JSONResponse:
     if page.after is not None:

@@ -9,7 +9,15 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from earmark.api.commands import answer_response, respond
-from earmark.api.deps import CommandsDep, IdempotencyDep, IdPath, IdQuery, PageRequest, keyset_page
+from earmark.api.deps import (
+    EMPTY_IS_NONE,
+    CommandsDep,
+    IdempotencyDep,
+    IdPath,
+    IdQuery,
+    PageRequest,
+    keyset_page,
+)
 from earmark.api.idempotency import Answer
 from earmark.api.problems import not_found, validation_problem
 from earmark.api.routes import problems
@@ -78,7 +86,7 @@ def post_order_batch(body: OrderBatch, commands: CommandsDep,
 
 @router.get("/orders", response_model=OrderPage, responses=problems(422))
 def get_orders(page: OrdersPage, commands: CommandsDep, account: IdQuery = None,
-               status: Annotated[OrderStatus | None, Query()] = None) -> JSONResponse:
+               status: Annotated[OrderStatus | None, EMPTY_IS_NONE, Query()] = None) -> JSONResponse:
     with commands.reading() as uow:
         return respond(OrderPage, list_orders(uow.tx, uow.today, account, status,
                                               page.after, page.limit))
