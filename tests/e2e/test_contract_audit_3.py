@@ -410,7 +410,6 @@ def test_rank_follows_the_accounts_priority_as_it_is_now_not_when_the_order_came
     assert (line_of(api, late)["allocated"], line_of(api, early)["allocated"]) == (1, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="gap: a frozen restart on a later day runs no expiry")
 def test_a_server_frozen_on_a_later_day_releases_what_expired_in_between(
     tmp_path: Path, ids: Ids
 ) -> None:

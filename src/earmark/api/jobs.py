@@ -1,8 +1,10 @@
-"""The daily jobs of a server whose calendar follows the real date.
+"""The daily jobs (commitment expiry): at start, and as days pass.
 
-Frozen (``EARMARK_TODAY``), the calendar only moves by ``POST /v1/clock``,
-which runs the jobs itself. Unfrozen, the server runs them at start and
-again whenever the UTC day turns.
+Every server runs them once at start, so that a server started on a later
+day than it last ran (frozen on a later ``EARMARK_TODAY``, or after days
+down) does what the passing of those days triggers. Frozen, the calendar
+then only moves by ``POST /v1/clock``, which runs the jobs itself.
+Unfrozen, the server runs them again whenever the UTC day turns.
 """
 
 from __future__ import annotations
@@ -49,6 +51,13 @@ async def _every_day(store: Store) -> None:
 @contextlib.asynccontextmanager
 async def daily_jobs(store: Store) -> AsyncIterator[None]:
     if store.clock.is_frozen:
+        try:
+            expired = await anyio.to_thread.run_sync(run_daily_jobs, store)
+        except Exception:
+            # The server still starts; the next POST /v1/clock runs them again.
+            log.exception("daily jobs failed at start")
+        else:
+            log.info("daily jobs at start: %d commitment(s) expired", expired)
         yield
         return
     task = asyncio.create_task(_every_day(store), name="earmark-daily-jobs")
