@@ -52,7 +52,7 @@ from earmark.service.uow import Store
 from earmark.service.writer import Writer
 from earmark.settings import Settings
 
-ROUTERS = (health, items, locations, accounts, adjustments, receipts, orders, commitments,
+ROUTERS = (orders, health, items, locations, accounts, adjustments, receipts, commitments,
            availability, promise, backorders, events, clock, webhooks, notices, forecast_runs,
            # After the forecast runs' router: /v1/forecasts/{sku} must not take their paths.
            projection, suggestions, position_forecast)

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from earmark.api.problems import ProblemError
+from earmark.api.rendering import jsonable
 from earmark.store import tables as t
 
 RETENTION = timedelta(hours=24)
@@ -92,7 +93,7 @@ def claim(tx: Connection, request: IdempotentRequest, now: datetime) -> None:
 def settle(tx: Connection, request: IdempotentRequest, answer: Answer) -> None:
     tx.execute(
         t.idempotency_keys.update().where(t.idempotency_keys.c.key == request.key)
-        .values(status=answer.status, response=answer.content)
+        .values(status=answer.status, response=jsonable(answer.content))
     )
 
 
