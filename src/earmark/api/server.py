@@ -6,7 +6,14 @@ own batching writer; they share one database. That is correct on PostgreSQL
 because every writer locks the positions it changes (row locks in (sku,
 location) order) and trusts a position it keeps in memory only at the stored
 version. SQLite serialises writers anyway, so it gains nothing from more
-than one process and is served by one.
+than one process.
+
+One process is the default on both: its writer sees every order, so a batch
+holds all the orders of a hot sku. Two processes selling the same sku take
+turns on its row lock, and each batch reloads the position the other process
+just changed: over HTTP on two cores, one hot sku, 16 connections, one
+process placed about 540 orders/s and two about 180 (256 connections: 740
+and 590). ``--workers N`` is for many cores and orders spread over many skus.
 """
 
 from __future__ import annotations
@@ -47,11 +54,8 @@ def check_bind(host: str, settings: Settings) -> None:
         )
 
 
-def default_workers(database_url: str) -> int:
-    """One process per core on PostgreSQL; one on SQLite."""
-    if database_url.startswith(("postgresql", "postgres")):
-        return os.cpu_count() or 1
-    return 1
+DEFAULT_WORKERS = 1
+"""Server processes unless asked for more (see the module's docstring)."""
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *,
@@ -61,7 +65,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *,
     current, before the first request is taken (the demo prints its banner)."""
     check_bind(host, settings)
     if workers is None:
-        workers = default_workers(settings.database_url)
+        workers = DEFAULT_WORKERS
     store = Store(settings.database_url, Clock(frozen=settings.today))
     store.upgrade()
     if ready is not None:

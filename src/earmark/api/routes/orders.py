@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from earmark.api.commands import answer_response, respond
+from earmark.api.commands import Commands, answer_response, respond
 from earmark.api.deps import CommandsDep, IdempotencyDep, IdPath, IdQuery, PageRequest, keyset_page
 from earmark.api.idempotency import Answer
 from earmark.api.problems import not_found, validation_problem
@@ -44,9 +44,10 @@ def place_command(body: OrderCreate) -> orders.PlaceOrder:
 @router.post("/orders", response_model=OrderOut, status_code=201,
              responses={200: {"model": OrderOut, "description": "An identical replay."},
                         **problems(400, 409, 422)})
-async def post_order(body: OrderCreate, commands: CommandsDep, key: IdempotencyDep) -> JSONResponse:
+async def post_order(body: OrderCreate, request: Request, key: IdempotencyDep) -> JSONResponse:
     """Place an order: each line is allocated from free on-hand, takes over the
     account's commitments, or waits in the queue with a promised date."""
+    commands: Commands = request.app.state.commands
     return await commands.run_async(orders.place_order, place_command(body), OrderOut, key)
 
 
