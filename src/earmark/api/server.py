@@ -18,6 +18,7 @@ and 590). ``--workers N`` is for many cores and orders spread over many skus.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import os
 from collections.abc import Callable
@@ -72,8 +73,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *,
         ready()
     if workers <= 1:
         try:
-            uvicorn.run(create_app(store, settings), host=host, port=port, log_level=log_level,
-                        access_log=False)
+            app = create_app(store, settings)
+            settle_heap()
+            uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
         finally:
             store.dispose()
         return
@@ -87,4 +89,18 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *,
 def worker_app() -> FastAPI:
     """The app of one worker process of ``serve(workers=N)`` (the schema is current)."""
     settings = Settings()
-    return create_app(Store(settings.database_url, Clock(frozen=settings.today)), settings)
+    app = create_app(Store(settings.database_url, Clock(frozen=settings.today)), settings)
+    settle_heap()
+    return app
+
+
+def settle_heap() -> None:
+    """Keep what the server holds for its whole life (modules, the app, its
+    schemas) out of the garbage collector's full passes.
+
+    A full pass walks every object tracked; with all of that in it, one took
+    up to 170 ms under load on a hot sku, and every request waiting then got
+    that much slower (the p99 of bench c). Frozen, a pass walks only what
+    requests and positions made since."""
+    gc.collect()
+    gc.freeze()
