@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute
 from earmark import __version__
 from earmark.api import handlers, jobs
 from earmark.api.commands import Commands
+from earmark.api.lane import OrderLane
 from earmark.api.middleware import OPEN_PATHS, BearerAuth, BodyLimit
 from earmark.api.problems import PROBLEM_MEDIA_TYPE
 from earmark.api.routes import (
@@ -100,7 +101,9 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     # The web UI at /, on the same service layer (earmark.api.web); not part of the API's schema.
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    # Added last runs first: a stranger is refused before their body is read.
+    # Added last runs first: a stranger is refused before their body is read,
+    # and the order lane gets the body whole.
+    app.add_middleware(OrderLane)
     app.add_middleware(BodyLimit)
     if settings.api_keys:
         app.add_middleware(BearerAuth, keys=settings.api_keys)
