@@ -111,3 +111,17 @@ def test_an_order_sent_as_another_content_type_still_goes_through_fastapi(
                            headers={"Content-Type": "application/json; charset=utf-8"})
     assert response.status_code == 201
     assert solved == ["/v1/orders"]
+
+
+def test_with_api_keys_a_stranger_is_refused_before_the_lane_reads_the_order(
+    store: Store, solved: list[str]
+) -> None:
+    seed(store, on_hand=5)
+    app = create_app(store, Settings(dispatch=False, api_keys=["secret"]))
+    with TestClient(app) as client:
+        stranger = client.post("/v1/orders", json=order("SO-1"))
+        assert stranger.status_code == 401
+        known = client.post("/v1/orders", json=order("SO-1"),
+                            headers={"Authorization": "Bearer secret"})
+        assert known.status_code == 201
+    assert solved == []
