@@ -62,19 +62,21 @@ def dump(out: type[Out], value: Any) -> Any:
 
 
 def respond(out: type[Out], value: Any, status: int = 200) -> JSONResponse:
-    return FastJSONResponse(dump(out, value), status_code=status)
+    response = FastJSONResponse if out in AS_IS else JSONResponse
+    return response(dump(out, value), status_code=status)
 
 
 def answer_response(answer: Answer, replayed: bool = False) -> JSONResponse:
     media_type = PROBLEM_MEDIA_TYPE if answer.status >= 400 else "application/json"
     headers = {"Idempotent-Replayed": "true"} if replayed else None
-    return FastJSONResponse(answer.content, status_code=answer.status, media_type=media_type,
-                            headers=headers)
+    response = FastJSONResponse if answer.as_is else JSONResponse
+    return response(answer.content, status_code=answer.status, media_type=media_type,
+                    headers=headers)
 
 
 def answer_of(result: Result, out: type[Out]) -> Answer:
     if result.ok:
-        return Answer(status_of(result.outcome), dump(out, result.value))
+        return Answer(status_of(result.outcome), dump(out, result.value), as_is=out in AS_IS)
     document = result_problem(result)
     return Answer(int(document["status"]), document)
 

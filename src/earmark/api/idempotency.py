@@ -50,6 +50,10 @@ class IdempotentRequest:
 class Answer:
     status: int
     content: Any
+    as_is: bool = False
+    """The content holds a handler's value as it is (an order, its timestamps
+    still ``datetime``), for :mod:`earmark.api.rendering` to encode; other
+    answers are plain JSON values."""
 
 
 def body_hash(body: bytes) -> str:

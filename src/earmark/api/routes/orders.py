@@ -71,7 +71,7 @@ def post_order_batch(body: OrderBatch, commands: CommandsDep,
     answers = commands.answer_many(orders.place_order, [c for _, c in valid], OrderOut)
     for (at, _), placed in zip(valid, answers, strict=True):
         results[at] = {"status": placed.status, "body": placed.content}
-    answer = Answer(200, {"results": results})
+    answer = Answer(200, {"results": results}, as_is=True)
     if key is not None:
         answer = commands.record(key, answer)
     return answer_response(answer)
