@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from earmark.api.commands import dump
+from earmark.api.commands import answer_response, dump
+from earmark.api.idempotency import Answer
 from earmark.api.rendering import encode, jsonable
 from earmark.api.schemas.orders import OrderOut
 
@@ -61,3 +62,9 @@ def test_a_stored_answer_keeps_its_timestamp_as_text_and_its_day_as_a_date() -> 
 def test_what_json_cannot_hold_is_refused() -> None:
     with pytest.raises(TypeError):
         encode({"what": object()})
+
+
+def test_answers_other_than_orders_keep_the_stdlib_encoding_of_their_floats() -> None:
+    assert answer_response(Answer(200, {"wape": 1e-05})).body == b'{"wape":1e-05}'
+    order = an_order(datetime(2026, 1, 5, tzinfo=UTC))
+    assert answer_response(Answer(201, order, as_is=True)).body == model_bytes(order)
