@@ -25,6 +25,8 @@ from bench.pg import BenchBroken
 
 LUA_SCRIPT = Path(__file__).parent / "wrk" / "place_order.lua"
 CONNECTIONS = 16
+CROWD_CONNECTIONS = 256
+"""The second wrk run of c: many clients at once, where a queue that only grows shows."""
 WRK_THREADS = 2
 BATCH_ORDERS = 100
 BATCH_CALLERS = 4
@@ -159,8 +161,9 @@ def parse_wrk(output: str) -> tuple[float, float, int, int]:
     return float(rps.group(1)), _duration_ms(p99.group(1)), int(total.group(1)), failed
 
 
-def wrk_orders(wrk: str, server: Server, seconds: float, prefix: str) -> HttpLoad:
-    command = [wrk, f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{round(seconds)}s", "--latency",
+def wrk_orders(wrk: str, server: Server, seconds: float, prefix: str,
+               connections: int = CONNECTIONS) -> HttpLoad:
+    command = [wrk, f"-t{WRK_THREADS}", f"-c{connections}", f"-d{round(seconds)}s", "--latency",
                "-s", str(LUA_SCRIPT), f"{server.base}/v1/orders", "--", prefix, SKU,
                seed.LOCATION, seed.ACCOUNT]
     try:
@@ -261,6 +264,8 @@ def batch_orders(server: Server, seconds: float, prefix: str) -> tuple[float, in
 @dataclass
 class HttpResult:
     single: HttpLoad
+    crowd: HttpLoad | None
+    """The same orders from :data:`CROWD_CONNECTIONS` connections (wrk only)."""
     batch_per_s: float
     batch_failed: int
     batch_p99_ms: float
@@ -270,7 +275,8 @@ class HttpResult:
 
 
 def http_scenario(url: str, seconds: float, wrk: str | None, no_wrk_reason: str) -> HttpResult:
-    """c. A hot sku over HTTP: single orders from 16 connections, then batches."""
+    """c. A hot sku over HTTP: single orders from 16 connections, then from
+    256, then batches."""
     store = service.open_store(url)
     try:
         seed.hot_sku(store, SKU, service.HOT_STOCK)
@@ -286,6 +292,9 @@ def http_scenario(url: str, seconds: float, wrk: str | None, no_wrk_reason: str)
             single = wrk_orders(wrk, server, seconds, "C")
         else:
             single = python_orders(server, seconds, "C", no_wrk_reason)
+        # Python threads cannot stand in for 256 clients: that run needs wrk.
+        crowd = (wrk_orders(wrk, server, seconds, "CC", CROWD_CONNECTIONS)
+                 if wrk is not None else None)
         batch_per_s, batch_failed, batch_p99 = batch_orders(server, seconds, "CB")
         rss, hwm = rss_mb(server.pid)
         if server.process is not None and server.process.poll() is not None:
@@ -301,4 +310,4 @@ def http_scenario(url: str, seconds: float, wrk: str | None, no_wrk_reason: str)
         problems.extend(service.findings_of(store))
     finally:
         store.dispose()
-    return HttpResult(single, batch_per_s, batch_failed, batch_p99, problems, rss, hwm)
+    return HttpResult(single, crowd, batch_per_s, batch_failed, batch_p99, problems, rss, hwm)

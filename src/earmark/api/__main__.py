@@ -14,8 +14,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=None,
-                        help="server processes (default: the number of cores on PostgreSQL, "
-                        "1 on SQLite)")
+                        help="server processes (default: one per core on PostgreSQL, 1 on "
+                        "SQLite; 1 is fastest for a flash sale on few skus)")
     parser.add_argument("--database", default=None,
                         help="database URL (default: $EARMARK_DATABASE_URL, else "
                         "sqlite:///earmark.db)")

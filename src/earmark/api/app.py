@@ -16,10 +16,12 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import BaseRoute
 
 from earmark import __version__
 from earmark.api import handlers, jobs
 from earmark.api.commands import Commands
+from earmark.api.lane import OrderLane
 from earmark.api.middleware import OPEN_PATHS, BearerAuth, BodyLimit
 from earmark.api.problems import PROBLEM_MEDIA_TYPE
 from earmark.api.routes import (
@@ -56,6 +58,11 @@ ROUTERS = (health, items, locations, accounts, adjustments, receipts, orders, co
            availability, promise, backorders, events, clock, webhooks, notices, forecast_runs,
            # After the forecast runs' router: /v1/forecasts/{sku} must not take their paths.
            projection, suggestions, position_forecast)
+"""In the order the schema lists them."""
+MATCHED_FIRST = (orders,)
+"""Routers a request is matched against first: FastAPI tries the routers in
+turn, and an order's hot paths (POST /v1/orders, GET /v1/orders/{id}) should not
+wait behind every other router. No other router has a path they could take."""
 def create_app(store: Store, settings: Settings) -> FastAPI:
     writer = Writer(store, queued_max=settings.writer_queue_max) if settings.batch_writes else None
     # Forecast runs are worked by processes the server starts and stops (earmark.forecast.worker).
@@ -89,12 +96,14 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     app.state.commands = Commands(store, writer)
     app.state.forecast_launcher = launcher
     handlers.install(app)
-    for module in ROUTERS:
+    for module in (*MATCHED_FIRST, *(m for m in ROUTERS if m not in MATCHED_FIRST)):
         app.include_router(module.router)
     # The web UI at /, on the same service layer (earmark.api.web); not part of the API's schema.
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    # Added last runs first: a stranger is refused before their body is read.
+    # Added last runs first: a stranger is refused before their body is read,
+    # and the order lane gets the body whole.
+    app.add_middleware(OrderLane)
     app.add_middleware(BodyLimit)
     if settings.api_keys:
         app.add_middleware(BearerAuth, keys=settings.api_keys)
@@ -106,12 +115,21 @@ def _openapi(app: FastAPI, secured: bool) -> Callable[[], dict[str, Any]]:
     def build() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
-                                 routes=app.routes)
+                                 routes=_in_schema_order(app.routes))
             _describe_problems(schema, secured)
             app.openapi_schema = schema
         return app.openapi_schema
 
     return build
+
+
+def _in_schema_order(routes: list[BaseRoute]) -> list[BaseRoute]:
+    """The routes with the included routers in :data:`ROUTERS` order (they are
+    included in :data:`MATCHED_FIRST` order), so that the schema does not
+    depend on how requests are matched."""
+    place = {id(module.router): n for n, module in enumerate(ROUTERS)}
+    return sorted(routes, key=lambda route: place.get(
+        id(getattr(route, "original_router", None)), len(ROUTERS)))
 
 
 def _describe_problems(schema: dict[str, Any], secured: bool) -> None:

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from earmark.api.problems import ProblemError
+from earmark.api.rendering import jsonable
 from earmark.store import tables as t
 
 RETENTION = timedelta(hours=24)
@@ -49,6 +50,10 @@ class IdempotentRequest:
 class Answer:
     status: int
     content: Any
+    as_is: bool = False
+    """The content holds a handler's value as it is (an order, its timestamps
+    still ``datetime``), for :mod:`earmark.api.rendering` to encode; other
+    answers are plain JSON values."""
 
 
 def body_hash(body: bytes) -> str:
@@ -92,7 +97,7 @@ def claim(tx: Connection, request: IdempotentRequest, now: datetime) -> None:
 def settle(tx: Connection, request: IdempotentRequest, answer: Answer) -> None:
     tx.execute(
         t.idempotency_keys.update().where(t.idempotency_keys.c.key == request.key)
-        .values(status=answer.status, response=answer.content)
+        .values(status=answer.status, response=jsonable(answer.content))
     )
 
 

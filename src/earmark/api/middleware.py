@@ -127,7 +127,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] != "http.request":
                 # The client went away; let the app see it as Starlette expects.
-                await self.app(scope, _replay([message]), send)
+                await self.app(scope, replay([message]), send)
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
@@ -138,7 +138,7 @@ class BodyLimit:
             if not message.get("more_body", False):
                 break
         body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-        await self.app(scope, _replay([body], then=receive), send)
+        await self.app(scope, replay([body], then=receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem_response(problem(
@@ -147,7 +147,7 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+def replay(messages: list[Message], then: Receive | None = None) -> Receive:
     pending = list(messages)
 
     async def receive() -> Message:

@@ -90,7 +90,8 @@ def serve(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     workers: Annotated[int | None, typer.Option(
-        min=1, help="Server processes; default: the number of cores on PostgreSQL, 1 on SQLite.")
+        min=1, help="Server processes (default: one per core on PostgreSQL, 1 on SQLite; "
+        "1 is fastest for a flash sale on few skus).")
     ] = None,
 ) -> None:
     """Serve the HTTP API (migrations run on start).

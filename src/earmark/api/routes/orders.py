@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from earmark.api.commands import answer_response, respond
+from earmark.api.commands import Commands, answer_response, respond
 from earmark.api.deps import (
     EMPTY_IS_NONE,
     CommandsDep,
@@ -52,9 +52,10 @@ def place_command(body: OrderCreate) -> orders.PlaceOrder:
 @router.post("/orders", response_model=OrderOut, status_code=201,
              responses={200: {"model": OrderOut, "description": "An identical replay."},
                         **problems(400, 409, 422)})
-async def post_order(body: OrderCreate, commands: CommandsDep, key: IdempotencyDep) -> JSONResponse:
+async def post_order(body: OrderCreate, request: Request, key: IdempotencyDep) -> JSONResponse:
     """Place an order: each line is allocated from free on-hand, takes over the
     account's commitments, or waits in the queue with a promised date."""
+    commands: Commands = request.app.state.commands
     return await commands.run_async(orders.place_order, place_command(body), OrderOut, key)
 
 
@@ -78,7 +79,7 @@ def post_order_batch(body: OrderBatch, commands: CommandsDep,
     answers = commands.answer_many(orders.place_order, [c for _, c in valid], OrderOut)
     for (at, _), placed in zip(valid, answers, strict=True):
         results[at] = {"status": placed.status, "body": placed.content}
-    answer = Answer(200, {"results": results})
+    answer = Answer(200, {"results": results}, as_is=True)
     if key is not None:
         answer = commands.record(key, answer)
     return answer_response(answer)
