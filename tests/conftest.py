@@ -68,3 +68,14 @@ def store(database_url: str) -> Iterator[Store]:
         yield s
     finally:
         s.dispose()
+
+
+@pytest.fixture
+def postgres_store(postgres_url: str) -> Iterator[Store]:
+    """A fresh PostgreSQL store (for tests of what only PostgreSQL does)."""
+    s = Store(postgres_url, Clock(frozen=TODAY))
+    s.upgrade()
+    try:
+        yield s
+    finally:
+        s.dispose()

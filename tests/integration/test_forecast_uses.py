@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from tests.integration.helpers import make_late
 
 from earmark.api.app import create_app
 from earmark.forecast.store import Accuracy, ForecastPoint, PositionForecast, save_forecasts
@@ -170,7 +171,8 @@ def test_projection_dates_over_the_api_on_the_hand_computed_case(
     ok(api.post("/v1/receipts", json={"id": "PO-1", "sku": "COAT", "location": "WEB",
                                       "quantity": 10, "expected_date": day(8)}), 201)
     ok(api.post("/v1/receipts", json={"id": "PO-LATE", "sku": "COAT", "location": "WEB",
-                                      "quantity": 3, "expected_date": day(2)}), 201)
+                                      "quantity": 3, "expected_date": day(5)}), 201)
+    make_late(store, "PO-LATE", date.fromisoformat(day(2)))
     order(api, "SO-1", "acme", 4, day(3))
     order(api, "SO-2", "bolt", 9, day(7))
     without = ok(api.get("/v1/projection/COAT", params={"location": "WEB"}))

@@ -16,12 +16,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Select, event, insert, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
-from tests.conftest import TODAY
 from tests.integration.helpers import seed
 
 from earmark.api.app import create_app
 from earmark.service import queries
-from earmark.service.clock import Clock
 from earmark.service.uow import Store
 from earmark.settings import Settings
 from earmark.store import tables as t
@@ -126,16 +124,6 @@ def test_no_source_file_pages_with_offset() -> None:
 
 ROWS = 100_000
 COST_FACTOR_MAX = 3.0
-
-
-@pytest.fixture
-def postgres_store(postgres_url: str) -> Iterator[Store]:
-    s = Store(postgres_url, Clock(frozen=TODAY))
-    s.upgrade()
-    try:
-        yield s
-    finally:
-        s.dispose()
 
 
 def fill_orders(connection: Connection) -> None:

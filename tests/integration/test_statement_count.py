@@ -9,12 +9,10 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
-from tests.conftest import TODAY
 from tests.integration.helpers import seed
 
 from earmark.service import orders
 from earmark.service.check import check_store
-from earmark.service.clock import Clock
 from earmark.service.uow import Store
 
 STATEMENTS_PER_ORDER_MAX = 0
@@ -130,48 +128,42 @@ def counting_round_trips(store: Store) -> Iterator[list[object]]:
 
 
 @pytest.mark.postgres
-def test_a_batch_of_orders_costs_at_most_three_round_trips(postgres_url: str) -> None:
-    store = Store(postgres_url, Clock(frozen=TODAY))
-    store.upgrade()
-    try:
-        seed(store, on_hand=1000)
-        place_batch(store, "warm", 1)  # the position is now kept by this store
-        with counting_round_trips(store) as trips:
-            place_batch(store, "hot", 16)
-        assert 2 <= len(trips) <= ROUND_TRIPS_PER_BATCH_MAX, trips
-    finally:
-        store.dispose()
+def test_a_batch_of_orders_costs_at_most_three_round_trips(postgres_store: Store) -> None:
+    store = postgres_store
+    seed(store, on_hand=1000)
+    place_batch(store, "warm", 1)  # the position is now kept by this store
+    with counting_round_trips(store) as trips:
+        place_batch(store, "hot", 16)
+    assert 2 <= len(trips) <= ROUND_TRIPS_PER_BATCH_MAX, trips
 
 
 @pytest.mark.postgres
-def test_a_batch_over_cold_positions_loads_them_in_the_same_round_trips(postgres_url: str) -> None:
+def test_a_batch_over_cold_positions_loads_them_in_the_same_round_trips(
+    postgres_store: Store,
+) -> None:
     """Sixteen orders on sixteen positions that the store does not keep: they
     are locked and loaded together, still three round trips."""
-    store = Store(postgres_url, Clock(frozen=TODAY))
-    store.upgrade()
+    store = postgres_store
     skus = [f"SKU-{n:02d}" for n in range(16)]
-    try:
-        seed(store, sku=skus[0], on_hand=10)
-        for sku in skus[1:]:
-            seed(store, sku=sku, on_hand=10, accounts={})
+    seed(store, sku=skus[0], on_hand=10)
+    for sku in skus[1:]:
+        seed(store, sku=sku, on_hand=10, accounts={})
 
-        def batch(prefix: str) -> None:
-            commands = [orders.PlaceOrder(f"{prefix}-{sku}", "acme",
-                                          [orders.LineIn("1", sku, 1, "WEB")]) for sku in skus]
-            with store.unit_of_work() as uow:
-                uow.defer_commit = True
-                uow.expect_orders(cmd.id for cmd in commands)
-                uow.expect_positions((sku, "WEB") for sku in skus)
-                uow.prefetch()
-                for cmd in commands:
-                    assert orders.place_order(uow, cmd).ok
-                uow.commit_now()
+    def batch(prefix: str) -> None:
+        commands = [orders.PlaceOrder(f"{prefix}-{sku}", "acme",
+                                      [orders.LineIn("1", sku, 1, "WEB")]) for sku in skus]
+        with store.unit_of_work() as uow:
+            uow.defer_commit = True
+            uow.expect_orders(cmd.id for cmd in commands)
+            uow.expect_positions((sku, "WEB") for sku in skus)
+            uow.prefetch()
+            for cmd in commands:
+                assert orders.place_order(uow, cmd).ok
+            uow.commit_now()
 
-        batch("warm")  # master data is now shared; the positions are kept
-        store.forget_kept_positions()
-        with counting_round_trips(store) as trips:
-            batch("cold")
-        assert 2 <= len(trips) <= ROUND_TRIPS_PER_BATCH_MAX, trips
-        assert check_store(store)[1] == []
-    finally:
-        store.dispose()
+    batch("warm")  # master data is now shared; the positions are kept
+    store.forget_kept_positions()
+    with counting_round_trips(store) as trips:
+        batch("cold")
+    assert 2 <= len(trips) <= ROUND_TRIPS_PER_BATCH_MAX, trips
+    assert check_store(store)[1] == []

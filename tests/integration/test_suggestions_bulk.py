@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
+from tests.integration.helpers import make_late
 from tests.integration.test_forecast_uses import TODAY, day, ok, save_forecast
 from tests.integration.test_statement_count import counting
 
@@ -173,7 +174,8 @@ def build(api: TestClient, store: Store, count: int, *, unforecast: int = 2) -> 
         if i % 3 == 0:
             ok(api.post("/v1/receipts", json={"id": f"PO-LATE-{i}", "sku": sku,
                                               "location": location, "quantity": 3,
-                                              "expected_date": day(2)}), 201)
+                                              "expected_date": day(5)}), 201)
+            make_late(store, f"PO-LATE-{i}", date.fromisoformat(day(2)))
         if i % 7 != 6:  # some positions have no orders at all
             for n, account in enumerate(ACCOUNTS[: 1 + i % 3]):
                 line: dict[str, Any] = {"line": "1", "sku": sku, "location": location,
