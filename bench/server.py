@@ -74,7 +74,14 @@ def rss_mb(pid: int) -> tuple[float, float]:
 
 
 class Server:
-    """``earmark serve`` on a free port, frozen at the bench's today, as a child process."""
+    """``earmark serve`` on a free port, frozen at the bench's today, as a child process.
+
+    One server process (``--workers 1``), the setting for a flash sale on one
+    sku: with one process per core (serve's default on PostgreSQL) the
+    processes take turns on the hot sku's lock and reload each other's
+    position, about three times slower here."""
+
+    WORKERS = 1
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
@@ -87,7 +94,8 @@ class Server:
     def start(self) -> Server:
         script = Path(sys.executable).parent / "earmark"
         command = ([str(script)] if script.exists() else [sys.executable, "-m", "earmark.cli.main"])
-        command += ["serve", "--database", self.database_url, "--port", str(self.port)]
+        command += ["serve", "--database", self.database_url, "--port", str(self.port),
+                    "--workers", str(self.WORKERS)]
         env = {**os.environ, "EARMARK_TODAY": seed.TODAY.isoformat()}
         # A session of its own: a Ctrl-C on the terminal reaches the bench,
         # which then stops the server in order (stop()).
