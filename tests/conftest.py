@@ -60,22 +60,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[s
         yield from make_postgres_url()
 
 
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    s = Store(database_url, Clock(frozen=TODAY))
+def open_store(url: str) -> Iterator[Store]:
+    """A migrated store on ``url``, frozen at TODAY, disposed of afterwards."""
+    s = Store(url, Clock(frozen=TODAY))
     s.upgrade()
     try:
         yield s
     finally:
         s.dispose()
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    yield from open_store(database_url)
 
 
 @pytest.fixture
 def postgres_store(postgres_url: str) -> Iterator[Store]:
     """A fresh PostgreSQL store (for tests of what only PostgreSQL does)."""
-    s = Store(postgres_url, Clock(frozen=TODAY))
-    s.upgrade()
-    try:
-        yield s
-    finally:
-        s.dispose()
+    yield from open_store(postgres_url)

@@ -316,7 +316,7 @@ class Position:
         than 0: the buffer is kept from new pegs, though held units may sit
         in it (rules 4 and 5 put them there; see ``safety_stock_short``)."""
         if bucket_key == ON_HAND:
-            return max(self.on_hand - self.safety_stock - self._pegged[ON_HAND], 0)
+            return max(self.offered_on_hand() - self._pegged[ON_HAND], 0)
         return self.buckets[bucket_key].size - self._pegged[bucket_key]
 
     def offered_on_hand(self) -> int:

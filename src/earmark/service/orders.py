@@ -384,14 +384,12 @@ def ship_order(uow: UnitOfWork, cmd: ShipOrder) -> Result:
 def _consumed_commitments(uow: UnitOfWork, position: Position, row: Any) -> list[tuple[Demand, int]]:
     """Rule 9: the commitments a line consumed and can give units back to
     (open, or consumed in full; not expired, released or past its expires_on
-    day), each with what the
-    line consumed from it, the latest consumption first. A commitment
-    consumed in full is no longer demand of the position: it joins it again
-    (with nothing remaining) to take its units back."""
+    day), each with what the line consumed from it, the latest consumption
+    first. A commitment consumed in full is no longer demand of the position:
+    it joins it again (with nothing remaining) to take its units back."""
     k, c = t.consumptions, t.commitments
     rows = uow.tx.execute(
-        select(c.c.id, c.c.account, c.c.need_date, c.c.seq, func.sum(k.c.quantity),
-               func.max(k.c.id).label("latest"))
+        select(c.c.id, c.c.account, c.c.need_date, c.c.seq, func.sum(k.c.quantity))
         .join(c, c.c.id == k.c.commitment_id)
         .where(k.c.sku == row["sku"], k.c.order_id == row["order_id"], k.c.line == row["line"],
                c.c.sku == row["sku"], c.c.status.in_(("open", "consumed")),
@@ -401,7 +399,7 @@ def _consumed_commitments(uow: UnitOfWork, position: Position, row: Any) -> list
         .order_by(func.max(k.c.id).desc())
     ).all()
     refill: list[tuple[Demand, int]] = []
-    for commitment_id, account, need_date, seq, consumed, _ in rows:
+    for commitment_id, account, need_date, seq, consumed in rows:
         if int(consumed) <= 0:
             continue
         key = DemandKey.for_commitment(commitment_id)

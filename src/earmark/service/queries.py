@@ -20,7 +20,6 @@ from earmark.domain.limits import PAGE_LIMIT_DEFAULT
 from earmark.domain.position import ON_HAND, Demand, DemandKey, DemandKind, Position, Promise
 from earmark.service.pages import Key, Keyset, page
 from earmark.store import tables as t
-from earmark.store.repository import load_position
 
 # ----------------------------------------------------------------------
 # Pages
@@ -187,30 +186,23 @@ def queue_positions(
     The place is read from the position's queue index (a sorted list kept by
     the domain: a binary search, O(log n)), never by counting the queue in
     SQL, so reading a line costs the same behind 10 backorders as behind
-    100,000. The unit of work answers from a position it keeps in memory at
-    the stored version, or loads the position once and keeps it."""
+    100,000. The unit of work that owns ``tx`` answers (``UnitOfWork.queue_places``):
+    from a position kept in memory at the stored version, or loaded once and kept."""
     wanted: dict[tuple[str, str], list[DemandKey]] = defaultdict(list)
     for row in lines:
         if int(row["open"]) - int(row["allocated"]) > 0:
             wanted[(row["sku"], row["location"])].append(DemandKey.for_line(row["order_id"], row["line"]))
     if not wanted:
         return {}
-    places: QueuePlaces = tx.info.get(QUEUE_PLACES) or _loaded_queue_places(tx)
+    places: QueuePlaces | None = tx.info.get(QUEUE_PLACES)
+    if places is None:
+        raise RuntimeError("queue positions are read inside a unit of work")
     result: dict[tuple[str, str], int] = {}
     for (sku, location), keys in wanted.items():
         for key, place in places(sku, location, keys).items():
             if place is not None:
                 result[(key.ref, key.line)] = place
     return result
-
-
-def _loaded_queue_places(tx: Connection) -> QueuePlaces:
-    """For a connection without a unit of work: load each position whole."""
-    def places(sku: str, location: str, keys: list[DemandKey]) -> dict[DemandKey, int | None]:
-        position = load_position(tx, sku, location, date.min).position
-        return position_queue_places(position, keys)
-
-    return places
 
 
 def position_queue_places(position: Position, keys: list[DemandKey]) -> dict[DemandKey, int | None]:

@@ -17,6 +17,7 @@ from earmark.service.uow import UnitOfWork
 from earmark.service.validation import (
     answer_to_twin,
     check_id,
+    check_not_past,
     check_quantity,
     check_signed_quantity,
     need_item,
@@ -132,8 +133,8 @@ def create_receipt(uow: UnitOfWork, cmd: CreateReceipt) -> Result:
     tx = uow.tx
     if replay := _receipt_replay(uow, cmd):
         return replay
-    if cmd.expected_date < uow.today:
-        return invalid("expected_date", f"must be today ({uow.today.isoformat()}) or later")
+    if error := check_not_past("expected_date", cmd.expected_date, uow.today):
+        return error
     _, error = need_item(uow, cmd.sku)
     if error or (error := need_location(uow, cmd.location)):
         return error
@@ -180,9 +181,10 @@ def patch_receipt(uow: UnitOfWork, cmd: PatchReceipt) -> Result:
     if error:
         return error
     received = int(row["received"])
-    if cmd.expected_date is not None and cmd.expected_date < uow.today:
-        # A late receipt keeps its date until it is moved to today or later.
-        return invalid("expected_date", f"must be today ({uow.today.isoformat()}) or later")
+    if cmd.expected_date is not None and (
+        error := check_not_past("expected_date", cmd.expected_date, uow.today)
+    ):
+        return error
     if cmd.quantity is not None:
         if error := check_quantity("quantity", cmd.quantity):
             return error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy.engine import RowMapping
@@ -23,6 +24,14 @@ def check_quantity(field_name: str, value: int) -> Result | None:
     """Units a command asks for: at least 1 (API.md: 0 is 422, the same everywhere)."""
     if value < 1 or value > QUANTITY_MAX:
         return invalid(field_name, f"must be a whole number from 1 to {QUANTITY_MAX}")
+    return None
+
+
+def check_not_past(field_name: str, day: date, today: date) -> Result | None:
+    """A date a receipt is created or moved to: today or later (a late receipt
+    keeps its date until it is moved)."""
+    if day < today:
+        return invalid(field_name, f"must be today ({today.isoformat()}) or later")
     return None
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Json
 from sqlalchemy import JSON, Engine, Table, and_, bindparam, create_engine, event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Compiled, Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import ClauseElement, Executable
@@ -124,18 +124,16 @@ class _Pipeline:
             self._open.__enter__()
             tx.info[EXCHANGE] = next(_exchanges)
 
-    def close(self, tx: Connection) -> None:
-        """Send what is queued and read every answer (raises the first failure)."""
+    def close(self, tx: Connection, error: BaseException | None = None) -> None:
+        """Send what is queued and read every answer (raises the first failure);
+        after ``error``, hand it to psycopg's pipeline instead."""
         tx.info.pop(EXCHANGE, None)
         opened, self._open = self._open, None
         if opened is not None:
-            opened.__exit__(None, None, None)
-
-    def abandon(self, tx: Connection, error: BaseException) -> None:
-        tx.info.pop(EXCHANGE, None)
-        opened, self._open = self._open, None
-        if opened is not None:
-            opened.__exit__(type(error), error, error.__traceback__)
+            if error is None:
+                opened.__exit__(None, None, None)
+            else:
+                opened.__exit__(type(error), error, error.__traceback__)
 
 
 @contextmanager
@@ -158,7 +156,7 @@ def pipeline(tx: Connection) -> Iterator[None]:
         try:
             yield
         except BaseException as error:
-            state.abandon(tx, error)
+            state.close(tx, error)
             raise
         state.close(tx)
     except psycopg.Error as error:
@@ -172,6 +170,12 @@ def _driver(tx: Connection) -> psycopg.Connection[Any]:
     if not isinstance(driver, psycopg.Connection):
         raise RuntimeError("not a psycopg connection")
     return driver
+
+
+def _compiled(tx: Connection, statement: Executable, **options: Any) -> Compiled:
+    if not isinstance(statement, ClauseElement):
+        raise TypeError(f"cannot compile {statement!r}")
+    return statement.compile(dialect=tx.dialect, **options)
 
 
 def commit_in_pipeline(tx: Connection) -> None:
@@ -213,10 +217,7 @@ def read_together(tx: Connection, reads: Sequence[tuple[Executable, Mapping[str,
     try:
         with driver.pipeline() as pipe:
             for statement, params in reads:
-                if not isinstance(statement, ClauseElement):
-                    raise TypeError(f"cannot compile {statement!r}")
-                compiled = statement.compile(dialect=tx.dialect,
-                                             compile_kwargs={"render_postcompile": True})
+                compiled = _compiled(tx, statement, compile_kwargs={"render_postcompile": True})
                 cursor = driver.cursor()
                 tx.dispatch.before_cursor_execute(tx, cursor, compiled.string, params, None, False)
                 cursor.execute(compiled.string, {**compiled.params, **params})
@@ -237,11 +238,8 @@ def write(tx: Connection, statement: Executable, params: list[dict[str, Any]]) -
     if not _pipelined(tx):
         tx.execute(statement, params)
         return
-    if not isinstance(statement, ClauseElement):
-        raise TypeError(f"cannot compile {statement!r}")
-    compiled = statement.compile(dialect=tx.dialect)
-    fixed = compiled.params
-    _queue(tx, compiled.string, [{**fixed, **row} for row in params])
+    compiled = _compiled(tx, statement)
+    _queue(tx, compiled.string, [{**compiled.params, **row} for row in params])
 
 
 def insert_rows(tx: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -270,9 +268,7 @@ def insert_rows(tx: Connection, table: Table, rows: list[dict[str, Any]]) -> Non
         tx.execute(table.insert(), rows)
         return
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    driver = tx.connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor:
+    with _driver(tx).cursor() as cursor:
         tx.dispatch.before_cursor_execute(tx, cursor, statement, rows, None, True)
         try:
             with cursor.copy(statement) as copy:
