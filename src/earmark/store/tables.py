@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    false,
     literal_column,
 )
 
@@ -153,7 +155,10 @@ order_lines = Table(
     Column("order_id", Id, primary_key=True),
     Column("line", Id, primary_key=True),
     Column("sku", Id, nullable=False),
-    Column("location", Id, nullable=False),
+    # A line placed by ``location`` has one row; a line placed by ``ship_to``
+    # has one row per *part* (a location it is served from), each a demand
+    # at its own position (DESIGN.md "Network promising").
+    Column("location", Id, primary_key=True),
     Column("idx", Integer, nullable=False),
     Column("account", Id, nullable=False),
     Column("seq", BigInteger, nullable=False),
@@ -164,6 +169,11 @@ order_lines = Table(
     Column("requested_date", Date, nullable=False),
     Column("backorder", String(8), nullable=False),
     Column("open", BigInteger, nullable=False),
+    Column("ship_to", Id, nullable=True),
+    Column("split", Boolean, nullable=False, server_default=false()),
+    # Days from this part's location to ``ship_to`` (0 for a ``location`` line):
+    # the part's need date is requested_date - transit_days (not before today).
+    Column("transit_days", Integer, nullable=False, server_default="0"),
 )
 Index("ix_order_lines_position_open", order_lines.c.sku, order_lines.c.location, order_lines.c.open)
 
@@ -369,3 +379,40 @@ forecasts = Table(
     Column("accuracy", JSON, nullable=False),  # {model: {mase, wape}, baseline: {model, mase, wape}}
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+
+lanes = Table(
+    "lanes",
+    metadata,
+    # Stock at ``from_location`` reaches ``to_location`` in ``transit_days``.
+    Column("from_location", Id, primary_key=True),
+    Column("to_location", Id, primary_key=True),
+    Column("transit_days", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_lanes_to", lanes.c.to_location, lanes.c.from_location)
+
+transfers = Table(
+    "transfers",
+    metadata,
+    # Demand at (sku, from_location); its receipt at (sku, to_location) has the same id.
+    Column("id", Id, primary_key=True),
+    Column("sku", Id, nullable=False),
+    Column("from_location", Id, nullable=False),
+    Column("to_location", Id, nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("shipped", BigInteger, nullable=False),
+    Column("received", BigInteger, nullable=False),
+    Column("cancelled", BigInteger, nullable=False),
+    Column("transit_days", Integer, nullable=False),
+    Column("need_date", Date, nullable=True),
+    Column("priority", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_transfers_from", transfers.c.sku, transfers.c.from_location, transfers.c.status)
+Index("ix_transfers_seq", transfers.c.seq, transfers.c.id)
