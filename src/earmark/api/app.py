@@ -35,6 +35,7 @@ from earmark.api.routes import (
     forecast_runs,
     health,
     items,
+    lanes,
     locations,
     notices,
     orders,
@@ -54,7 +55,7 @@ from earmark.service.uow import Store
 from earmark.service.writer import Writer
 from earmark.settings import Settings
 
-ROUTERS = (health, items, locations, accounts, adjustments, receipts, orders, commitments,
+ROUTERS = (health, items, locations, lanes, accounts, adjustments, receipts, orders, commitments,
            availability, promise, backorders, events, clock, webhooks, notices, forecast_runs,
            # After the forecast runs' router: /v1/forecasts/{sku} must not take their paths.
            projection, suggestions, position_forecast)

@@ -59,7 +59,7 @@ def dump(out: type[Out], value: Any) -> Any:
     ``datetime``: :mod:`earmark.api.rendering` writes them)."""
     if out in AS_IS:
         return value
-    return out.model_validate(value).model_dump(mode="json", exclude_unset=True)
+    return out.model_validate(value).model_dump(mode="json", exclude_unset=True, by_alias=True)
 
 
 def respond(out: type[Out], value: Any, status: int = 200) -> JSONResponse:

@@ -113,11 +113,14 @@ def _empty_is_none(value: object) -> object:
 EMPTY_IS_NONE = BeforeValidator(_empty_is_none)
 """A filter left empty (API.md writes lists as ``?account=&status=``) filters nothing."""
 
-IdQuery = Annotated[
+_OptionalId = (
     Annotated[str, StringConstraints(min_length=1, max_length=ID_LENGTH_MAX, pattern=ID_REGEX)]
-    | None,
-    EMPTY_IS_NONE, Query(),
-]
+    | None
+)
+IdQuery = Annotated[_OptionalId, EMPTY_IS_NONE, Query()]
+FromQuery = Annotated[_OptionalId, EMPTY_IS_NONE, Query(alias="from")]
+"""A location filter named ``from`` (a Python keyword)."""
+ToQuery = Annotated[_OptionalId, EMPTY_IS_NONE, Query(alias="to")]
 
 
 def get_forecast_launcher(request: Request) -> RunLauncher:

@@ -160,6 +160,7 @@ class SharedMaster:
     items: dict[str, RowMapping] = field(default_factory=dict)
     locations: set[str] = field(default_factory=set)
     priorities: dict[str, int] = field(default_factory=dict)
+    lanes_to: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
 
 
 class MasterData:
@@ -176,6 +177,7 @@ class MasterData:
         self._locations: dict[str, bool] = {}
         self._priorities: dict[str, int | None] = {}
         self._only_location: tuple[str | None] | None = None
+        self._lanes_to: dict[str, tuple[tuple[str, int], ...]] = {}
         self._expected_skus: set[str] = set()
         self._shared: SharedMaster | None = None
 
@@ -240,6 +242,27 @@ class MasterData:
                 self._shared.priorities[account] = int(value)
         return self._priorities[account]
 
+    def lanes_to(self, code: str) -> tuple[tuple[str, int], ...]:
+        """(from location, transit days) of every lane into ``code``, by (transit, from)."""
+        if code not in self._lanes_to:
+            if self._shared is not None and code in self._shared.lanes_to:
+                return self._shared.lanes_to[code]
+            lanes = t.lanes.c
+            rows = self._uow.raw.execute(
+                select(lanes.from_location, lanes.transit_days)
+                .where(lanes.to_location == code)
+                .order_by(lanes.transit_days, lanes.from_location)
+            ).all()
+            found = tuple((str(origin), int(days)) for origin, days in rows)
+            self._lanes_to[code] = found
+            if self._shared is not None:
+                self._shared.lanes_to[code] = found
+        return self._lanes_to[code]
+
+    def lane(self, origin: str, destination: str) -> int | None:
+        """Transit days of the lane ``origin`` -> ``destination``; None without one."""
+        return next((days for frm, days in self.lanes_to(destination) if frm == origin), None)
+
     def forget(self) -> None:
         """Master data is about to change: move the epoch, so that no unit of
         work uses what was read before, and read afresh from now on."""
@@ -249,6 +272,7 @@ class MasterData:
         self._items.clear()
         self._locations.clear()
         self._priorities.clear()
+        self._lanes_to.clear()
         self._only_location = None
 
 
