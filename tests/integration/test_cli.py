@@ -61,3 +61,17 @@ def test_export_round_trips_stock(db: str, tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     invoke("export", "stock", "--out", str(out), "--database", db)
     assert out.read_text().splitlines() == ["sku,location,quantity", "A,WEB,10"]
+
+
+def test_lanes_are_set_listed_and_removed(db: str) -> None:
+    invoke("locations", "create", "WEB", "Web", "--database", db)
+    invoke("locations", "create", "STORE", "Store", "--database", db)
+    out = invoke("lanes", "set", "WEB", "STORE", "2", "--database", db)
+    assert '"transit_days": 2' in out
+    listed = invoke("lanes", "list", "--to", "STORE", "--database", db)
+    assert "WEB" in listed and "2" in listed
+    assert "WEB" not in invoke("lanes", "list", "--from", "STORE", "--database", db)
+    refused = runner.invoke(app, ["lanes", "set", "WEB", "WEB", "1", "--database", db])
+    assert refused.exit_code == 1 and "invalid" in refused.output
+    invoke("lanes", "rm", "WEB", "STORE", "--database", db)
+    assert "WEB" not in invoke("lanes", "list", "--database", db)

@@ -13,7 +13,7 @@ from rich.table import Table
 from earmark.cli.common import DatabaseOption, open_store
 from earmark.domain.backorder import BackorderPolicy
 from earmark.service import commitments as cm
-from earmark.service import master, orders, queries, supply
+from earmark.service import master, network, orders, queries, supply
 from earmark.service.results import Result
 from earmark.service.uow import Store
 
@@ -25,6 +25,8 @@ accounts_app = typer.Typer(help="Accounts (customers) and their priority.", no_a
 receipts_app = typer.Typer(help="Receipts: incoming supply.", no_args_is_help=True)
 orders_app = typer.Typer(help="Orders.", no_args_is_help=True)
 commitments_app = typer.Typer(help="Commitments (earmarks).", no_args_is_help=True)
+lanes_app = typer.Typer(help="Lanes: stock at one location reaches another in some days.",
+                        no_args_is_help=True)
 
 
 def _run(store: Store, handler: Any, cmd: Any) -> Result:
@@ -121,6 +123,43 @@ def account_list(database: DatabaseOption = None) -> None:
     """List accounts.  Example: earmark accounts list"""
     cols = ["id", "name", "priority"]
     _table("Accounts", _list(open_store(database), "accounts", cols, "id"), cols)
+
+
+# Lanes
+
+
+@lanes_app.command("set")
+def lane_set(origin: str, destination: str, transit_days: int,
+             database: DatabaseOption = None) -> None:
+    """Create or change the lane FROM -> TO.  Example: earmark lanes set WEB STORE 2"""
+    _report(_run(open_store(database), network.set_lane,
+                 network.SetLane(origin, destination, transit_days)))
+
+
+@lanes_app.command("list")
+def lane_list(
+    origin: Annotated[str | None, typer.Option("--from")] = None,
+    destination: Annotated[str | None, typer.Option("--to")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """List lanes, optionally only those from or to a location.
+
+    Example: earmark lanes list --to STORE
+    """
+    store = open_store(database)
+    with store.unit_of_work(write=False) as uow:
+        lanes = network.list_lanes(uow.tx, origin, destination, None, 1000)["items"]
+    _table("Lanes", lanes, ["from", "to", "transit_days"])
+
+
+@lanes_app.command("rm")
+def lane_rm(origin: str, destination: str, database: DatabaseOption = None) -> None:
+    """Remove the lane FROM -> TO (transfers on it keep their transit).
+
+    Example: earmark lanes rm WEB STORE
+    """
+    _report(_run(open_store(database), network.remove_lane,
+                 network.RemoveLane(origin, destination)))
 
 
 # Receipts
@@ -300,6 +339,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(receipts_app, name="receipts")
     app.add_typer(orders_app, name="orders")
     app.add_typer(commitments_app, name="commitments")
+    app.add_typer(lanes_app, name="lanes")
     app.command("availability")(availability)
     app.command("backorders")(backorders)
     app.command("promise")(promise)
