@@ -106,3 +106,19 @@ def test_a_position_page_shows_how_short_the_safety_stock_buffer_is(server: Serv
     assert '<dd data-field="allocated">5</dd>' in page
     overview = _html(server, f"/?sku={position.sku}")
     assert "buffer short 2" in overview
+
+
+def test_the_network_page_shows_lanes_and_an_item_at_every_location(server: Server,
+                                                                     ids: Ids) -> None:
+    api = server.client
+    position = make_position(api, ids, on_hand=7)
+    store = ids("STORE")
+    ok(api.put(f"/v1/locations/{store}", json={"name": "Store"}), 201)
+    ok(api.put(f"/v1/lanes/{position.location}/{store}", json={"transit_days": 2}), 201)
+    page = _html(server, f"/network?sku={position.sku}")
+    assert f'data-lane="{position.location}-{store}"' in page
+    row = page.split(f'<tr data-location="{position.location}">')[1].split("</tr>")[0]
+    assert '<td class="num" data-field="on_hand">7</td>' in row
+    assert f'href="/positions/{position.sku}/{position.location}"' in row
+    assert "Transfers in flight" in page
+    assert "Transfers in flight" not in _html(server, "/network?sku=")

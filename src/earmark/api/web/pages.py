@@ -83,3 +83,11 @@ def events(request: Request, type: EventType = None) -> Response:
         last = views.last_event_id(uow)
     return page(request, "events.html", events=latest, last_id=last, type=event_type or "",
                 types=EVENT_TYPES, title="Events")
+
+
+@router.get("/network", response_class=HTMLResponse)
+def network(request: Request, sku: Annotated[str | None, Query(max_length=140)] = None) -> Response:
+    with commands_of(request).reading() as uow:
+        shown = views.network_view(uow, _blank(sku))
+        today = uow.today
+    return page(request, "network.html", view=shown, today=today, title="Network")

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from earmark.api.web.forecast_chart import forecast_chart
 from earmark.domain.limits import PAGE_LIMIT_MAX
-from earmark.service import catalog
+from earmark.service import catalog, network
 from earmark.service.pages import Keyset
 from earmark.service.queries import (
     BACKORDERS,
@@ -327,3 +327,32 @@ def overview_choices(uow: UnitOfWork) -> Choices:
     ).scalars()
     return Choices(_names(uow, t.items.c.sku), _names(uow, t.locations.c.code),
                    _names(uow, t.accounts.c.id), list(open_receipts))
+
+
+@dataclass
+class NetworkView:
+    """Locations, the lanes between them, and one item across the network."""
+
+    locations: list[dict[str, Any]]
+    lanes: list[dict[str, Any]]
+    skus: list[str]
+    sku: str | None
+    positions: list[dict[str, Any]]
+    """The item's figures at every location where it has a position."""
+    transfers: list[dict[str, Any]] = field(default_factory=list)
+    """The item's transfers not yet received or cancelled."""
+
+
+def network_view(uow: UnitOfWork, sku: str | None) -> NetworkView:
+    locations = _all_pages(lambda after, limit: catalog.list_locations(uow.tx, after, limit),
+                           catalog.LOCATIONS)
+    lanes = _all_pages(lambda after, limit: network.list_lanes(uow.tx, None, None, after, limit),
+                       network.LANES)
+    positions: list[dict[str, Any]] = []
+    if sku is not None and catalog.get_item(uow.tx, sku) is not None:
+        positions = [availability(uow.position(sku, location))
+                     for location in catalog.position_locations(uow.tx, sku)]
+    else:
+        sku = None
+    return NetworkView(locations=locations, lanes=lanes, skus=_names(uow, t.items.c.sku),
+                       sku=sku, positions=positions)
