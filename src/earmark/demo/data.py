@@ -30,7 +30,7 @@ from earmark.domain.backorder import BackorderPolicy
 from earmark.forecast import history
 from earmark.forecast.synthetic import Profile, series
 from earmark.service import commitments as cm
-from earmark.service import master, orders, supply
+from earmark.service import master, network, orders, supply
 from earmark.service.uow import Store
 
 DEMO_TODAY = date(2026, 1, 5)
@@ -63,6 +63,21 @@ LOCATIONS = [
     master.UpsertLocation("YARD", "Steel stockyard, Gary IN"),
     master.UpsertLocation("FAB-AUS", "Server assembly plant, Austin"),
     master.UpsertLocation("DC-EAST", "Fresh produce DC, Newark"),
+    master.UpsertLocation("SITE-PIER-7", "Harbor Developments site, Pier 7"),
+    master.UpsertLocation("SITE-RIVERSIDE", "Harbor Developments site, Riverside"),
+    master.UpsertLocation("SHOP-HOBOKEN", "FreshMart Hoboken"),
+    master.UpsertLocation("SHOP-JERSEY", "FreshMart Jersey City"),
+]
+
+LANES = [
+    # The store's customers are served from the web warehouse, two days away.
+    network.SetLane("WEB", "STORE-SOHO", 2),
+    # The yard trucks beams to the developer's two sites.
+    network.SetLane("YARD", "SITE-PIER-7", 1),
+    network.SetLane("YARD", "SITE-RIVERSIDE", 2),
+    # The produce hub feeds its shops overnight.
+    network.SetLane("DC-EAST", "SHOP-HOBOKEN", 1),
+    network.SetLane("DC-EAST", "SHOP-JERSEY", 1),
 ]
 
 ACCOUNTS = [
@@ -168,6 +183,7 @@ def commands() -> list[tuple[Any, Any]]:
     """Every command of the demo, in the order it happened."""
     steps: list[tuple[Any, Any]] = []
     steps += [(master.upsert_location, c) for c in LOCATIONS]
+    steps += [(network.set_lane, c) for c in LANES]
     steps += [(master.upsert_account, c) for c in ACCOUNTS]
     steps += [(master.upsert_item, c) for c in ITEMS]
     steps += [(history.record_history, demand_history())]
