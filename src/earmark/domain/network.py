@@ -34,6 +34,15 @@ def delivered(day: date | None, transit_days: int) -> date | None:
     return None if day is None else _later(day, transit_days)
 
 
+def need_date_at(requested_date: date, transit_days: int) -> date:
+    """A part's need date at its location: ``transit_days`` before the requested
+    date (the position counts a date before today as today)."""
+    try:
+        return requested_date - timedelta(days=transit_days)
+    except OverflowError:
+        return date.min
+
+
 def _later(day: date, days: int) -> date:
     try:
         return day + timedelta(days=days)
@@ -44,6 +53,24 @@ def _later(day: date, days: int) -> date:
 def delivered_promises(promises: Iterable[Promise], transit_days: int) -> list[Promise]:
     return [Promise(p.quantity, delivered(p.date, transit_days), p.confirmed, p.receipt)
             for p in promises]
+
+
+def line_promises(parts: Iterable[tuple[int, list[Promise]]]) -> list[Promise]:
+    """A line's promises from its parts' ((transit days, promises) each, in
+    candidate order): delivered dates, earliest first. The units that no known
+    supply serves, of all parts, are one unconfirmed entry, dated the latest
+    of theirs (no date if any has none)."""
+    shifted = [delivered_promises(promises, transit) for transit, promises in parts]
+    if len(shifted) == 1:
+        return shifted[0]
+    confirmed = [p for mine in shifted for p in mine if p.confirmed]
+    waiting = [p for mine in shifted for p in mine if not p.confirmed]
+    if waiting:
+        dates = [p.date for p in waiting]
+        latest = None if None in dates else max(d for d in dates if d is not None)
+        confirmed.append(Promise(sum(p.quantity for p in waiting), latest, False))
+    # Stable: on one date confirmed units first, each part's in its own order.
+    return sorted(confirmed, key=lambda p: (p.date is None, p.date or date.min, not p.confirmed))
 
 
 def stocked_or_expected(position: Position) -> bool:
@@ -79,11 +106,8 @@ class ShipToLine:
     def demand_at(self, candidate: Candidate, quantity: int) -> Demand:
         """The part of ``quantity`` units at ``candidate``: needed there ``transit_days``
         before the requested date (a date before today counts as today)."""
-        try:
-            need = self.requested_date - timedelta(days=candidate.transit_days)
-        except OverflowError:
-            need = date.min
-        return Demand(self.key, self.account, self.rank, need, quantity,
+        return Demand(self.key, self.account, self.rank,
+                      need_date_at(self.requested_date, candidate.transit_days), quantity,
                       transit_days=candidate.transit_days)
 
 

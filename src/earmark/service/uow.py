@@ -297,6 +297,7 @@ class UnitOfWork:
         self._staged_requests: dict[str, Any] = {}
         self._expected_orders: set[str] = set()
         self._expected_positions: set[tuple[str, str]] = set()
+        self._expected_ship_to: set[tuple[str, str]] = set()
         self._preloaded: dict[tuple[str, str], LoadedPosition] = {}
         self._order_requests: dict[str, Any] = {}
         self._pending = False
@@ -490,17 +491,29 @@ class UnitOfWork:
 
     # Positions
 
-    def lock(self, keys: list[tuple[str, str]]) -> None:
-        """Lock (and create if missing) the positions a command will change."""
+    def lock(self, keys: list[tuple[str, str]],
+             create: Iterable[tuple[str, str]] | None = None) -> None:
+        """Lock the positions a command will change or plan on, creating the
+        missing ones among ``create`` (default: all of ``keys``). A position
+        not created is simply not stored yet: :meth:`stored_position` says None."""
         new = [k for k in keys if k not in self._locked]
         if not new:
             return
+        wanted = set(new if create is None else create)
         # The positions the rest of the batch expects are locked now too, in the
         # same statement and (sku, location) order; only the command's own are created.
-        expected = [k for k in self._expected_positions if k not in self._locked]
+        expected = [k for k in self._expected() if k not in self._locked]
         self._expected_positions.clear()
         self._locked.update(ensure_and_lock_positions(self.raw, expected + new, self.dialect,
-                                                      create=new))
+                                                      create=[k for k in new if k in wanted]))
+
+    def stored_position(self, sku: str, location: str) -> Position | None:
+        """The position if it is stored (locked by this unit of work, or created
+        by it), else None; unlike :meth:`position`, it creates nothing."""
+        key = (sku, location)
+        if key in self._positions or key in self._locked:
+            return self.position(sku, location)
+        return None
 
     def position(self, sku: str, location: str) -> Position:
         key = (sku, location)
@@ -564,7 +577,7 @@ class UnitOfWork:
         lazy, asked when first needed (SQLite's are local)."""
         if self.dialect != "postgresql" or not self.write:
             return
-        keys = sorted(k for k in self._expected_positions if k not in self._locked)
+        keys = sorted(k for k in self._expected() if k not in self._locked)
         items = self.master.items({sku for sku, _ in keys}) if keys else {}
         epoch = self.epoch
         cold = [k for k in keys if items.get(k[0]) is not None and not self.store.keeps(k, epoch)]
@@ -606,6 +619,22 @@ class UnitOfWork:
         keys = set(keys)
         self._expected_positions.update(keys)
         self.master.expect_skus(sku for sku, _ in keys)
+
+    def expect_ship_to(self, keys: Iterable[tuple[str, str]]) -> None:
+        """(sku, ship_to) of lines placed by ship_to: their candidates' positions
+        (ship_to and every lane origin) are expected like :meth:`expect_positions`'."""
+        keys = set(keys)
+        self._expected_ship_to.update(keys)
+        self.master.expect_skus(sku for sku, _ in keys)
+
+    def _expected(self) -> set[tuple[str, str]]:
+        """The positions expected, with the candidates of the ship-to lines expected."""
+        for sku, ship_to in sorted(self._expected_ship_to):
+            self._expected_positions.add((sku, ship_to))
+            self._expected_positions.update(
+                (sku, origin) for origin, _ in self.master.lanes_to(ship_to))
+        self._expected_ship_to.clear()
+        return self._expected_positions
 
     def forget_epoch(self) -> None:
         self._epoch = None

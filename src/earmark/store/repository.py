@@ -16,6 +16,7 @@ from sqlalchemy import Select, bindparam, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from earmark.domain.network import need_date_at
 from earmark.domain.position import ON_HAND, Demand, DemandKey, DemandKind, Position
 from earmark.store import tables as t
 from earmark.store.db import insert_rows, update_rows, write
@@ -177,7 +178,7 @@ def load_statements(keys: list[tuple[str, str]]) -> list[Select[Any]]:
         select(g.sku, g.location, g.demand_kind, g.demand_ref, g.demand_line, g.bucket, g.quantity)
         .where(tuple_(g.sku, g.location).in_(keys)),
         select(ln.sku, ln.location, ln.order_id, ln.line, ln.account, acc.priority, ln.seq, ln.idx,
-               ln.requested_date, ln.open)
+               ln.requested_date, ln.open, ln.transit_days)
         .join(t.accounts, acc.id == ln.account)
         .where(tuple_(ln.sku, ln.location).in_(keys), ln.open > 0),
         select(c.sku, c.location, c.id, c.account, acc.priority, c.seq, c.need_date, c.quantity,
@@ -212,12 +213,14 @@ def build_positions(
         demand_key = DemandKey(DemandKind(kind), ref, line)
         pegs_by_demand[(sku, location)].setdefault(demand_key, {})[bucket] = int(quantity)
 
-    for sku, location, order_id, line, account, priority, seq, idx, requested, open_ in lines:
+    for sku, location, order_id, line, account, priority, seq, idx, requested, open_, transit in lines:
         key = (sku, location)
         demand_key = DemandKey.for_line(order_id, line)
+        # A part of a line placed by ship_to is needed here its transit days earlier.
         positions[key].load_demand(Demand(
-            demand_key, account, (int(priority), int(seq), int(idx)), requested, int(open_),
-            dict(pegs_by_demand[key].get(demand_key, {})),
+            demand_key, account, (int(priority), int(seq), int(idx)),
+            need_date_at(requested, int(transit)), int(open_),
+            dict(pegs_by_demand[key].get(demand_key, {})), transit_days=int(transit),
         ))
     for sku, location, cid, account, priority, seq, need, quantity, consumed, released in commitments:
         key = (sku, location)
@@ -290,8 +293,8 @@ def save_position(tx: Connection, loaded: LoadedPosition) -> None:
             held = demand.held if demand else 0
             # A line placed in this unit of work was inserted with nothing allocated.
             if loaded.saved_held.get(key, 0) != held:
-                allocations.append({"sku": sku, "order_id": key.ref, "line": key.line,
-                                    "allocated": held})
+                allocations.append({"sku": sku, "location": location, "order_id": key.ref,
+                                    "line": key.line, "allocated": held})
             if demand:
                 loaded.saved_held[key] = held
             else:
@@ -300,7 +303,8 @@ def save_position(tx: Connection, loaded: LoadedPosition) -> None:
     update_rows(tx, t.pegs, PEG_KEY, deletes, delete=True)
     update_rows(tx, t.pegs, PEG_KEY, updates)
     insert_rows(tx, t.pegs, inserts)
-    update_rows(tx, t.order_lines, ["sku", "order_id", "line"], allocations)
+    # A line placed by ship_to has a row per part: the location names the part.
+    update_rows(tx, t.order_lines, ["sku", "location", "order_id", "line"], allocations)
     if position.on_hand != loaded.saved_on_hand:
         write(tx, _ON_HAND_UPDATE, [{"p_sku": sku, "p_loc": location, "p_on_hand": position.on_hand}])
         loaded.saved_on_hand = position.on_hand
