@@ -284,6 +284,9 @@ class UnitOfWork:
         self._positions: dict[tuple[str, str], LoadedPosition] = {}
         # The positions this unit of work has locked: (on-hand, version) read under the lock.
         self._locked: dict[tuple[str, str], tuple[int, int]] = {}
+        # Positions asked for under the locks and not stored (not created):
+        # not asked again by this unit of work unless one is to be created.
+        self._absent: set[tuple[str, str]] = set()
         self.today: date = date.min
         self.now: datetime = Clock.now()
         self._events: list[dict[str, Any]] = []
@@ -476,6 +479,7 @@ class UnitOfWork:
         self._positions.clear()
         self._preloaded.clear()
         self._locked.clear()
+        self._absent.clear()
 
     def rollback(self) -> None:
         self._staged_orders, self._staged_lines = [], []
@@ -486,6 +490,7 @@ class UnitOfWork:
         self._positions.clear()
         self._preloaded.clear()
         self._locked.clear()
+        self._absent.clear()
         self.tx.rollback()
         self.tx.begin()
 
@@ -496,16 +501,17 @@ class UnitOfWork:
         """Lock the positions a command will change or plan on, creating the
         missing ones among ``create`` (default: all of ``keys``). A position
         not created is simply not stored yet: :meth:`stored_position` says None."""
-        new = [k for k in keys if k not in self._locked]
+        wanted = set(keys if create is None else create)
+        new = [k for k in keys if k not in self._locked and (k not in self._absent or k in wanted)]
         if not new:
             return
-        wanted = set(new if create is None else create)
         # The positions the rest of the batch expects are locked now too, in the
         # same statement and (sku, location) order; only the command's own are created.
-        expected = [k for k in self._expected() if k not in self._locked]
+        expected = [k for k in self._expected() if k not in self._locked and k not in self._absent]
         self._expected_positions.clear()
         self._locked.update(ensure_and_lock_positions(self.raw, expected + new, self.dialect,
                                                       create=[k for k in new if k in wanted]))
+        self._absent.update(k for k in expected + new if k not in self._locked)
 
     def stored_position(self, sku: str, location: str) -> Position | None:
         """The position if it is stored (locked by this unit of work, or created
@@ -577,7 +583,7 @@ class UnitOfWork:
         lazy, asked when first needed (SQLite's are local)."""
         if self.dialect != "postgresql" or not self.write:
             return
-        keys = sorted(k for k in self._expected() if k not in self._locked)
+        keys = sorted(k for k in self._expected() if k not in self._locked and k not in self._absent)
         items = self.master.items({sku for sku, _ in keys}) if keys else {}
         epoch = self.epoch
         cold = [k for k in keys if items.get(k[0]) is not None and not self.store.keeps(k, epoch)]
@@ -597,6 +603,7 @@ class UnitOfWork:
         answers = iter(db.read_together(self.raw, reads))
         if keys:
             self._locked.update(locked_versions(next(answers)))
+            self._absent.update(k for k in keys if k not in self._locked)
         if orders:
             found = dict(next(answers))
             self._order_requests.update({order_id: found.get(order_id) for order_id in orders})
@@ -691,6 +698,7 @@ class UnitOfWork:
         self._positions.clear()
         self._preloaded.clear()
         self._locked.clear()
+        self._absent.clear()
 
     # Events
 
