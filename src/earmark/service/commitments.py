@@ -262,7 +262,8 @@ def quote_promise(uow: UnitOfWork, cmd: QuotePromise) -> Result:
     line = ShipToLine(DemandKey.for_line("\x00quote", "1"), cmd.account or "",
                       (priority, LAST_ARRIVAL, 0), requested, cmd.quantity,
                       cmd.ship_to or location or "", BackorderPolicy(item["backorders"]), cmd.split)
-    placed = place_line(TrialPlaces.quoting(uow, cmd.sku, cmd.account), line, location)
+    places = TrialPlaces.quoting(uow, cmd.sku, cmd.account, location, cmd.ship_to)
+    placed = place_line(places, line, location)
     parts = [(p.part, p.position.promises(p.demand)) for p in placed]
     promises = line_promises([(part.transit_days, mine) for part, mine in parts])
     answer: dict[str, Any] = {

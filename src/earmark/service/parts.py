@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, or_, select
-
 from earmark.domain.events import iso
 from earmark.domain.network import Candidate, Part, ShipToLine, candidates, delivered, plan_line
 from earmark.domain.network import stocked_or_expected as has_stock_or_receipt
@@ -26,7 +24,6 @@ from earmark.domain.outcomes import InvariantViolation
 from earmark.domain.position import Demand, PlaceResult, Position
 from earmark.service.queries import availability
 from earmark.service.uow import UnitOfWork
-from earmark.store import tables as t
 
 
 class Places:
@@ -112,18 +109,21 @@ class TrialPlaces(Places):
         return cls(stored.uow, stored.sku, stored.account, stored.tryout, stored.serves_itself)
 
     @classmethod
-    def quoting(cls, uow: UnitOfWork, sku: str, account: str | None) -> TrialPlaces:
-        """Trials read from the stored counters, without the positions' demands (a quote)."""
-        return cls(uow, sku, account or "", lambda loc: uow.trial(sku, loc, account),
-                   lambda loc: stocked_or_expected(uow, sku, loc))
+    def quoting(cls, uow: UnitOfWork, sku: str, account: str | None,
+                location: str | None, ship_to: str | None) -> TrialPlaces:
+        """Trials read from the stored counters, without the positions' demands
+        (a quote), of ``location`` or of every candidate of ``ship_to``, together."""
+        if location is not None:
+            trials = uow.trials(sku, [location], account)
+        else:
+            ship = ship_to or ""
+            codes = [ship] + [origin for origin, _ in uow.master.lanes_to(ship) if origin != ship]
+            trials = uow.trials(sku, codes, account, expected_at=[ship])
 
+        def serves_itself(code: str) -> bool:
+            return trials.positions[code].on_hand > 0 or code in trials.expected
 
-def stocked_or_expected(uow: UnitOfWork, sku: str, location: str) -> bool:
-    """:func:`earmark.domain.network.stocked_or_expected`, asked of the stored rows."""
-    p, r = t.positions.c, t.receipts.c
-    stocked = select(p.sku).where(p.sku == sku, p.location == location, p.on_hand > 0)
-    expected = select(r.id).where(r.sku == sku, r.location == location, r.status == "open")
-    return bool(uow.raw.execute(select(or_(exists(stocked), exists(expected)))).scalar())
+        return cls(uow, sku, account or "", lambda code: trials.positions[code], serves_itself)
 
 
 def candidates_of(places: Places, ship_to: str) -> list[Candidate]:

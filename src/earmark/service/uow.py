@@ -27,13 +27,14 @@ from earmark.store import tables as t
 from earmark.store.repository import (
     NEXT_SEQ_PG,
     LoadedPosition,
+    Trials,
     build_positions,
     ensure_and_lock_positions,
     finish_positions,
     load_position,
     load_positions,
     load_statements,
-    load_trial,
+    load_trials,
     lock_statement,
     locked_versions,
     next_seq,
@@ -657,15 +658,34 @@ class UnitOfWork:
         return self._epoch
 
     def trial(self, sku: str, location: str, account: str | None) -> Position:
-        """A small position to try a new line of ``account`` on (quotes).
+        """A small position to try a new line of ``account`` on (quotes): see :meth:`trials`."""
+        return self.trials(sku, [location], account).positions[location]
+
+    def trials(self, sku: str, locations: list[str], account: str | None,
+               expected_at: list[str] | None = None) -> Trials:
+        """Small positions to try a new line of ``account`` on (quotes), and
+        which of ``expected_at`` expect a receipt.
 
         A position this unit of work has already changed is tried from
-        memory; any other is read from the stored counters, without its demands."""
-        loaded = self._positions.get((sku, location))
-        if loaded is not None:
-            whole = loaded.position
-            return whole.trial(whole.commitments_of(account) if account is not None else [])
-        return load_trial(self.raw, sku, location, self.today, account, self.master.item(sku))
+        memory; the others are read from the stored counters, without their
+        demands, together."""
+        item = self.master.item(sku)
+        priority = (self.master.priority(account) or 0) if account is not None else 0
+        expected_at = expected_at or []
+        cold = [code for code in locations if (sku, code) not in self._positions]
+        trials = Trials({}, set())
+        if cold:
+            trials = load_trials(self.raw, sku, cold, self.today, account, priority, item,
+                                 [code for code in expected_at if code in cold])
+        for code in locations:
+            loaded = self._positions.get((sku, code))
+            if loaded is not None:
+                whole = loaded.position
+                trials.positions[code] = whole.trial(
+                    whole.commitments_of(account) if account is not None else [])
+                if code in expected_at and any(not b.is_on_hand for b in whole.buckets.values()):
+                    trials.expected.add(code)
+        return trials
 
     def queue_places(self, sku: str, location: str,
                      lines: list[DemandKey]) -> dict[DemandKey, int | None]:
