@@ -144,3 +144,12 @@ def test_cancel_and_ship_change_only_the_named_part(store: Store) -> None:
     assert [(r["location"], r["open"]) for r in part_rows(store, "SO-1")] == [
         ("STORE", 0), ("WEB", 0)]
     assert check_store(store)[1] == []
+
+
+def test_the_writers_hints_name_the_ship_to_of_a_ship_to_line() -> None:
+    from earmark.api.commands import _hints
+
+    command = orders.PlaceOrder("SO-1", "acme", [
+        orders.LineIn("1", "COAT", 1, ship_to="STORE"), orders.LineIn("2", "COAT", 1, "WEB")])
+    assert _hints(command) == {"order_ids": ("SO-1",), "positions": (("COAT", "WEB"),),
+                               "ship_to": (("COAT", "STORE"),)}
