@@ -218,7 +218,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
     staged_lines: list[dict[str, Any]] = []
     own: set[DemandKey] = set()
     known: dict[PartKey, list[Promise]] = {}
-    queue: dict[tuple[str, str, str], int] = {}
+    placed_parts: list[tuple[str, Position, Demand]] = []
     consumed: Consumed = {}
     any_open = False
     places: dict[str, StoredPlaces] = {}
@@ -259,13 +259,17 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
                                                         p.ship_to, cancelled))
             any_open = any_open or demand.quantity > 0
             known[(demand.key, part.location)] = position.promises(demand)
-            if (place := position.queue_position(demand)) is not None:
-                queue[(cmd.id, p.line, part.location)] = place
+            placed_parts.append((p.line, position, demand))
     if not any_open:
         order_row["status"] = "closed"
     uow.stage_order(order_row, staged_lines)
     effects.finish(own)
     # The answer is built from what was just written: no need to read it back.
+    queue = {
+        (cmd.id, line, position.location): place
+        for line, position, demand in placed_parts
+        if (place := position.queue_position(demand)) is not None
+    }
     body = assemble_orders([order_row], line_rows, known, queue, consumed)[0]
     uow.stage_commit()
     return Result(Outcome.created, body)

@@ -12,6 +12,7 @@ trial copies of them (an order tried before it is placed, a quote).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +27,7 @@ from earmark.service.queries import availability
 from earmark.service.uow import UnitOfWork
 
 
-class Places:
+class Places(ABC):
     """The positions of one sku that the lines of one account are placed into."""
 
     def __init__(self, uow: UnitOfWork, sku: str, account: str) -> None:
@@ -34,18 +35,18 @@ class Places:
         self.sku = sku
         self.account = account
 
+    @abstractmethod
     def at(self, location: str) -> Position:
         """The position a part is placed into."""
-        raise NotImplementedError
 
     def tryout(self, location: str) -> Position:
         """A fresh trial of the position, for planning: trying changes nothing."""
         position = self.at(location)
         return position.trial(position.commitments_of(self.account))
 
+    @abstractmethod
     def serves_itself(self, location: str) -> bool:
         """Whether ``location`` is a candidate for itself (stocked or expected)."""
-        raise NotImplementedError
 
 
 class StoredPlaces(Places):

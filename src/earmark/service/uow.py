@@ -513,6 +513,7 @@ class UnitOfWork:
         self._locked.update(ensure_and_lock_positions(self.raw, expected + new, self.dialect,
                                                       create=[k for k in new if k in wanted]))
         self._absent.update(k for k in expected + new if k not in self._locked)
+        self._absent.difference_update(self._locked)
 
     def stored_position(self, sku: str, location: str) -> Position | None:
         """The position if it is stored (locked by this unit of work, or created
