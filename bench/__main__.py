@@ -1,7 +1,8 @@
 """``make bench`` (``python -m bench``): earmark against its peers, in one run.
 
 On the local PostgreSQL it measures the peers' allocation shapes with
-pgbench (bench/peers/*.sql) and earmark's scenarios a-f of the issue, and
+pgbench (bench/peers/*.sql) and earmark's scenarios a-f of the issue (and n,
+ship-to orders over five candidates: bench/network.py), and
 prints one line per peer and per scenario: the figure, the ratio to the peer
 measured in the same run, the target and whether it holds. earmark's
 scenarios run on SQLite as well (ratios are still to the PostgreSQL peers).
@@ -26,10 +27,10 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from bench import forecast, pg, report, server, service, steps
+from bench import forecast, network, pg, report, server, service, steps
 from bench.report import Line, emit, progress, rate, ratio
 
-SCENARIOS = ("peers", "a", "s", "b", "c", "d", "e", "q", "f", "forecast")
+SCENARIOS = ("peers", "a", "s", "b", "c", "d", "e", "q", "n", "f", "forecast")
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PEERS_NEEDED = {"a": "saleor-hot", "b": "single-spread", "c": "saleor-hot"}
 TARGET_A, TARGET_B, TARGET_C, TARGET_C_P99_MS, TARGET_C_BATCH = 30.0, 1.0, 5.0, 50.0, 25.0
@@ -39,6 +40,9 @@ TARGET_S_US = 100.0
 """Python per order on the write path (issue 13's budget), service layer."""
 TARGET_Q_RATIO = 1.5
 """Reading the last of 100,000 backorders costs at most this many times the last of 10."""
+TARGET_N_RATIO = 2.0
+"""An order placed by ship_to over five candidates costs at most this many times one by location."""
+TARGET_N_PROMISE_P99_MS = 10.0
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -255,6 +259,23 @@ class Bench:
                       f"{times:.2f}×", "", f"target ≤{TARGET_Q_RATIO:.1f}×",
                       times <= TARGET_Q_RATIO and not found, note, database))
 
+    def n(self, database: str) -> None:
+        result = network.network_orders(self.url(database, "n"), self.args.promise_budget)
+        note = self.problems(result.problems) or (
+            f"{result.ship_to_us:,.0f} µs per ship-to order vs {result.location_us:,.0f} µs by "
+            f"location (batches of {network.ORDERS_PER_BATCH}, 1 thread), check ok")
+        self.add(Line("n", f"ship_to over 5 candidates vs location [{database}]",
+                      f"{result.ratio:.2f}×", "", f"target ≤{TARGET_N_RATIO:.0f}×",
+                      result.ratio <= TARGET_N_RATIO and not result.problems, note, database,
+                      "n orders"))
+        quotes = result.promise
+        self.add(Line("n", f"POST /v1/promise by ship_to, 5 candidates [{database}]",
+                      f"p99 {quotes.p99_ms:,.1f} ms", "", f"target ≤{TARGET_N_PROMISE_P99_MS:.0f} ms",
+                      quotes.p99_ms <= TARGET_N_PROMISE_P99_MS and not quotes.problems,
+                      f"p50 {quotes.p50_ms:.1f} ms over {len(quotes.latencies_s)} calls after "
+                      f"{network.PROMISE_WARM_CALLS}; a read-only unit of work per call", database,
+                      "n promise"))
+
     def f(self) -> None:
         for database, (rss, hwm) in self.server_rss.items():
             self.add(Line("f", f"server RSS after c [{database}]", f"{rss:,.0f} MB", "",
@@ -285,7 +306,7 @@ class Bench:
     def run(self) -> None:
         self.run_peers()
         for database in self.args.databases:
-            for name in ("a", "s", "b", "c", "d", "e", "q"):
+            for name in ("a", "s", "b", "c", "d", "e", "q", "n"):
                 if name in self.args.only:
                     self.guarded(name, database, partial(getattr(self, name), database))
         if "f" in self.args.only:

@@ -94,7 +94,9 @@ def _hints(command: Any) -> dict[str, Any]:
         return {}
     return {"order_ids": (command.id,),
             "positions": tuple((line.sku, line.location) for line in command.lines
-                               if line.location is not None)}
+                               if line.location is not None),
+            "ship_to": tuple((line.sku, line.ship_to) for line in command.lines
+                             if line.ship_to is not None and line.location is None)}
 
 
 class Commands:

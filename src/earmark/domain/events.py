@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from earmark.domain.network import delivered
 from earmark.domain.position import Demand, DemandKey, DemandKind, Position
 
 Event = tuple[str, dict[str, Any]]
@@ -41,8 +42,9 @@ class DemandView:
 def view_of(position: Position, demand: Demand) -> DemandView:
     if demand.key.kind is DemandKind.line:
         # Lines are told of allocation and dates; shortfall is a commitment's concern.
+        # A part of a line placed by ``ship_to`` speaks in delivered dates.
         return DemandView(demand.quantity, demand.held, demand.pegged,
-                          position.promised_date(demand), 0, None)
+                          delivered(position.promised_date(demand), demand.transit_days), 0, None)
     return DemandView(
         demand.quantity,
         demand.held,

@@ -87,6 +87,10 @@ class Demand:
     """Open units: for a line quantity - shipped - cancelled, for a
     commitment its remaining units."""
     pegs: dict[str, int] = field(default_factory=dict)
+    transit_days: int = 0
+    """Days from this position to where the units are delivered: a part of a
+    line placed by ``ship_to`` (DESIGN.md "Network promising"); 0 elsewhere.
+    Its need date is already the requested date less these days."""
 
     @property
     def pegged(self) -> int:

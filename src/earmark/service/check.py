@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, tuple_
 
 from earmark.domain.outcomes import InvariantViolation
 from earmark.domain.position import ON_HAND, DemandKey, DemandKind
@@ -52,7 +53,50 @@ def check_store(store: Store) -> tuple[int, list[Finding]]:
                 findings.append(Finding(sku, location, "ledger entries without a position row"))
         for sku, location in keys:
             findings.extend(_check_position(uow, sku, location, ledger.get((sku, location), 0)))
+        findings.extend(_check_parts(uow))
     return len(keys), findings
+
+
+SHARED_BY_PARTS = ("sku", "ship_to", "split", "idx", "seq", "account", "requested_date", "backorder")
+"""What the parts of one line have in common: everything but their location and counts."""
+
+
+def _check_parts(uow: UnitOfWork) -> list[Finding]:
+    """The parts of a line: a line placed by location has exactly one (with no
+    transit); those of a line placed by ship_to agree on what is the line's.
+    (Each part's units and counters are checked with its position.)"""
+    ol = t.order_lines
+    several = select(ol.c.order_id, ol.c.line).group_by(ol.c.order_id, ol.c.line).having(
+        func.count() > 1)
+    rows = uow.tx.execute(
+        select(ol).where(or_(ol.c.ship_to.is_not(None), ol.c.transit_days != 0,
+                             tuple_(ol.c.order_id, ol.c.line).in_(several)))
+        .order_by(ol.c.order_id, ol.c.line, ol.c.location)
+    ).mappings().all()
+    lines: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for row in rows:
+        lines[(row["order_id"], row["line"])].append(row)
+    found: list[Finding] = []
+    for (order_id, line), parts in lines.items():
+        first = parts[0]
+        name = f"line {order_id}/{line}"
+
+        def say(problem: str, row: Any = first) -> None:
+            found.append(Finding(row["sku"], row["location"], problem))
+
+        if first["ship_to"] is None:
+            if len(parts) > 1:
+                say(f"{name} is placed by location but has {len(parts)} parts")
+            for row in parts:
+                if int(row["transit_days"]) != 0:
+                    say(f"{name} is placed by location but its part has transit "
+                        f"{row['transit_days']} days", row)
+        for row in parts[1:]:
+            differ = [column for column in SHARED_BY_PARTS if row[column] != first[column]]
+            if differ:
+                say(f"{name}: its parts at {first['location']} and {row['location']} differ in "
+                    + ", ".join(differ), row)
+    return found
 
 
 def _check_position(uow: UnitOfWork, sku: str, location: str, ledger_total: int) -> list[Finding]:

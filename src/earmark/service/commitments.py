@@ -9,13 +9,16 @@ from typing import Any
 
 from sqlalchemy import select
 
+from earmark.domain.backorder import BackorderPolicy
 from earmark.domain.events import iso
 from earmark.domain.limits import LEAD_TIME_DAYS_MAX
+from earmark.domain.network import ShipToLine, line_promises
 from earmark.domain.outcomes import Outcome
 from earmark.domain.position import Demand, DemandKey
 from earmark.service.clock import FROZEN_DAY
 from earmark.service.effects import Effects
 from earmark.service.orders import LAST_ARRIVAL
+from earmark.service.parts import TrialPlaces, place_line
 from earmark.service.queries import get_commitment, promised_date_of, promises_out
 from earmark.service.results import Result, fail, invalid
 from earmark.service.uow import UnitOfWork
@@ -68,6 +71,8 @@ class QuotePromise:
     location: str | None = None
     account: str | None = None
     requested_date: date | None = None
+    ship_to: str | None = None
+    split: bool = False
 
 
 def _request(cmd: CreateCommitment) -> dict[str, Any]:
@@ -229,31 +234,50 @@ def run_daily_jobs(uow: UnitOfWork) -> int:
 
 
 def quote_promise(uow: UnitOfWork, cmd: QuotePromise) -> Result:
-    """Exactly what an order line placed now would get; nothing is held."""
+    """Exactly what an order line placed now would get; nothing is held.
+
+    Only what a new line could touch is read: free buckets and the account's
+    commitments at each position it may be placed at (``TrialPlaces.quoting``)."""
     if error := check_quantity("quantity", cmd.quantity):
         return error
     item, error = need_item(uow, cmd.sku)
     if error or item is None:
         return error or fail(Outcome.unknown_sku, cmd.sku)
-    location, error = resolve_location(uow, cmd.location, "location")
-    if error:
-        return error
+    location: str | None = None
+    if cmd.ship_to is not None:
+        if cmd.location is not None:
+            return invalid("ship_to", "name either location or ship_to, not both")
+        if error := need_location(uow, cmd.ship_to, "ship_to"):
+            return error
+    else:
+        location, error = resolve_location(uow, cmd.location, "location")
+        if error:
+            return error
     priority = 1000
     if cmd.account is not None:
         if error := need_account(uow, cmd.account):
             return error
         priority = uow.master.priority(cmd.account) or 0
-    # Only what a new line could touch is read: free buckets, the account's commitments.
-    position = uow.trial(cmd.sku, location, cmd.account)
     requested = cmd.requested_date or uow.today
-    line = Demand(DemandKey.for_line("\x00quote", "1"), cmd.account or "", (priority, LAST_ARRIVAL, 0),
-                  requested, cmd.quantity)
-    position.place_line(line, position.commitments_of(cmd.account or ""), item["backorders"])
-    promises = position.promises(line)
-    return Result(Outcome.ok, {
-        "sku": cmd.sku, "location": location, "quantity": cmd.quantity,
+    line = ShipToLine(DemandKey.for_line("\x00quote", "1"), cmd.account or "",
+                      (priority, LAST_ARRIVAL, 0), requested, cmd.quantity,
+                      cmd.ship_to or location or "", BackorderPolicy(item["backorders"]), cmd.split)
+    places = TrialPlaces.quoting(uow, cmd.sku, cmd.account, location, cmd.ship_to)
+    placed = place_line(places, line, location)
+    parts = [(p.part, p.position.promises(p.demand)) for p in placed]
+    promises = line_promises([(part.transit_days, mine) for part, mine in parts])
+    answer: dict[str, Any] = {
+        "sku": cmd.sku,
+        "location": parts[0][0].location if len(parts) == 1 else None,
+        "quantity": cmd.quantity,
         "requested_date": requested.isoformat(),
         "promises": promises_out(promises),
         "promised_date": iso(promised_date_of(promises)),
         "complete": all(p.confirmed for p in promises) and sum(p.quantity for p in promises) == cmd.quantity,
-    })
+    }
+    if cmd.ship_to is not None:
+        answer |= {"ship_to": cmd.ship_to, "split": cmd.split,
+                   "parts": [{"location": part.location, "transit_days": part.transit_days,
+                              "quantity": part.quantity, "promises": promises_out(mine)}
+                             for part, mine in parts]}
+    return Result(Outcome.ok, answer)

@@ -17,6 +17,8 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from earmark.domain.events import iso
 from earmark.domain.limits import PAGE_LIMIT_DEFAULT
+from earmark.domain.network import line_promises as merged_promises
+from earmark.domain.network import need_date_at
 from earmark.domain.position import ON_HAND, Demand, DemandKey, DemandKind, Position, Promise
 from earmark.service.pages import Key, Keyset, page
 from earmark.store import tables as t
@@ -53,23 +55,29 @@ def promised_date_of(promises: list[Promise]) -> date | None:
     return max(p.date for p in promises if p.date is not None)
 
 
+PartKey = tuple[DemandKey, str]
+"""A demand at one location: a commitment, or a part of an order line (a line
+placed by ship_to is demand at each location it is served from)."""
+
+
 def _demand_pegs(tx: Connection, keys: list[DemandKey], skus: set[str]
-                 ) -> dict[DemandKey, dict[str, int]]:
+                 ) -> dict[PartKey, dict[str, int]]:
     """The pegs of ``keys``, demands of ``skus`` (named so the read is routed by sku)."""
     if not keys:
         return {}
-    result: dict[DemandKey, dict[str, int]] = defaultdict(dict)
+    result: dict[PartKey, dict[str, int]] = defaultdict(dict)
     by_kind: dict[DemandKind, set[str]] = defaultdict(set)
     for key in keys:
         by_kind[key.kind].add(key.ref)
     for kind, refs in by_kind.items():
         rows = tx.execute(
-            select(t.pegs.c.demand_ref, t.pegs.c.demand_line, t.pegs.c.bucket, t.pegs.c.quantity)
+            select(t.pegs.c.demand_ref, t.pegs.c.demand_line, t.pegs.c.location, t.pegs.c.bucket,
+                   t.pegs.c.quantity)
             .where(t.pegs.c.sku.in_(sorted(skus)), t.pegs.c.demand_kind == kind.value,
                    t.pegs.c.demand_ref.in_(sorted(refs)))
         ).all()
-        for ref, line, bucket, quantity in rows:
-            result[DemandKey(kind, ref, line)][bucket] = int(quantity)
+        for ref, line, location, bucket, quantity in rows:
+            result[(DemandKey(kind, ref, line), location)][bucket] = int(quantity)
     return result
 
 
@@ -99,8 +107,9 @@ class PromiseReader:
 
     def promises(
         self, demands: list[tuple[DemandKey, str, str, date, int]]
-    ) -> dict[DemandKey, list[Promise]]:
-        """``demands`` are (key, sku, location, need date, open units)."""
+    ) -> dict[PartKey, list[Promise]]:
+        """``demands`` are (key, sku, location, need date there, open units); the
+        promises are dated at that location."""
         if not demands:
             return {}
         skus = {d[1] for d in demands}
@@ -108,20 +117,20 @@ class PromiseReader:
         receipt_ids = {b for p in pegs.values() for b in p if b != ON_HAND}
         receipts = _receipt_dates(self.tx, receipt_ids, skus)
         leads = _lead_times(self.tx, {d[1] for d in demands})
-        result: dict[DemandKey, list[Promise]] = {}
+        result: dict[PartKey, list[Promise]] = {}
         for key, sku, location, need, open_units in demands:
             if open_units <= 0:
-                result[key] = []
+                result[(key, location)] = []
                 continue
             position = Position(sku, location, self.today, 0, 0, leads.get(sku))
-            own = pegs.get(key, {})
+            own = pegs.get((key, location), {})
             for bucket in own:
                 if bucket != ON_HAND:
                     expected, seq = receipts[bucket]
                     position.load_receipt(bucket, expected, 0, seq)
             demand = Demand(key, "", (0, 0, 0), need, open_units, dict(own))
             position.load_demand(demand)
-            result[key] = position.promises(demand)
+            result[(key, location)] = position.promises(demand)
         return result
 
 
@@ -178,10 +187,14 @@ QUEUE_PLACES = "earmark.queue_places"
 connection offers its :data:`QueuePlaces` (see ``UnitOfWork.queue_places``)."""
 
 
+QueueKey = tuple[str, str, str]
+"""(order, line, location): a part of a line in its position's queue."""
+
+
 def queue_positions(
     tx: Connection, lines: Sequence[Mapping[Any, Any]]
-) -> dict[tuple[str, str], int]:
-    """1-based place of each backordered line among its position's backordered lines.
+) -> dict[QueueKey, int]:
+    """1-based place of each backordered part among its position's backordered lines.
 
     The place is read from the position's queue index (a sorted list kept by
     the domain: a binary search, O(log n)), never by counting the queue in
@@ -197,11 +210,11 @@ def queue_positions(
     places: QueuePlaces | None = tx.info.get(QUEUE_PLACES)
     if places is None:
         raise RuntimeError("queue positions are read inside a unit of work")
-    result: dict[tuple[str, str], int] = {}
+    result: dict[QueueKey, int] = {}
     for (sku, location), keys in wanted.items():
         for key, place in places(sku, location, keys).items():
             if place is not None:
-                result[(key.ref, key.line)] = place
+                result[(key.ref, key.line, location)] = place
     return result
 
 
@@ -219,14 +232,25 @@ def _line_rows(tx: Connection, order_ids: list[str]) -> list[RowMapping]:
             select(ol, t.accounts.c.priority)
             .join(t.accounts, t.accounts.c.id == ol.c.account)
             .where(ol.c.order_id.in_(order_ids))
-            .order_by(ol.c.order_id, ol.c.idx)
+            .order_by(ol.c.order_id, ol.c.idx, ol.c.transit_days, ol.c.location)
         ).mappings()
     )
 
 
+def part_demand(row: Mapping[Any, Any]) -> tuple[DemandKey, str, str, date, int]:
+    """A part row as :meth:`PromiseReader.promises` asks for it: its need date
+    at its location is the requested date less its transit days."""
+    return (DemandKey.for_line(row["order_id"], row["line"]), row["sku"], row["location"],
+            need_date_at(row["requested_date"], int(row["transit_days"])), int(row["open"]))
+
+
+def part_key(row: Mapping[Any, Any]) -> PartKey:
+    return (DemandKey.for_line(row["order_id"], row["line"]), row["location"])
+
+
 def orders_out(
     tx: Connection, order_rows: list[RowMapping], today: date,
-    known: dict[DemandKey, list[Promise]] | None = None,
+    known: dict[PartKey, list[Promise]] | None = None,
 ) -> list[dict[str, Any]]:
     """``known``: promises the caller already has (a command that just placed the lines)."""
     if not order_rows:
@@ -235,14 +259,7 @@ def orders_out(
     lines = _line_rows(tx, [r["id"] for r in order_rows])
     reader = PromiseReader(tx, today)
     promises = dict(known)
-    promises.update(reader.promises(
-        [
-            (DemandKey.for_line(r["order_id"], r["line"]), r["sku"], r["location"],
-             r["requested_date"], int(r["open"]))
-            for r in lines
-            if DemandKey.for_line(r["order_id"], r["line"]) not in known
-        ]
-    ))
+    promises.update(reader.promises([part_demand(r) for r in lines if part_key(r) not in known]))
     return assemble_orders(order_rows, lines, promises, queue_positions(tx, lines),
                            line_consumptions(tx, lines))
 
@@ -269,41 +286,65 @@ def line_consumptions(tx: Connection, lines: Sequence[Mapping[Any, Any]]) -> Con
             for key, mine in totals.items()}
 
 
+def _by_line(rows: Sequence[Mapping[Any, Any]]) -> dict[tuple[str, str], list[Mapping[Any, Any]]]:
+    """Part rows grouped by (order, line), each line's parts in candidate order."""
+    grouped: dict[tuple[str, str], list[Mapping[Any, Any]]] = {}
+    for r in rows:
+        grouped.setdefault((r["order_id"], r["line"]), []).append(r)
+    for parts in grouped.values():
+        if len(parts) > 1:
+            parts.sort(key=lambda r: (int(r["transit_days"]), r["location"]))
+    return grouped
+
+
+def line_promises(parts: Sequence[Mapping[Any, Any]],
+                  promises: Mapping[PartKey, list[Promise]]) -> list[Promise]:
+    """A line's promises from its part rows (``domain.network.line_promises``)."""
+    return merged_promises([(int(r["transit_days"]), promises[part_key(r)]) for r in parts])
+
+
 def assemble_orders(
     order_rows: Sequence[Mapping[Any, Any]], lines: Sequence[Mapping[Any, Any]],
-    promises: dict[DemandKey, list[Promise]], queue: dict[tuple[str, str], int],
+    promises: dict[PartKey, list[Promise]], queue: dict[QueueKey, int],
     consumed: Consumed,
 ) -> list[dict[str, Any]]:
-    """Orders as the API shows them, from their rows (stored, or just written).
+    """Orders as the API shows them, from their part rows (stored, or just written).
 
-    A line that consumed commitments lists them as ``consumed``; other lines
-    leave the field out."""
+    A line's figures are its parts' sums, its promises delivered dates; its
+    ``location`` is its part's when it has one part. A line that consumed
+    commitments lists them as ``consumed``; other lines leave the field out."""
     by_order: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in lines:
-        key = DemandKey.for_line(r["order_id"], r["line"])
-        quantity, allocated = int(r["quantity"]), int(r["allocated"])
-        shipped, cancelled = int(r["shipped"]), int(r["cancelled"])
-        mine = promises[key]
-        by_order[r["order_id"]].append(
+    for (order_id, line), parts in _by_line(lines).items():
+        first = parts[0]
+        quantity, allocated, shipped, cancelled = (
+            sum(int(r[name]) for r in parts) for name in ("quantity", "allocated", "shipped", "cancelled"))
+        mine = line_promises(parts, promises)
+        waits = [queue[key] for r in parts
+                 if (key := (order_id, line, r["location"])) in queue
+                 and int(r["open"]) > int(r["allocated"])]
+        by_order[order_id].append(
             {
-                "line": r["line"],
-                "sku": r["sku"],
-                "location": r["location"],
+                "line": line,
+                "sku": first["sku"],
+                "location": first["location"] if len(parts) == 1 else None,
+                "ship_to": first["ship_to"],
+                "split": bool(first["split"]),
                 "quantity": quantity,
                 "allocated": allocated,
                 "backordered": quantity - allocated - shipped - cancelled,
                 "shipped": shipped,
                 "cancelled": cancelled,
-                "requested_date": iso(r["requested_date"]),
-                "backorder": r["backorder"],
+                "requested_date": iso(first["requested_date"]),
+                "backorder": first["backorder"],
                 "promises": promises_out(mine),
                 "promised_date": iso(promised_date_of(mine)),
-                "queue_position": queue.get((r["order_id"], r["line"])),
+                "queue_position": waits[0] if waits else None,
                 "status": line_status(quantity, allocated, shipped, cancelled),
+                "parts": [_part_out(r, promises[part_key(r)]) for r in parts],
             }
         )
-        if taken := consumed.get((r["order_id"], r["line"])):
-            by_order[r["order_id"]][-1]["consumed"] = taken
+        if taken := consumed.get((order_id, line)):
+            by_order[order_id][-1]["consumed"] = taken
     return [
         {
             "id": o["id"],
@@ -316,9 +357,18 @@ def assemble_orders(
     ]
 
 
+def _part_out(row: Mapping[Any, Any], promises: list[Promise]) -> dict[str, Any]:
+    quantity, allocated = int(row["quantity"]), int(row["allocated"])
+    shipped, cancelled = int(row["shipped"]), int(row["cancelled"])
+    return {"location": row["location"], "transit_days": int(row["transit_days"]),
+            "quantity": quantity, "allocated": allocated,
+            "backordered": quantity - allocated - shipped - cancelled,
+            "shipped": shipped, "cancelled": cancelled, "promises": promises_out(promises)}
+
+
 def get_order(
     tx: Connection, order_id: str, today: date,
-    known: dict[DemandKey, list[Promise]] | None = None,
+    known: dict[PartKey, list[Promise]] | None = None,
 ) -> dict[str, Any] | None:
     row = tx.execute(select(t.orders).where(t.orders.c.id == order_id)).mappings().first()
     if row is None:
@@ -358,7 +408,7 @@ def commitments_out(tx: Connection, rows: list[RowMapping], today: date) -> list
     )
     out = []
     for r in rows:
-        mine = promises[DemandKey.for_commitment(r["id"])]
+        mine = promises[(DemandKey.for_commitment(r["id"]), r["location"])]
         out.append(
             {
                 "id": r["id"],
@@ -457,22 +507,21 @@ def list_backorders(
     tx: Connection, today: date, sku: str | None, location: str | None, account: str | None,
     after: Key | None, limit: int = PAGE_LIMIT_DEFAULT,
 ) -> dict[str, Any]:
+    """One item per part with backordered units (a line placed by location has
+    one part), with the line's promised date."""
     ol, acc = t.order_lines, t.accounts
     query = select(ol, acc.c.priority).join(acc, acc.c.id == ol.c.account).where(
         ol.c.open > ol.c.allocated)
     query = narrowed(query, (ol.c.sku, sku), (ol.c.location, location), (ol.c.account, account))
     rows, cursor = BACKORDERS.read(tx, query, after, limit)
     queue = queue_positions(tx, rows)
+    # The line's promised date needs every part of a line placed by ship_to.
+    parts = _by_line(list(rows) + _sibling_parts(tx, rows))
     promises = PromiseReader(tx, today).promises(
-        [
-            (DemandKey.for_line(r["order_id"], r["line"]), r["sku"], r["location"],
-             r["requested_date"], int(r["open"]))
-            for r in rows
-        ]
-    )
+        [part_demand(r) for line_parts in parts.values() for r in line_parts])
     items = []
     for r in rows:
-        mine = promises[DemandKey.for_line(r["order_id"], r["line"])]
+        mine = promises[part_key(r)]
         waiting_unconfirmed = sum(p.quantity for p in mine if not p.confirmed)
         items.append(
             {
@@ -482,12 +531,28 @@ def list_backorders(
                 "sku": r["sku"],
                 "location": r["location"],
                 "backordered": int(r["open"]) - int(r["allocated"]),
-                "queue_position": queue[(r["order_id"], r["line"])],
-                "promised_date": iso(promised_date_of(mine)),
+                "queue_position": queue[(r["order_id"], r["line"], r["location"])],
+                "promised_date": iso(promised_date_of(
+                    line_promises(parts[(r["order_id"], r["line"])], promises))),
                 "confirmed": waiting_unconfirmed == 0,
             }
         )
     return page(items, cursor)
+
+
+def _sibling_parts(tx: Connection, rows: Sequence[Mapping[Any, Any]]) -> list[RowMapping]:
+    """The other parts of the lines placed by ship_to among ``rows``."""
+    lines = {(r["order_id"], r["line"]) for r in rows if r["ship_to"] is not None}
+    if not lines:
+        return []
+    have = {(r["order_id"], r["line"], r["location"]) for r in rows}
+    ol = t.order_lines
+    found = tx.execute(
+        select(ol).where(ol.c.sku.in_(sorted({r["sku"] for r in rows})),
+                         ol.c.order_id.in_(sorted({order for order, _ in lines})))
+    ).mappings().all()
+    return [r for r in found if (r["order_id"], r["line"]) in lines
+            and (r["order_id"], r["line"], r["location"]) not in have]
 
 
 # ----------------------------------------------------------------------

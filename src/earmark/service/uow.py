@@ -27,13 +27,14 @@ from earmark.store import tables as t
 from earmark.store.repository import (
     NEXT_SEQ_PG,
     LoadedPosition,
+    Trials,
     build_positions,
     ensure_and_lock_positions,
     finish_positions,
     load_position,
     load_positions,
     load_statements,
-    load_trial,
+    load_trials,
     lock_statement,
     locked_versions,
     next_seq,
@@ -284,6 +285,9 @@ class UnitOfWork:
         self._positions: dict[tuple[str, str], LoadedPosition] = {}
         # The positions this unit of work has locked: (on-hand, version) read under the lock.
         self._locked: dict[tuple[str, str], tuple[int, int]] = {}
+        # Positions asked for under the locks and not stored (not created):
+        # not asked again by this unit of work unless one is to be created.
+        self._absent: set[tuple[str, str]] = set()
         self.today: date = date.min
         self.now: datetime = Clock.now()
         self._events: list[dict[str, Any]] = []
@@ -297,6 +301,7 @@ class UnitOfWork:
         self._staged_requests: dict[str, Any] = {}
         self._expected_orders: set[str] = set()
         self._expected_positions: set[tuple[str, str]] = set()
+        self._expected_ship_to: set[tuple[str, str]] = set()
         self._preloaded: dict[tuple[str, str], LoadedPosition] = {}
         self._order_requests: dict[str, Any] = {}
         self._pending = False
@@ -475,6 +480,7 @@ class UnitOfWork:
         self._positions.clear()
         self._preloaded.clear()
         self._locked.clear()
+        self._absent.clear()
 
     def rollback(self) -> None:
         self._staged_orders, self._staged_lines = [], []
@@ -485,22 +491,37 @@ class UnitOfWork:
         self._positions.clear()
         self._preloaded.clear()
         self._locked.clear()
+        self._absent.clear()
         self.tx.rollback()
         self.tx.begin()
 
     # Positions
 
-    def lock(self, keys: list[tuple[str, str]]) -> None:
-        """Lock (and create if missing) the positions a command will change."""
-        new = [k for k in keys if k not in self._locked]
+    def lock(self, keys: list[tuple[str, str]],
+             create: Iterable[tuple[str, str]] | None = None) -> None:
+        """Lock the positions a command will change or plan on, creating the
+        missing ones among ``create`` (default: all of ``keys``). A position
+        not created is simply not stored yet: :meth:`stored_position` says None."""
+        wanted = set(keys if create is None else create)
+        new = [k for k in keys if k not in self._locked and (k not in self._absent or k in wanted)]
         if not new:
             return
         # The positions the rest of the batch expects are locked now too, in the
         # same statement and (sku, location) order; only the command's own are created.
-        expected = [k for k in self._expected_positions if k not in self._locked]
+        expected = [k for k in self._expected() if k not in self._locked and k not in self._absent]
         self._expected_positions.clear()
         self._locked.update(ensure_and_lock_positions(self.raw, expected + new, self.dialect,
-                                                      create=new))
+                                                      create=[k for k in new if k in wanted]))
+        self._absent.update(k for k in expected + new if k not in self._locked)
+        self._absent.difference_update(self._locked)
+
+    def stored_position(self, sku: str, location: str) -> Position | None:
+        """The position if it is stored (locked by this unit of work, or created
+        by it), else None; unlike :meth:`position`, it creates nothing."""
+        key = (sku, location)
+        if key in self._positions or key in self._locked:
+            return self.position(sku, location)
+        return None
 
     def position(self, sku: str, location: str) -> Position:
         key = (sku, location)
@@ -564,7 +585,7 @@ class UnitOfWork:
         lazy, asked when first needed (SQLite's are local)."""
         if self.dialect != "postgresql" or not self.write:
             return
-        keys = sorted(k for k in self._expected_positions if k not in self._locked)
+        keys = sorted(k for k in self._expected() if k not in self._locked and k not in self._absent)
         items = self.master.items({sku for sku, _ in keys}) if keys else {}
         epoch = self.epoch
         cold = [k for k in keys if items.get(k[0]) is not None and not self.store.keeps(k, epoch)]
@@ -584,6 +605,7 @@ class UnitOfWork:
         answers = iter(db.read_together(self.raw, reads))
         if keys:
             self._locked.update(locked_versions(next(answers)))
+            self._absent.update(k for k in keys if k not in self._locked)
         if orders:
             found = dict(next(answers))
             self._order_requests.update({order_id: found.get(order_id) for order_id in orders})
@@ -607,6 +629,22 @@ class UnitOfWork:
         self._expected_positions.update(keys)
         self.master.expect_skus(sku for sku, _ in keys)
 
+    def expect_ship_to(self, keys: Iterable[tuple[str, str]]) -> None:
+        """(sku, ship_to) of lines placed by ship_to: their candidates' positions
+        (ship_to and every lane origin) are expected like :meth:`expect_positions`'."""
+        keys = set(keys)
+        self._expected_ship_to.update(keys)
+        self.master.expect_skus(sku for sku, _ in keys)
+
+    def _expected(self) -> set[tuple[str, str]]:
+        """The positions expected, with the candidates of the ship-to lines expected."""
+        for sku, ship_to in sorted(self._expected_ship_to):
+            self._expected_positions.add((sku, ship_to))
+            self._expected_positions.update(
+                (sku, origin) for origin, _ in self.master.lanes_to(ship_to))
+        self._expected_ship_to.clear()
+        return self._expected_positions
+
     def forget_epoch(self) -> None:
         self._epoch = None
 
@@ -621,15 +659,34 @@ class UnitOfWork:
         return self._epoch
 
     def trial(self, sku: str, location: str, account: str | None) -> Position:
-        """A small position to try a new line of ``account`` on (quotes).
+        """A small position to try a new line of ``account`` on (quotes): see :meth:`trials`."""
+        return self.trials(sku, [location], account).positions[location]
+
+    def trials(self, sku: str, locations: list[str], account: str | None,
+               expected_at: list[str] | None = None) -> Trials:
+        """Small positions to try a new line of ``account`` on (quotes), and
+        which of ``expected_at`` expect a receipt.
 
         A position this unit of work has already changed is tried from
-        memory; any other is read from the stored counters, without its demands."""
-        loaded = self._positions.get((sku, location))
-        if loaded is not None:
-            whole = loaded.position
-            return whole.trial(whole.commitments_of(account) if account is not None else [])
-        return load_trial(self.raw, sku, location, self.today, account, self.master.item(sku))
+        memory; the others are read from the stored counters, without their
+        demands, together."""
+        item = self.master.item(sku)
+        priority = (self.master.priority(account) or 0) if account is not None else 0
+        expected_at = expected_at or []
+        cold = [code for code in locations if (sku, code) not in self._positions]
+        trials = Trials({}, set())
+        if cold:
+            trials = load_trials(self.raw, sku, cold, self.today, account, priority, item,
+                                 [code for code in expected_at if code in cold])
+        for code in locations:
+            loaded = self._positions.get((sku, code))
+            if loaded is not None:
+                whole = loaded.position
+                trials.positions[code] = whole.trial(
+                    whole.commitments_of(account) if account is not None else [])
+                if code in expected_at and any(not b.is_on_hand for b in whole.buckets.values()):
+                    trials.expected.add(code)
+        return trials
 
     def queue_places(self, sku: str, location: str,
                      lines: list[DemandKey]) -> dict[DemandKey, int | None]:
@@ -662,6 +719,7 @@ class UnitOfWork:
         self._positions.clear()
         self._preloaded.clear()
         self._locked.clear()
+        self._absent.clear()
 
     # Events
 

@@ -68,6 +68,7 @@ class _Entry(Generic[T]):
     job: Job[T]
     order_ids: tuple[str, ...] = ()
     positions: tuple[tuple[str, str], ...] = ()
+    ship_to: tuple[tuple[str, str], ...] = ()
     future: Future[T] = field(default_factory=Future)
 
 
@@ -105,12 +106,14 @@ class Writer:
             thread.join()
 
     def submit(self, job: Job[T], *, order_ids: tuple[str, ...] = (),
-               positions: tuple[tuple[str, str], ...] = ()) -> T:
+               positions: tuple[tuple[str, str], ...] = (),
+               ship_to: tuple[tuple[str, str], ...] = ()) -> T:
         """Apply ``job`` in the next batch and return what it returned (or raise what it raised)."""
-        return self.enqueue(job, order_ids=order_ids, positions=positions).result()
+        return self.enqueue(job, order_ids=order_ids, positions=positions, ship_to=ship_to).result()
 
     def enqueue(self, job: Job[T], *, order_ids: tuple[str, ...] = (),
-                positions: tuple[tuple[str, str], ...] = ()) -> Future[T]:
+                positions: tuple[tuple[str, str], ...] = (),
+                ship_to: tuple[tuple[str, str], ...] = ()) -> Future[T]:
         """Queue ``job`` without waiting; jobs are applied in the order they are queued.
 
         Raises :class:`WriterBusy` (queuing nothing) when ``queued_max`` jobs
@@ -119,10 +122,12 @@ class Writer:
         Hints make a batch cheaper, never different: ``order_ids`` names the
         orders the job places (a batch checks them all for replays in one
         query) and ``positions`` the (sku, location) it changes (a batch locks
-        them in one statement and loads the cold ones together)."""
+        them in one statement and loads the cold ones together); ``ship_to``
+        names the (sku, ship_to) of its lines placed by ship_to, whose
+        candidates' positions are expected likewise."""
         if self._thread is None:
             self.start()
-        entry: _Entry[T] = _Entry(job, order_ids, positions)
+        entry: _Entry[T] = _Entry(job, order_ids, positions, ship_to)
         with self._lock:
             if self._queued >= self.queued_max:
                 raise WriterBusy(self._queued)
@@ -195,6 +200,7 @@ class Writer:
             uow.defer_commit = True
             uow.expect_orders(order_id for entry in batch for order_id in entry.order_ids)
             uow.expect_positions(key for entry in batch for key in entry.positions)
+            uow.expect_ship_to(key for entry in batch for key in entry.ship_to)
             uow.prefetch()
             results = [entry.job(uow) for entry in batch]
             uow.commit_now()

@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, tuple_
+from sqlalchemy import Select, any_, bindparam, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Executable
 
+from earmark.domain.network import need_date_at
 from earmark.domain.position import ON_HAND, Demand, DemandKey, DemandKind, Position
 from earmark.store import tables as t
-from earmark.store.db import insert_rows, update_rows, write
+from earmark.store.db import built_once, insert_rows, read_together, update_rows, write
 
 
 @dataclass
@@ -177,7 +179,7 @@ def load_statements(keys: list[tuple[str, str]]) -> list[Select[Any]]:
         select(g.sku, g.location, g.demand_kind, g.demand_ref, g.demand_line, g.bucket, g.quantity)
         .where(tuple_(g.sku, g.location).in_(keys)),
         select(ln.sku, ln.location, ln.order_id, ln.line, ln.account, acc.priority, ln.seq, ln.idx,
-               ln.requested_date, ln.open)
+               ln.requested_date, ln.open, ln.transit_days)
         .join(t.accounts, acc.id == ln.account)
         .where(tuple_(ln.sku, ln.location).in_(keys), ln.open > 0),
         select(c.sku, c.location, c.id, c.account, acc.priority, c.seq, c.need_date, c.quantity,
@@ -212,12 +214,14 @@ def build_positions(
         demand_key = DemandKey(DemandKind(kind), ref, line)
         pegs_by_demand[(sku, location)].setdefault(demand_key, {})[bucket] = int(quantity)
 
-    for sku, location, order_id, line, account, priority, seq, idx, requested, open_ in lines:
+    for sku, location, order_id, line, account, priority, seq, idx, requested, open_, transit in lines:
         key = (sku, location)
         demand_key = DemandKey.for_line(order_id, line)
+        # A part of a line placed by ship_to is needed here its transit days earlier.
         positions[key].load_demand(Demand(
-            demand_key, account, (int(priority), int(seq), int(idx)), requested, int(open_),
-            dict(pegs_by_demand[key].get(demand_key, {})),
+            demand_key, account, (int(priority), int(seq), int(idx)),
+            need_date_at(requested, int(transit)), int(open_),
+            dict(pegs_by_demand[key].get(demand_key, {})), transit_days=int(transit),
         ))
     for sku, location, cid, account, priority, seq, need, quantity, consumed, released in commitments:
         key = (sku, location)
@@ -290,8 +294,8 @@ def save_position(tx: Connection, loaded: LoadedPosition) -> None:
             held = demand.held if demand else 0
             # A line placed in this unit of work was inserted with nothing allocated.
             if loaded.saved_held.get(key, 0) != held:
-                allocations.append({"sku": sku, "order_id": key.ref, "line": key.line,
-                                    "allocated": held})
+                allocations.append({"sku": sku, "location": location, "order_id": key.ref,
+                                    "line": key.line, "allocated": held})
             if demand:
                 loaded.saved_held[key] = held
             else:
@@ -300,63 +304,102 @@ def save_position(tx: Connection, loaded: LoadedPosition) -> None:
     update_rows(tx, t.pegs, PEG_KEY, deletes, delete=True)
     update_rows(tx, t.pegs, PEG_KEY, updates)
     insert_rows(tx, t.pegs, inserts)
-    update_rows(tx, t.order_lines, ["sku", "order_id", "line"], allocations)
+    # A line placed by ship_to has a row per part: the location names the part.
+    update_rows(tx, t.order_lines, ["sku", "location", "order_id", "line"], allocations)
     if position.on_hand != loaded.saved_on_hand:
         write(tx, _ON_HAND_UPDATE, [{"p_sku": sku, "p_loc": location, "p_on_hand": position.on_hand}])
         loaded.saved_on_hand = position.on_hand
 
 
-def load_trial(tx: Connection, sku: str, location: str, today: date, account: str | None,
-               item: Any = None) -> Position:
-    """What a new line of ``account`` could touch, read from the counters: the
-    receipts with free units, and the account's open commitments with the
-    buckets they are pegged to (``Position.trial`` without loading the rest)."""
-    if item is None:
-        item = tx.execute(select(t.items).where(t.items.c.sku == sku)).mappings().one()
-    row = tx.execute(
-        select(t.positions.c.on_hand, t.positions.c.held).where(
-            t.positions.c.sku == sku, t.positions.c.location == location)
-    ).first()
-    on_hand, held = (int(row[0]), int(row[1])) if row else (0, 0)
-    position = Position(sku, location, today, on_hand, safety_stock=int(item["safety_stock"]),
-                        lead_time_days=item["lead_time_days"])
-    c = t.commitments
-    commitment_rows = [] if account is None else tx.execute(
-        select(c).where(c.c.sku == sku, c.c.location == location, c.c.status == "open",
-                        c.c.account == account)
-    ).mappings().all()
-    keys = [DemandKey.for_commitment(r["id"]) for r in commitment_rows]
+@dataclass
+class Trials:
+    """Trial positions read from the stored counters (:func:`load_trials`)."""
+
+    positions: dict[str, Position]
+    """By location: the receipts with free units, the account's open
+    commitments with the buckets they are pegged to, and the counters."""
+    expected: set[str]
+    """Those of the locations asked about that have an open receipt."""
+
+
+def _trial_reads(dialect: str) -> tuple[Executable, Executable, Executable, Executable]:
+    """The reads of :func:`load_trials`, built once: on PostgreSQL with one
+    array parameter for the locations, so that the text never changes."""
+    p, c, r = t.positions.c, t.commitments.c, t.receipts.c
+
+    def among(column: Any) -> Any:
+        if dialect == "postgresql":
+            return column == any_(bindparam("locations", type_=postgresql.ARRAY(column.type)))
+        return column.in_(bindparam("locations", expanding=True))
+
+    sku: Any = bindparam("sku")
+    statements = (
+        select(p.location, p.on_hand, p.held).where(p.sku == sku, among(p.location)),
+        select(r.location, r.id, r.expected_date, r.quantity - r.received, r.seq, r.pegged)
+        .where(r.sku == sku, among(r.location), t.RECEIPT_HAS_FREE_UNITS),
+        select(c.location, c.id, c.account, c.seq, c.need_date, c.quantity, c.consumed, c.released)
+        .where(c.sku == sku, among(c.location), c.status == "open", c.account == bindparam("account")),
+        select(r.location).where(r.sku == sku, r.location == bindparam("code"), r.status == "open")
+        .limit(1),
+    )
+    return (built_once(statements[0]), built_once(statements[1]), built_once(statements[2]),
+            built_once(statements[3]))
+
+
+_TRIAL_READS = {dialect: _trial_reads(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def load_trials(tx: Connection, sku: str, locations: list[str], today: date, account: str | None,
+                priority: int, item: Any, expected_at: Sequence[str] = ()) -> Trials:
+    """What a new line of ``account`` could touch at each of ``locations``, read
+    from the counters (``Position.trial`` without loading the positions'
+    demands): in one round trip on PostgreSQL, and one more when the account
+    has commitments pegged to receipts without free units."""
+    stored_read, receipts_read, commitments_read, expected_read = _TRIAL_READS[tx.dialect.name]
+    where = {"sku": sku, "locations": list(locations)}
+    reads: list[tuple[Any, dict[str, Any]]] = [(stored_read, where), (receipts_read, where)]
+    if account is not None:
+        reads.append((commitments_read, {**where, "account": account}))
+    reads.extend((expected_read, {"sku": sku, "code": code}) for code in expected_at)
+    answers = read_together(tx, reads)
+    stored, receipt_rows = answers[0], answers[1]
+    commitment_rows = answers[2] if account is not None else []
+    expected = {row[0] for rows in answers[3 if account is not None else 2:] for row in rows}
     pegs: dict[DemandKey, dict[str, int]] = {}
-    if keys:
+    if commitment_rows:
+        g = t.pegs.c
         for ref, bucket, quantity in tx.execute(
-            select(t.pegs.c.demand_ref, t.pegs.c.bucket, t.pegs.c.quantity).where(
-                t.pegs.c.sku == sku, t.pegs.c.location == location,
-                t.pegs.c.demand_kind == DemandKind.commitment.value,
-                t.pegs.c.demand_ref.in_([k.ref for k in keys]))
+            select(g.demand_ref, g.bucket, g.quantity).where(
+                g.sku == sku, g.location.in_(locations),
+                g.demand_kind == DemandKind.commitment.value,
+                g.demand_ref.in_([row[1] for row in commitment_rows]))
         ).all():
             pegs.setdefault(DemandKey.for_commitment(ref), {})[bucket] = int(quantity)
-    wanted = sorted({b for p in pegs.values() for b in p if b != ON_HAND})
-    r = t.receipts
-    open_quantity = r.c.quantity - r.c.received
-    columns = (r.c.id, r.c.expected_date, open_quantity, r.c.seq, r.c.pegged)
-    receipt_rows = list(tx.execute(
-        select(*columns).where(r.c.sku == sku, r.c.location == location, t.RECEIPT_HAS_FREE_UNITS)
-    ).all())
-    seen = {row[0] for row in receipt_rows}
+    seen = {row[1] for row in receipt_rows}
+    wanted = sorted({b for mine in pegs.values() for b in mine if b != ON_HAND} - seen)
     if wanted:
-        receipt_rows += [row for row in tx.execute(
-            select(*columns).where(r.c.id.in_(wanted), r.c.status == "open")
-        ).all() if row[0] not in seen]
-    counters = {ON_HAND: held}
-    for rid, expected, open_units, seq, pegged in receipt_rows:
-        position.load_receipt(rid, expected, int(open_units), int(seq))
-        counters[rid] = int(pegged)
-    priority = tx.execute(select(t.accounts.c.priority).where(t.accounts.c.id == account)).scalar()
-    for r_ in commitment_rows:
-        key = DemandKey.for_commitment(r_["id"])
-        remaining = int(r_["quantity"]) - int(r_["consumed"]) - int(r_["released"])
-        position.load_demand(Demand(key, r_["account"], (int(priority or 0), int(r_["seq"]), 0),
-                                    r_["need_date"], remaining, dict(pegs.get(key, {}))))
+        r = t.receipts.c
+        receipt_rows = receipt_rows + [tuple(row) for row in tx.execute(
+            select(r.location, r.id, r.expected_date, r.quantity - r.received, r.seq, r.pegged)
+            .where(r.sku == sku, r.id.in_(wanted), r.status == "open"))]
+    counts = {code: (0, 0) for code in locations}
+    counts.update({code: (int(on_hand), int(held)) for code, on_hand, held in stored})
+    positions: dict[str, Position] = {}
+    counters: dict[str, dict[str, int]] = {}
+    for code in locations:
+        on_hand, held = counts[code]
+        positions[code] = Position(sku, code, today, on_hand, safety_stock=int(item["safety_stock"]),
+                                   lead_time_days=item["lead_time_days"])
+        counters[code] = {ON_HAND: held}
+    for code, rid, expected_date, open_units, seq, pegged in receipt_rows:
+        positions[code].load_receipt(rid, expected_date, int(open_units), int(seq))
+        counters[code][rid] = int(pegged)
+    for code, cid, owner, seq, need, quantity, consumed, released in commitment_rows:
+        key = DemandKey.for_commitment(cid)
+        positions[code].load_demand(Demand(key, owner, (priority, int(seq), 0), need,
+                                           int(quantity) - int(consumed) - int(released),
+                                           dict(pegs.get(key, {}))))
     # The counters stand for everyone pegged, not only the demands loaded here.
-    position.set_pegged_counts(counters)
-    return position
+    for code, position in positions.items():
+        position.set_pegged_counts(counters[code])
+    return Trials(positions, expected)

@@ -44,7 +44,7 @@ def place_command(body: OrderCreate) -> orders.PlaceOrder:
         body.id, body.account,
         # A line left unnamed is numbered by its place: "1", "2", ... (API.md).
         [orders.LineIn(ln.line if ln.line is not None else str(n), ln.sku, ln.quantity, ln.location,
-                       ln.requested_date, ln.backorder)
+                       ln.requested_date, ln.backorder, ln.ship_to, ln.split)
          for n, ln in enumerate(body.lines, start=1)],
     )
 
@@ -119,5 +119,5 @@ def cancel_order(id: IdPath, commands: CommandsDep, key: IdempotencyDep,
 def ship_order(id: IdPath, body: OrderShip, commands: CommandsDep,
                key: IdempotencyDep) -> JSONResponse:
     """Ship allocated units; on-hand falls with them."""
-    lines = [orders.LineQuantity(ln.line, ln.quantity) for ln in body.lines]
+    lines = [orders.LineQuantity(ln.line, ln.quantity, ln.location) for ln in body.lines]
     return commands.run(orders.ship_order, orders.ShipOrder(id, lines), OrderOut, key)

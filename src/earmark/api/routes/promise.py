@@ -18,5 +18,5 @@ def post_promise(body: PromiseRequest, commands: CommandsDep, key: IdempotencyDe
     """Exactly what an order line placed now would get, including consumption
     of the account's commitments. Nothing is held."""
     command = commitments.QuotePromise(body.sku, body.quantity, body.location, body.account,
-                                       body.requested_date)
+                                       body.requested_date, body.ship_to, body.split)
     return commands.run(commitments.quote_promise, command, PromiseOut, key, writes=False)

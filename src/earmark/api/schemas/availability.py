@@ -34,3 +34,20 @@ class AvailabilityOut(Out):
     atp: list[AtpEntry] | None = Field(
         default=None, description="Left out when summed over every location."
     )
+
+
+class CandidateOut(Out):
+    location: str
+    transit_days: int
+    available_now: int = Field(description="Free on-hand at the candidate now.")
+    atp: list[AtpEntry] = Field(description="Its available-to-promise, dated as delivered dates "
+                                            "at ship_to (+ transit days).")
+
+
+class ShipToAvailabilityOut(Out):
+    sku: str
+    ship_to: str
+    today: Day
+    candidates: list[CandidateOut] = Field(
+        description="In candidate order (transit days, then code): ship_to itself where the item "
+                    "is stocked or expected, and every location with a lane to it.")

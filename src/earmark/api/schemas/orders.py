@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SkipValidation
+from pydantic import Field, SkipValidation, StrictBool
 
 from earmark.api.schemas.common import (
     Day,
@@ -30,12 +30,20 @@ class OrderLineCreate(In):
     sku: Identifier
     quantity: Units
     location: Identifier | None = Field(
-        default=None, description="May be left out only while exactly one location exists."
+        default=None, description="May be left out only while exactly one location exists, "
+                                  "or when the line names ship_to instead (not both)."
     )
     requested_date: Day | None = Field(default=None, description="Default: today.")
     backorder: BackorderPolicy | None = Field(
         default=None, description="Default: the item's policy ('allow' unless it says 'deny')."
     )
+    ship_to: Identifier | None = Field(
+        default=None, description="Where the units are delivered, instead of location: the line "
+                                  "is served from ship_to itself (where stocked or expected) or "
+                                  "from a location with a lane to it (DESIGN.md, rules N1-N3).")
+    split: StrictBool = Field(
+        default=False, description="A ship_to line that no one location serves in full may be "
+                                   "served from several (rule N2).")
 
 
 class OrderCreate(In):
@@ -58,6 +66,9 @@ class OrderCancel(In):
 class LineShipIn(In):
     line: Identifier
     quantity: Units
+    location: Identifier | None = Field(
+        default=None, description="The part's location: required when the line is served "
+                                  "from several locations.")
 
 
 class OrderShip(In):
@@ -69,10 +80,24 @@ class ConsumedOut(Out):
     quantity: int
 
 
+class PartOut(Out):
+    location: str
+    transit_days: int
+    quantity: int
+    allocated: int
+    backordered: int
+    shipped: int
+    cancelled: int
+    promises: list[Promise] = Field(description="Dated at the part's location.")
+
+
 class OrderLineOut(Out):
     line: str
     sku: str
-    location: str
+    location: str | None = Field(description="The location the line is served from; null when "
+                                             "it is served from several (see parts).")
+    ship_to: str | None = Field(default=None, description="Null for a line placed by location.")
+    split: bool = False
     quantity: int
     allocated: int
     backordered: int
@@ -82,8 +107,13 @@ class OrderLineOut(Out):
     backorder: BackorderPolicy
     promises: list[Promise]
     promised_date: Day | None
-    queue_position: int | None
+    queue_position: int | None = Field(
+        description="Place in the queue of the part that waits (several: the first in candidate "
+                    "order); null when nothing is backordered.")
     status: LineStatus
+    parts: list[PartOut] | None = Field(
+        default=None, description="One per location the line is served from, in candidate order; "
+                                  "the line's promises are delivered dates (+ transit days).")
     consumed: list[ConsumedOut] | None = Field(
         default=None,
         description="Units taken over from the account's commitments (left out when none): "

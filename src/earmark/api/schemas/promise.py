@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field, StrictBool
+
 from earmark.api.schemas.common import Day, Identifier, In, Out, Promise, Units
 
 
@@ -11,13 +13,27 @@ class PromiseRequest(In):
     location: Identifier | None = None
     account: Identifier | None = None
     requested_date: Day | None = None
+    ship_to: Identifier | None = Field(
+        default=None, description="Instead of location: what a line with this ship_to would get.")
+    split: StrictBool = False
+
+
+class PromisePartOut(Out):
+    location: str
+    transit_days: int
+    quantity: int
+    promises: list[Promise] = Field(description="Dated at the part's location.")
 
 
 class PromiseOut(Out):
     sku: str
-    location: str
+    location: str | None = Field(description="Null when a ship_to line would be served from "
+                                             "several locations.")
     quantity: int
     requested_date: Day
-    promises: list[Promise]
+    promises: list[Promise] = Field(description="Delivered dates for a ship_to quote.")
     promised_date: Day | None
     complete: bool
+    ship_to: str | None = None
+    split: bool | None = None
+    parts: list[PromisePartOut] | None = Field(default=None, description="A ship_to quote only.")
