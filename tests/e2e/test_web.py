@@ -122,3 +122,18 @@ def test_the_network_page_shows_lanes_and_an_item_at_every_location(server: Serv
     assert f'href="/positions/{position.sku}/{position.location}"' in row
     assert "Transfers in flight" in page
     assert "Transfers in flight" not in _html(server, "/network?sku=")
+
+
+def test_an_order_page_shows_the_parts_of_a_ship_to_line(server: Server, ids: Ids) -> None:
+    api = server.client
+    position = make_position(api, ids, on_hand=2)
+    account = make_account(api, ids)
+    store = ids("STORE")
+    ok(api.put(f"/v1/locations/{store}", json={"name": "Store"}), 201)
+    ok(api.put(f"/v1/lanes/{position.location}/{store}", json={"transit_days": 3}), 201)
+    ok(api.post("/v1/orders", json={"id": ids("O"), "account": account, "lines": [
+        {"sku": position.sku, "ship_to": store, "quantity": 2}]}), 201)
+    page = _html(server, f"/orders/{ids('O')}")
+    assert f"to {store}" in page
+    part = page.split(f'<tr data-part="{position.location}">')[1].split("</tr>")[0]
+    assert '<td class="num">3</td>' in part and "2 on" in part
