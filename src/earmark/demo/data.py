@@ -155,6 +155,12 @@ def _order(oid: str, account: str, *lines: tuple[str, str, int, int]) -> orders.
     )
 
 
+def _ship_to(oid: str, account: str, sku: str, ship_to: str, quantity: int, days: int,
+             *, split: bool = False) -> orders.PlaceOrder:
+    return orders.PlaceOrder(oid, account, [
+        orders.LineIn("1", sku, quantity, None, _day(days), ship_to=ship_to, split=split)])
+
+
 def _commit(
     cid: str,
     account: str,
@@ -301,6 +307,19 @@ def commands() -> list[tuple[Any, Any]]:
             _order(
                 "BISTRO-77", "bistro", ("AVOCADO-HASS", "DC-EAST", 12, 0), ("MANGO-KENT", "DC-EAST", 10, 0)
             ),
+        ]
+    ]
+    steps += [
+        (orders.place_order, c)
+        for c in [
+            # The store sells the coat it does not stock: served from the web warehouse.
+            _ship_to("SOHO-5512", "web", "COAT-ASTRID-S", "STORE-SOHO", 1, 0),
+            # Scarves: the store's shelf cannot spare 30 (its safety stock stays), so the
+            # whole line comes from the web warehouse, two days away (split only if none could).
+            _ship_to("SOHO-5513", "vip-club", "SCARF-MERINO", "STORE-SOHO", 30, 0, split=True),
+            # The developer's beams go to its sites from its contract at the yard.
+            _ship_to("HD-PIER7-001", "bigdev", "BEAM-W12", "SITE-PIER-7", 1200, 30),
+            _ship_to("HD-RIVER-001", "bigdev", "BEAM-W12", "SITE-RIVERSIDE", 800, 60),
         ]
     ]
     steps += [
