@@ -41,11 +41,15 @@ ON_HAND = ""
 class DemandKind(str, Enum):
     line = "line"
     commitment = "commitment"
+    transfer = "transfer"
+    """Stock asked for by a transfer out of the position (DESIGN.md, "Network
+    promising"): ranked and pegged like any demand, but no one's allocation,
+    commitment or backorder; it only takes free units."""
 
 
 @dataclass(frozen=True, order=True)
 class DemandKey:
-    """Identity of a demand: an order line (order id, line) or a commitment."""
+    """Identity of a demand: an order line (order id, line), a commitment or a transfer."""
 
     kind: DemandKind
     ref: str
@@ -58,6 +62,10 @@ class DemandKey:
     @classmethod
     def for_commitment(cls, commitment_id: str) -> DemandKey:
         return cls(DemandKind.commitment, commitment_id)
+
+    @classmethod
+    def for_transfer(cls, transfer_id: str) -> DemandKey:
+        return cls(DemandKind.transfer, transfer_id)
 
 
 Rank = tuple[int, int, int]
@@ -393,7 +401,7 @@ class Position:
         """The latest date of the demand's promises; None if any is None or none is open."""
         if demand.quantity <= 0:
             return None
-        latest = max((self.promised(demand, b) for b, n in demand.pegs.items() if n > 0), default=None)
+        latest = self.latest_pegged_date(demand)
         if demand.waiting > 0:
             estimate = self.waiting_estimate(demand)
             if estimate is None:
@@ -406,6 +414,10 @@ class Position:
         need = self.need(demand)
         on_time = sum(n for key, n in demand.pegs.items() if self.bucket_date(self.buckets[key]) <= need)
         return demand.quantity - on_time
+
+    def latest_pegged_date(self, demand: Demand) -> date | None:
+        """The latest promised date of the demand's pegged units; None if none is pegged."""
+        return max((self.promised(demand, b) for b, n in demand.pegs.items() if n > 0), default=None)
 
     def earliest_full_date(self, demand: Demand) -> date | None:
         """When every unit of an already placed demand is met: its latest promise, or None."""

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from earmark.domain.position import ON_HAND, Demand, DemandKey, DemandKind, Position
+from earmark.domain.transfers import source_need_date
 from earmark.store import tables as t
 from earmark.store.db import insert_rows, update_rows, write
 
@@ -167,10 +168,12 @@ def load_position(tx: Connection, sku: str, location: str, today: date,
 
 
 def load_statements(keys: list[tuple[str, str]]) -> list[Select[Any]]:
-    """The four reads that load whole positions: their open receipts, pegs,
-    open order lines and open commitments (each demand with its account's
-    priority). :func:`build_positions` makes positions of what they return."""
+    """The reads that load whole positions: their open receipts, pegs, open
+    order lines, open commitments (each demand with its account's priority)
+    and the transfers with units still at them. :func:`build_positions`
+    makes positions of what they return."""
     r, g, ln, c, acc = t.receipts.c, t.pegs.c, t.order_lines.c, t.commitments.c, t.accounts.c
+    tr = t.transfers.c
     return [
         select(r.sku, r.location, r.id, r.expected_date, r.quantity, r.received, r.seq)
         .where(tuple_(r.sku, r.location).in_(keys), r.status == "open"),
@@ -184,6 +187,10 @@ def load_statements(keys: list[tuple[str, str]]) -> list[Select[Any]]:
                c.consumed, c.released)
         .join(t.accounts, acc.id == c.account)
         .where(tuple_(c.sku, c.location).in_(keys), c.status == "open"),
+        select(tr.sku, tr.from_location, tr.id, tr.priority, tr.seq, tr.need_date,
+               tr.transit_days, tr.quantity, tr.shipped, tr.cancelled)
+        .where(tuple_(tr.sku, tr.from_location).in_(keys), tr.status.in_(("open", "in_transit")),
+               tr.quantity > tr.shipped + tr.cancelled),
     ]
 
 
@@ -196,7 +203,7 @@ def build_positions(
     ``stored`` holds each position's (on-hand, version), read under its lock
     (a position missing from it is new: nothing on hand); ``items`` holds the
     item row of every sku."""
-    receipts, pegs, lines, commitments = rows
+    receipts, pegs, lines, commitments, transfers = rows
     positions: dict[tuple[str, str], Position] = {}
     for sku, location in keys:
         item = items[sku]
@@ -227,6 +234,14 @@ def build_positions(
             demand_key, account, (int(priority), int(seq), 0), need, remaining,
             dict(pegs_by_demand[key].get(demand_key, {})),
         ))
+    for sku, location, tid, priority, seq, need, transit, quantity, shipped, cancelled in transfers:
+        key = (sku, location)
+        demand_key = DemandKey.for_transfer(tid)
+        positions[key].load_demand(Demand(
+            demand_key, "", (int(priority), int(seq), 0), source_need_date(need, int(transit)),
+            int(quantity) - int(shipped) - int(cancelled),
+            dict(pegs_by_demand[key].get(demand_key, {})),
+        ))
     loaded: dict[tuple[str, str], LoadedPosition] = {}
     for key, position in positions.items():
         position.dirty.clear()
@@ -242,7 +257,7 @@ def load_positions(
     tx: Connection, keys: list[tuple[str, str]], today: date,
     stored: dict[tuple[str, str], tuple[int, int]], items: dict[str, Any],
 ) -> dict[tuple[str, str], LoadedPosition]:
-    """Several whole positions in four queries (a batch's cold positions); see
+    """Several whole positions in five queries (a batch's cold positions); see
     :func:`build_positions` for ``stored`` and ``items``."""
     rows = [list(tx.execute(statement)) for statement in load_statements(keys)]
     return build_positions(keys, today, stored, items, rows)

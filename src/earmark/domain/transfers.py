@@ -1,0 +1,71 @@
+"""Transfers (DESIGN.md, "Network promising"): stock moved along a lane.
+
+A transfer is demand at its source position (``DemandKey.for_transfer``,
+ranked and pegged like any demand) and, at its destination, a receipt with
+the transfer's id. That receipt follows the source: its open quantity is
+the transfer's units pegged at the source plus its units in transit, and
+its expected date is the latest of (promised date at the source of a pegged
+unit + transit) and (the last ship day + transit, for units in transit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from earmark.domain.position import Demand, Position
+
+TRANSFER_STATUSES = ("open", "in_transit", "received", "cancelled")
+
+
+def plus_days(day: date, days: int) -> date:
+    """``day`` + ``days``, the calendar's last day where that would pass it."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
+def source_need_date(need_date: date | None, transit_days: int) -> date:
+    """The transfer's need date at its source: ``need_date`` - transit; without
+    ``need_date``, today, whatever day that is (a date before today counts as
+    today: ``Position.need``)."""
+    if need_date is None:
+        return date.min
+    return plus_days(need_date, -transit_days)
+
+
+@dataclass(frozen=True)
+class DestinationSupply:
+    """What the transfer's receipt at the destination should hold."""
+
+    open: int
+    """Units pegged at the source + units in transit."""
+    expected_date: date | None
+    """The latest arrival of those units; None when none is open (the receipt keeps its date)."""
+
+
+def destination_supply(source: Position | None, demand: Demand | None, in_transit: int,
+                       shipped_on: date | None, transit_days: int) -> DestinationSupply:
+    """The receipt at the destination of a transfer whose demand at ``source``
+    is ``demand`` (both None when nothing of it is left at the source)."""
+    arrivals: list[date] = []
+    pegged = 0
+    if source is not None and demand is not None:
+        pegged = demand.pegged
+        latest = source.latest_pegged_date(demand)
+        if latest is not None:
+            arrivals.append(plus_days(latest, transit_days))
+    if in_transit > 0 and shipped_on is not None:
+        arrivals.append(plus_days(shipped_on, transit_days))
+    return DestinationSupply(pegged + in_transit, max(arrivals, default=None))
+
+
+def transfer_status(quantity: int, shipped: int, received: int, cancelled: int) -> str:
+    """``in_transit`` while units are on their way; else ``open`` while units are
+    still at the source; else ``received`` if any arrived, else ``cancelled``."""
+    if shipped > received:
+        return "in_transit"
+    if quantity - shipped - cancelled > 0:
+        return "open"
+    return "received" if received > 0 else "cancelled"
