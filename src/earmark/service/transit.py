@@ -57,6 +57,8 @@ def receipt_event_fields(body: dict[str, Any] | None) -> dict[str, Any]:
 def follow(uow: UnitOfWork, watch: Watch, transfer_ids: set[str]) -> bool:
     """Bring the receipts of these transfers at their destinations in line with
     their sources; True if any receipt changed."""
+    if not transfer_ids:
+        return False  # the usual case: asks nothing, so staged writes stay staged
     changed = False
     for row in transfer_rows(uow.tx, transfer_ids):
         changed = _follow_one(uow, watch, row) or changed
