@@ -222,6 +222,8 @@ def create_transfer(uow: UnitOfWork, cmd: CreateTransfer) -> Result:
         return replay
     effects = Effects(uow, "transfer_created")
     source = effects.position(cmd.sku, cmd.origin)
+    # Loaded before its receipt row exists: the receipt joins it below.
+    destination = effects.position(cmd.sku, cmd.destination)
     need = source_need_date(cmd.need_date, transit)
     check = source.check_strict(cmd.quantity, need)
     if not check.confirmable:
@@ -254,8 +256,7 @@ def create_transfer(uow: UnitOfWork, cmd: CreateTransfer) -> Result:
         expected_date=expected, source="transfer", status="open", seq=receipt_seq,
         request={"transfer": cmd.id}, created_at=uow.now, updated_at=uow.now,
     ))
-    effects.position(cmd.sku, cmd.destination).add_receipt(cmd.id, expected, supply.open,
-                                                           receipt_seq)
+    destination.add_receipt(cmd.id, expected, supply.open, receipt_seq)
     uow.emit("transfer.created", _event(cmd.id, cmd.sku, cmd.origin, cmd.destination,
                                         cmd.quantity))
     uow.emit("receipt.changed", {"receipt": cmd.id, "change": "created", "transfer": cmd.id,
