@@ -360,3 +360,78 @@ def test_webhooks_subscribe_to_transfer_events(api: httpx.Client) -> None:
         "events": ["transfer.created", "transfer.shipped", "transfer.received",
                    "transfer.cancelled"]}), 201)
     assert api.delete(f"/v1/webhooks/{made['id']}").status_code == 204
+
+
+# ----------------------------------------------------------------------
+# Rebalancing suggestions
+
+
+def suggested(api: httpx.Client, net: Network) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = ok(api.get("/v1/suggestions", params={
+        "sku": net.sku, "kind": "transfer"}))["items"]
+    return items
+
+
+def test_free_stock_elsewhere_is_suggested_for_waiting_units_and_accepted_as_a_transfer(
+    api: httpx.Client, ids: Ids
+) -> None:
+    net = network(api, ids)
+    order_id = ids("SO")
+    store_order(api, net, order_id, 3)
+    [suggestion] = suggested(api, net)
+    sid = suggestion["id"]
+    assert sid.startswith("sg-t-")
+    # The 3 units wait undated: shipped now from WEB's 10 free, they arrive 01-07.
+    assert {k: suggestion[k] for k in ("kind", "sku", "from", "to", "location", "quantity",
+                                       "arrives", "earlier_by_days", "orders")} == {
+        "kind": "transfer", "sku": net.sku, "from": net.web, "to": net.store,
+        "location": net.store, "quantity": 3, "arrives": ARRIVES, "earlier_by_days": None,
+        "orders": [order_id]}
+    assert suggestion["request"] == {"id": sid, "sku": net.sku, "from": net.web, "to": net.store,
+                                     "quantity": 3}
+    assert ok(api.get("/v1/suggestions", params={"sku": net.sku}))["items"] == [suggestion]
+    assert suggested(api, net) == [suggestion]  # the same suggestion, the same id
+    assert ok(api.get("/v1/suggestions", params={"sku": net.sku, "kind": "receipt"}))[
+        "items"] == []
+
+    response = api.post(f"/v1/suggestions/{sid}/accept")
+    created = ok(response, 201)
+    assert response.headers["location"] == f"/v1/transfers/{sid}"
+    assert created == ok(api.get(f"/v1/transfers/{sid}"))
+    assert {k: created[k] for k in ("from", "to", "quantity", "allocated", "expected_date")} == {
+        "from": net.web, "to": net.store, "quantity": 3, "allocated": 3,
+        "expected_date": ARRIVES}
+    assert line_of(api, order_id)["promised_date"] == ARRIVES
+    assert suggested(api, net) == []
+    problem(api.post(f"/v1/suggestions/{sid}/accept"), 409, "already_accepted")
+
+
+def test_a_transfer_is_suggested_only_where_it_comes_earlier_and_of_at_most_the_free_stock(
+    api: httpx.Client, ids: Ids
+) -> None:
+    net = network(api, ids, web_on_hand=2)
+    ok(api.put(f"/v1/items/{net.sku}", json={"name": "A coat", "lead_time_days": 7}), 200)
+    soon, later = ids("SO-SOON"), ids("SO-LATER")
+    # SOON (3 units) is served on 01-06 by a receipt at STORE: a transfer from
+    # WEB would arrive 01-07, later; no suggestion serves it.
+    ok(api.post("/v1/receipts", json={"id": ids("PO"), "sku": net.sku, "location": net.store,
+                                      "quantity": 3, "expected_date": "2026-01-06"}), 201)
+    store_order(api, net, soon, 3)
+    assert suggested(api, net) == []
+    # LATER (4 units) waits, estimated today + 7 = 01-12. WEB has 2 free: a
+    # transfer of 2 arriving 01-07 makes two units 5 days earlier.
+    store_order(api, net, later, 4)
+    [suggestion] = suggested(api, net)
+    assert {k: suggestion[k] for k in ("from", "quantity", "arrives", "earlier_by_days",
+                                       "orders")} == {
+        "from": net.web, "quantity": 2, "arrives": ARRIVES, "earlier_by_days": 5,
+        "orders": [later]}
+    # A nearer location with free stock is a suggestion of its own.
+    hub = ids("HUB")
+    ok(api.put(f"/v1/locations/{hub}", json={"name": hub}), 201)
+    ok(api.put(f"/v1/lanes/{hub}/{net.store}", json={"transit_days": 1}), 201)
+    ok(api.post("/v1/adjustments", json={"sku": net.sku, "location": hub, "quantity": 9,
+                                         "reason": "initial"}), 201)
+    listed = suggested(api, net)
+    assert [(s["from"], s["quantity"], s["arrives"], s["earlier_by_days"]) for s in listed] == [
+        (hub, 4, "2026-01-06", 6), (net.web, 2, ARRIVES, 5)]

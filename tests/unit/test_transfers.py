@@ -13,7 +13,9 @@ import pytest
 from earmark.domain.events import EVENT_TYPES, consequences, view
 from earmark.domain.position import Demand, DemandKey, DemandKind, Promise
 from earmark.domain.transfers import (
+    Rebalance,
     destination_supply,
+    rebalance,
     source_need_date,
     transfer_status,
 )
@@ -121,3 +123,33 @@ def test_consequences_tell_a_transfer_nothing() -> None:
 def test_transfer_events_are_known_event_types() -> None:
     assert {"transfer.created", "transfer.shipped", "transfer.received",
             "transfer.cancelled"} <= set(EVENT_TYPES)
+
+
+def test_rebalance_counts_only_units_it_would_make_earlier() -> None:
+    p = position(0, lead_time_days=7)
+    p.add_receipt("PO-1", date(2026, 1, 6), 3, seq=1)
+    soon = place(p, line("O-1", 3, arrival=1))
+    later = place(p, line("O-2", 4, arrival=2))
+    # O-1 has PO-1 on 01-06; O-2 waits, estimated 01-12. Four units on 01-07 go
+    # to O-2 (rule 3 serves waiting units first), 5 days earlier each.
+    assert rebalance(p, date(2026, 1, 7), 4) == Rebalance(4, 5, ("O-2",))
+    # Trying changes nothing.
+    assert (pegs(soon), pegs(later), list(p.buckets)) == ({"PO-1": 3}, {}, [HELD, "PO-1"])
+    # Arriving after the estimate, it makes no unit earlier.
+    assert rebalance(p, date(2026, 1, 13), 4) is None
+
+
+def test_rebalance_moves_the_latest_pegged_units_and_counts_undated_ones_as_gaining() -> None:
+    p = position(0)
+    p.add_receipt("PO-LATE", date(2026, 1, 20), 2, seq=1)
+    first = place(p, line("O-1", 3, arrival=1))  # 2 on 01-20, 1 waiting undated
+    place(p, line("O-2", 1, arrival=2))  # waiting undated
+    assert p.promises(first) == [Promise(2, date(2026, 1, 20), True, "PO-LATE"),
+                                 Promise(1, None, False)]
+    # Two units on 01-07: O-1's waiting unit (undated), then O-2's; none left
+    # to move O-1's units of 01-20.
+    assert rebalance(p, date(2026, 1, 7), 2) == Rebalance(2, None, ("O-1", "O-2"))
+    # Five: both waiting units, then O-1's two of 01-20 move 13 days earlier.
+    assert rebalance(p, date(2026, 1, 7), 5) == Rebalance(4, None, ("O-1", "O-2"))
+    p.adjust(2)  # the waiting units are held now: only the units of 01-20 can gain
+    assert rebalance(p, date(2026, 1, 7), 5) == Rebalance(2, 13, ("O-1",))

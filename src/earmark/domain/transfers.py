@@ -69,3 +69,69 @@ def transfer_status(quantity: int, shipped: int, received: int, cancelled: int) 
     if quantity - shipped - cancelled > 0:
         return "open"
     return "received" if received > 0 else "cancelled"
+
+
+# ----------------------------------------------------------------------
+# Rebalancing
+
+SUGGESTED = "\x00suggested"
+"""Bucket key of the receipt a suggested transfer would make (no receipt id
+can hold a NUL character)."""
+
+
+@dataclass(frozen=True)
+class Rebalance:
+    """What a transfer arriving at a position would do for its order lines."""
+
+    quantity: int
+    """Units of order lines it would deliver earlier than their present promise."""
+    earlier_by_days: int | None
+    """The largest gain among those units; None when one of them had no date
+    at all (its gain has no bound)."""
+    orders: tuple[str, ...]
+    """The orders of those lines, in serving order."""
+
+
+def rebalance(position: Position, arrives: date, quantity: int) -> Rebalance | None:
+    """What ``quantity`` units arriving at ``position`` on ``arrives`` would do
+    for its lines with backordered units, tried on a copy by rules 3 and 1 as
+    a new receipt; None when no unit of theirs would come earlier.
+
+    A line that takes k units of it gives up its k latest-promised units (rule 3
+    serves waiting units, which count as the latest, then moves the latest
+    pegged ones); each of those gains its old date - its new one, and a unit
+    that had no date gains without bound."""
+    lines = position.queue()
+    before = {line.key: position.promises(line) for line in lines}
+    trial = position.clone()
+    seq = max(bucket.seq for bucket in trial.buckets.values()) + 1
+    trial.add_receipt(SUGGESTED, arrives, quantity, seq)
+    gained, best, unbounded = 0, 0, False
+    orders: list[str] = []
+    for line in lines:
+        after = trial.demands[line.key]
+        taken = after.pegs.get(SUGGESTED, 0)
+        if taken == 0:
+            continue
+        new_date = trial.promised(after, SUGGESTED)
+        units_gaining = 0
+        # Promises are earliest first, undated last: the latest units are at the end.
+        for promise in reversed(before[line.key]):
+            if taken <= 0:
+                break
+            n = min(promise.quantity, taken)
+            taken -= n
+            if promise.date is None:
+                unbounded = True
+            elif promise.date > new_date:
+                best = max(best, (promise.date - new_date).days)
+            else:
+                continue
+            units_gaining += n
+        if units_gaining:
+            gained += units_gaining
+            if line.key.ref not in orders:
+                orders.append(line.key.ref)
+    if gained == 0:
+        return None
+    return Rebalance(gained, None if unbounded else best, tuple(orders))
