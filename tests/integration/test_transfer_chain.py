@@ -120,3 +120,30 @@ def test_check_names_units_shipped_without_a_ledger_entry(store: Store) -> None:
     problems = [str(f) for f in check_store(store)[1]]
     assert problems == ["COAT @ WEB: transfer T: shipped 3 but the ledger took 0 out of its "
                         "source"], problems
+
+
+def test_a_transfer_is_never_supplied_by_a_transfer_that_it_supplies(store: Store) -> None:
+    """WEB <-> STORE, 2 days each way. T1 (WEB -> STORE, 5) holds WEB's 5; T2
+    (STORE -> WEB, 5, needed at WEB 01-09) pegs T1's receipt at STORE. When
+    WEB's 5 are damaged, T1 may not peg T2's receipt at WEB (it would supply
+    itself: 5 units from nowhere, and a date that moves on for ever), so
+    both wait and both receipts are empty."""
+    seed(store, on_hand=5)
+    assert run(store, master.upsert_location, master.UpsertLocation("STORE", "Store")).ok
+    assert run(store, network.set_lane, network.SetLane("WEB", "STORE", 2)).ok
+    assert run(store, network.set_lane, network.SetLane("STORE", "WEB", 2)).ok
+    assert run(store, transfers.create_transfer,
+               transfers.CreateTransfer("T1", "COAT", "WEB", "STORE", 5)).ok
+    assert run(store, transfers.create_transfer, transfers.CreateTransfer(
+        "T2", "COAT", "STORE", "WEB", 5, need_date=date(2026, 1, 9))).ok
+    assert run(store, supply.adjust, supply.Adjust("COAT", "WEB", -5, "damage")).ok
+    with store.unit_of_work(write=False) as uow:
+        t1 = transfers.get_transfer(uow.tx, "T1", uow.today)
+        t2 = transfers.get_transfer(uow.tx, "T2", uow.today)
+        opened = dict(uow.tx.execute(select(t.receipts.c.id, t.receipts.c.quantity - t.receipts.c.received)
+                                     .where(t.receipts.c.id.in_(["T1", "T2"]))).all())
+    assert t1 is not None and t2 is not None
+    assert (t1["promises"], t2["promises"]) == ([{"quantity": 5, "date": None, "confirmed": False}],
+                                                [{"quantity": 5, "date": None, "confirmed": False}])
+    assert opened == {"T1": 0, "T2": 0}
+    assert check_store(store)[1] == []

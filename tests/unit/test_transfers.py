@@ -153,3 +153,21 @@ def test_rebalance_moves_the_latest_pegged_units_and_counts_undated_ones_as_gain
     assert rebalance(p, date(2026, 1, 7), 5) == Rebalance(4, None, ("O-1", "O-2"))
     p.adjust(2)  # the waiting units are held now: only the units of 01-20 can gain
     assert rebalance(p, date(2026, 1, 7), 5) == Rebalance(2, 13, ("O-1",))
+
+
+def test_a_transfer_pegs_no_transfer_receipt_created_after_its_own() -> None:
+    p = position(0)
+    p.add_receipt("T-LATER", date(2026, 1, 7), 4, seq=8, transfer=True)
+    p.add_receipt("T-EARLIER", date(2026, 1, 9), 1, seq=2, transfer=True)
+    out = Demand(DemandKey.for_transfer("T-1"), "", (100, 1, 0), date.min, 3, supplies_seq=5)
+    p.add_demand(out)
+    p.settle()
+    # T-LATER's units are free but may not supply T-1 (its receipt came after
+    # T-1's): T-1 takes T-EARLIER's one unit and the rest waits, at rest.
+    assert pegs(out) == {"T-EARLIER": 1}
+    assert p.violations() == []
+    # A line takes them, and a purchase receipt may serve the transfer.
+    customer = place(p, line("O-1", 4))
+    assert pegs(customer) == {"T-LATER": 4}
+    p.add_receipt("PO-1", date(2026, 1, 20), 5, seq=9)
+    assert pegs(out) == {"T-EARLIER": 1, "PO-1": 2}

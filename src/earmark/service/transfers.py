@@ -245,18 +245,19 @@ def create_transfer(uow: UnitOfWork, cmd: CreateTransfer) -> Result:
         need_date=cmd.need_date, priority=priority, seq=seq, status="open",
         request=_request(cmd), created_at=uow.now, updated_at=uow.now,
     ))
-    demand = _demand(cmd, priority, seq, need)
+    receipt_seq = uow.next_number("receipt")
+    demand = Demand(DemandKey.for_transfer(cmd.id), "", (priority, seq, 0), need, cmd.quantity,
+                    supplies_seq=receipt_seq)
     source.add_demand(demand)
     source.settle()
     supply = destination_supply(source, demand, 0, None, transit)
     expected = supply.expected_date or uow.today
-    receipt_seq = uow.next_number("receipt")
     uow.tx.execute(t.receipts.insert().values(
         id=cmd.id, sku=cmd.sku, location=cmd.destination, quantity=supply.open, received=0,
         expected_date=expected, source="transfer", status="open", seq=receipt_seq,
         request={"transfer": cmd.id}, created_at=uow.now, updated_at=uow.now,
     ))
-    destination.add_receipt(cmd.id, expected, supply.open, receipt_seq)
+    destination.add_receipt(cmd.id, expected, supply.open, receipt_seq, transfer=True)
     uow.emit("transfer.created", _event(cmd.id, cmd.sku, cmd.origin, cmd.destination,
                                         cmd.quantity))
     uow.emit("receipt.changed", {"receipt": cmd.id, "change": "created", "transfer": cmd.id,
@@ -266,10 +267,6 @@ def create_transfer(uow: UnitOfWork, cmd: CreateTransfer) -> Result:
     body = get_transfer(uow.tx, cmd.id, uow.today)
     uow.commit()
     return Result(Outcome.created, body)
-
-
-def _demand(cmd: CreateTransfer, priority: int, seq: int, need: date) -> Demand:
-    return Demand(DemandKey.for_transfer(cmd.id), "", (priority, seq, 0), need, cmd.quantity)
 
 
 def _event(tid: str, sku: str, origin: str, destination: str, quantity: int) -> dict[str, Any]:

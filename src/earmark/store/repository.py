@@ -174,8 +174,14 @@ def load_statements(keys: list[tuple[str, str]]) -> list[Select[Any]]:
     makes positions of what they return."""
     r, g, ln, c, acc = t.receipts.c, t.pegs.c, t.order_lines.c, t.commitments.c, t.accounts.c
     tr = t.transfers.c
+    # A transfer's receipt is the one whose id a transfer has; the transfer pegs
+    # at its source only transfer receipts created before its own (``Demand.supplies_seq``).
+    own_receipt = t.receipts.alias("own_receipt")
+    own = own_receipt.c
     return [
-        select(r.sku, r.location, r.id, r.expected_date, r.quantity, r.received, r.seq)
+        select(r.sku, r.location, r.id, r.expected_date, r.quantity, r.received, r.seq,
+               tr.id.is_not(None))
+        .outerjoin(t.transfers, tr.id == r.id)
         .where(tuple_(r.sku, r.location).in_(keys), r.status == "open"),
         select(g.sku, g.location, g.demand_kind, g.demand_ref, g.demand_line, g.bucket, g.quantity)
         .where(tuple_(g.sku, g.location).in_(keys)),
@@ -188,7 +194,8 @@ def load_statements(keys: list[tuple[str, str]]) -> list[Select[Any]]:
         .join(t.accounts, acc.id == c.account)
         .where(tuple_(c.sku, c.location).in_(keys), c.status == "open"),
         select(tr.sku, tr.from_location, tr.id, tr.priority, tr.seq, tr.need_date,
-               tr.transit_days, tr.quantity, tr.shipped, tr.cancelled)
+               tr.transit_days, tr.quantity, tr.shipped, tr.cancelled, own.seq)
+        .join(own_receipt, own.id == tr.id)
         .where(tuple_(tr.sku, tr.from_location).in_(keys), tr.status.in_(("open", "in_transit")),
                tr.quantity > tr.shipped + tr.cancelled),
     ]
@@ -211,8 +218,9 @@ def build_positions(
             sku, location, today, stored.get((sku, location), (0, 0))[0],
             safety_stock=int(item["safety_stock"]), lead_time_days=item["lead_time_days"],
         )
-    for sku, location, rid, expected, quantity, received, seq in receipts:
-        positions[(sku, location)].load_receipt(rid, expected, int(quantity) - int(received), int(seq))
+    for sku, location, rid, expected, quantity, received, seq, transfer in receipts:
+        positions[(sku, location)].load_receipt(rid, expected, int(quantity) - int(received),
+                                                int(seq), transfer=bool(transfer))
 
     pegs_by_demand: dict[tuple[str, str], dict[DemandKey, dict[str, int]]] = {k: {} for k in keys}
     for sku, location, kind, ref, line, bucket, quantity in pegs:
@@ -234,13 +242,14 @@ def build_positions(
             demand_key, account, (int(priority), int(seq), 0), need, remaining,
             dict(pegs_by_demand[key].get(demand_key, {})),
         ))
-    for sku, location, tid, priority, seq, need, transit, quantity, shipped, cancelled in transfers:
+    for (sku, location, tid, priority, seq, need, transit, quantity, shipped, cancelled,
+         receipt_seq) in transfers:
         key = (sku, location)
         demand_key = DemandKey.for_transfer(tid)
         positions[key].load_demand(Demand(
             demand_key, "", (int(priority), int(seq), 0), source_need_date(need, int(transit)),
             int(quantity) - int(shipped) - int(cancelled),
-            dict(pegs_by_demand[key].get(demand_key, {})),
+            dict(pegs_by_demand[key].get(demand_key, {})), int(receipt_seq),
         ))
     loaded: dict[tuple[str, str], LoadedPosition] = {}
     for key, position in positions.items():
