@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from earmark.domain.outcomes import InvariantViolation
+from earmark.service import commitments as cm
 from earmark.service import effects, master, network, orders, supply, transfers
 from earmark.service.check import check_store
 from earmark.service.queries import get_order
@@ -146,4 +147,49 @@ def test_a_transfer_is_never_supplied_by_a_transfer_that_it_supplies(store: Stor
     assert (t1["promises"], t2["promises"]) == ([{"quantity": 5, "date": None, "confirmed": False}],
                                                 [{"quantity": 5, "date": None, "confirmed": False}])
     assert opened == {"T1": 0, "T2": 0}
+    assert check_store(store)[1] == []
+
+
+def test_a_transfers_default_priority_is_after_every_account(store: Store) -> None:
+    assert run(store, master.upsert_item, master.UpsertItem("COAT", "Coat")).ok
+    for code in ("WEB", "STORE"):
+        assert run(store, master.upsert_location, master.UpsertLocation(code, code)).ok
+    assert run(store, supply.adjust, supply.Adjust("COAT", "WEB", 10, "initial")).ok
+    assert run(store, network.set_lane, network.SetLane("WEB", "STORE", 1)).ok
+    alone = run(store, transfers.create_transfer,
+                transfers.CreateTransfer("T1", "COAT", "WEB", "STORE", 1))
+    assert alone.value["priority"] == 100  # no account exists
+    for account, priority in (("key", 5), ("small", 300)):
+        assert run(store, master.upsert_account,
+                   master.UpsertAccount(account, account, priority)).ok
+    after = run(store, transfers.create_transfer,
+                transfers.CreateTransfer("T2", "COAT", "WEB", "STORE", 1))
+    assert after.value["priority"] == 300
+    given = run(store, transfers.create_transfer,
+                transfers.CreateTransfer("T3", "COAT", "WEB", "STORE", 1, priority=0))
+    assert given.value["priority"] == 0
+
+
+def test_units_held_and_not_shipped_arrive_later_as_the_days_pass(store: Store) -> None:
+    """WEB has 10; T (WEB -> STORE, 2 days) of 3 is held, not shipped; SO-1 at
+    STORE is served by it on 01-07. Three days on (01-08), T still has not
+    left: it arrives 01-10, and SO-1 hears of it."""
+    seed(store, on_hand=10)
+    assert run(store, master.upsert_location, master.UpsertLocation("STORE", "Store")).ok
+    assert run(store, network.set_lane, network.SetLane("WEB", "STORE", 2)).ok
+    assert run(store, transfers.create_transfer,
+               transfers.CreateTransfer("T", "COAT", "WEB", "STORE", 3)).ok
+    line = orders.LineIn("1", "COAT", 3, "STORE")
+    assert run(store, orders.place_order, orders.PlaceOrder("SO-1", "acme", [line])).ok
+    assert run(store, cm.advance_clock, cm.AdvanceClock(date(2026, 1, 8))).ok
+    with store.unit_of_work(write=False) as uow:
+        moved = transfers.get_transfer(uow.tx, "T", uow.today)
+        order = get_order(uow.tx, "SO-1", uow.today)
+        changed = [row.data for row in uow.tx.execute(
+            select(t.events).where(t.events.c.type == "order.promise_changed")).all()]
+    assert moved is not None and order is not None
+    assert moved["expected_date"] == "2026-01-10"
+    assert order["lines"][0]["promised_date"] == "2026-01-10"
+    assert [(c["old_date"], c["new_date"], c["cause"]) for c in changed] == [
+        ("2026-01-08", "2026-01-10", "transfer_not_shipped")]
     assert check_store(store)[1] == []

@@ -69,6 +69,7 @@ CAUSES: dict[str, str] = {
     "transfer_shipped": "stock on its way to us from another location has shipped",
     "transfer_received": "stock from another location arrived",
     "transfer_cancelled": "a move of stock to us from another location was cancelled",
+    "transfer_not_shipped": "stock to be sent to us from another location has not left yet",
 }
 
 

@@ -372,3 +372,25 @@ def cancel_transfer(uow: UnitOfWork, cmd: CancelTransfer) -> Result:
     source.cancel(source.demands[DemandKey.for_transfer(cmd.id)], left)
     _update(uow, row, cancelled=int(row["cancelled"]) + left)
     return _answer(uow, effects, row, "cancelled", left)
+
+
+def follow_the_calendar(uow: UnitOfWork) -> int:
+    """A new day moves what the calendar alone moves at a transfer's source: its
+    held units, not shipped, are promised today there, so they arrive today +
+    transit (and so on for units pegged to a late receipt, dated today). Every
+    transfer with units at its source moves its receipt at the destination
+    (``Effects``), and those waiting there hear of it. Returns how many
+    transfers were looked at."""
+    tr = t.transfers.c
+    rows = uow.tx.execute(
+        select(tr.id, tr.sku, tr.from_location, tr.to_location)
+        .where(tr.status.in_(("open", "in_transit")), tr.quantity > tr.shipped + tr.cancelled)
+    ).all()
+    if not rows:
+        return 0
+    uow.lock(sorted({(sku, code) for _, sku, origin, destination in rows
+                     for code in (origin, destination)}))
+    effects = Effects(uow, "transfer_not_shipped")
+    effects.transfers.update(tid for tid, *_ in rows)
+    effects.finish()
+    return len(rows)
