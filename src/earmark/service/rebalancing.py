@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -78,23 +79,25 @@ def transfer_suggestions(tx: Connection, today: date, *, sku: str | None = None,
         .order_by(ol.sku, ol.location),
         (ol.sku, sku), (ol.location, location))
     lanes = t.lanes.c
+    into: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for origin, destination, transit in tx.execute(
+        select(lanes.from_location, lanes.to_location, lanes.transit_days)
+        .order_by(lanes.transit_days, lanes.from_location)
+    ).all():
+        into[destination].append((origin, int(transit)))
     found: list[TransferSuggestion] = []
     for position_sku, destination, waiting in tx.execute(backordered).all():
-        into = tx.execute(
-            select(lanes.from_location, lanes.transit_days)
-            .where(lanes.to_location == destination)
-            .order_by(lanes.transit_days, lanes.from_location)).all()
-        if not into:
+        if not into[destination]:
             continue
-        free = _free_on_hand(tx, position_sku, [origin for origin, _ in into])
+        free = _free_on_hand(tx, position_sku, [origin for origin, _ in into[destination]])
         position = None
-        for origin, transit in into:
+        for origin, transit in into[destination]:
             offered = min(free.get(origin, 0), int(waiting))
             if offered <= 0:
                 continue
             if position is None:
                 position = load_position(tx, position_sku, destination, today).position
-            arrives = plus_days(today, int(transit))
+            arrives = plus_days(today, transit)
             served = rebalance(position, arrives, offered)
             if served is None:
                 continue
