@@ -351,6 +351,7 @@ def test_transfers_are_listed_by_sku_from_to_and_status(api: httpx.Client, ids: 
     assert [t["id"] for t in ok(api.get("/v1/transfers", params={
         "from": net.web, "to": net.store}))["items"]] == [first, second]
     assert ok(api.get("/v1/transfers", params={"from": net.store}))["items"] == []
+    assert len(ok(api.get("/v1/transfers", params={"sku": net.sku, "status": ""}))["items"]) == 2
     problem(api.get("/v1/transfers", params={"status": "lost"}), 422)
 
 

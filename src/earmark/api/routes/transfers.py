@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from earmark.api.commands import respond
 from earmark.api.deps import (
+    EMPTY_IS_NONE,
     CommandsDep,
     FromQuery,
     IdempotencyDep,
@@ -52,7 +53,7 @@ def post_transfer(body: TransferCreate, commands: CommandsDep, key: IdempotencyD
 def list_transfers(
     page: TransfersPage, commands: CommandsDep, sku: IdQuery = None,
     origin: FromQuery = None, destination: ToQuery = None,
-    status: Annotated[TransferStatus | None, Query()] = None,
+    status: Annotated[TransferStatus | None, EMPTY_IS_NONE, Query()] = None,
 ) -> JSONResponse:
     with commands.reading() as uow:
         return respond(TransferPage, transfers.list_transfers(
