@@ -72,23 +72,26 @@ def transfer_suggestions(tx: Connection, today: date, *, sku: str | None = None,
                          location: str | None = None) -> list[TransferSuggestion]:
     """Suggested transfers into the positions with backordered units (into
     ``location`` when given), by sku, destination and lane (transit, origin)."""
-    ol = t.order_lines.c
+    ol, lanes = t.order_lines.c, t.lanes.c
+    # Only positions a lane leads into: without lanes, one statement finds none.
     backordered = narrowed(
         select(ol.sku, ol.location, func.sum(ol.open - ol.allocated))
-        .where(ol.open > ol.allocated).group_by(ol.sku, ol.location)
-        .order_by(ol.sku, ol.location),
+        .where(ol.open > ol.allocated,
+               select(lanes.from_location).where(lanes.to_location == ol.location).exists())
+        .group_by(ol.sku, ol.location).order_by(ol.sku, ol.location),
         (ol.sku, sku), (ol.location, location))
-    lanes = t.lanes.c
+    waiting_at = tx.execute(backordered).all()
+    if not waiting_at:
+        return []
     into: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for origin, destination, transit in tx.execute(
         select(lanes.from_location, lanes.to_location, lanes.transit_days)
+        .where(lanes.to_location.in_(sorted({row[1] for row in waiting_at})))
         .order_by(lanes.transit_days, lanes.from_location)
     ).all():
         into[destination].append((origin, int(transit)))
     found: list[TransferSuggestion] = []
-    for position_sku, destination, waiting in tx.execute(backordered).all():
-        if not into[destination]:
-            continue
+    for position_sku, destination, waiting in waiting_at:
         free = _free_on_hand(tx, position_sku, [origin for origin, _ in into[destination]])
         position = None
         for origin, transit in into[destination]:
