@@ -119,7 +119,7 @@ def test_walking_events_while_orders_come_and_go_shows_each_once(
 
 LISTS = ["/v1/items", "/v1/locations", "/v1/accounts", "/v1/orders", "/v1/commitments",
          "/v1/receipts", "/v1/backorders", "/v1/events", "/v1/webhooks", "/v1/forecasts/runs",
-         "/v1/suggestions"]
+         "/v1/suggestions", "/v1/lanes", "/v1/transfers"]
 
 
 def forged(content: object) -> str:

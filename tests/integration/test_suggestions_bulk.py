@@ -254,9 +254,10 @@ COUNTED: list[dict[str, str]] = [
 ]
 """Filters that find forecasts among 3 positions as among 12 (one that finds
 none answers after reading the forecasts)."""
-STATEMENTS_MAX = 8
+STATEMENTS_MAX = 9
 """The transaction's own, the forecasts, and one query per kind of row: items
-and positions, receipts, order lines, commitments, ordered units."""
+and positions, receipts, order lines, commitments, ordered units; and the
+positions with backorders that a lane leads into (transfer suggestions)."""
 
 
 def statements_listing(api: TestClient, store: Store) -> dict[str, int]:

@@ -44,6 +44,7 @@ from earmark.api.routes import (
     promise,
     receipts,
     suggestions,
+    transfers,
     webhooks,
 )
 from earmark.api.web import STATIC_DIR
@@ -55,8 +56,9 @@ from earmark.service.uow import Store
 from earmark.service.writer import Writer
 from earmark.settings import Settings
 
-ROUTERS = (health, items, locations, lanes, accounts, adjustments, receipts, orders, commitments,
-           availability, promise, backorders, events, clock, webhooks, notices, forecast_runs,
+ROUTERS = (health, items, locations, lanes, transfers, accounts, adjustments, receipts, orders,
+           commitments, availability, promise, backorders, events, clock, webhooks, notices,
+           forecast_runs,
            # After the forecast runs' router: /v1/forecasts/{sku} must not take their paths.
            projection, suggestions, position_forecast)
 """In the order the schema lists them."""

@@ -60,6 +60,8 @@ OUTCOME_STATUS: dict[Outcome, int] = {
     Outcome.clock_not_frozen: 409,
     Outcome.already_accepted: 409,
     Outcome.run_in_progress: 409,
+    Outcome.no_lane: 422,
+    Outcome.transfer_receipt: 409,
 }
 
 OUTCOME_TITLE: dict[Outcome, str] = {
@@ -81,6 +83,8 @@ OUTCOME_TITLE: dict[Outcome, str] = {
     Outcome.clock_not_frozen: "The calendar is not frozen",
     Outcome.already_accepted: "Suggestion already accepted",
     Outcome.run_in_progress: "A forecast run is in progress",
+    Outcome.no_lane: "No lane",
+    Outcome.transfer_receipt: "The receipt of a transfer",
 }
 
 

@@ -24,7 +24,8 @@ EVENT_TYPES = (
     "order.allocated", "order.backordered", "order.promise_changed", "order.shipped",
     "order.cancelled", "commitment.confirmed", "commitment.consumed", "commitment.at_risk",
     "commitment.expired", "commitment.released", "receipt.changed", "receipt.received",
-    "stock.adjusted",
+    "stock.adjusted", "transfer.created", "transfer.shipped", "transfer.received",
+    "transfer.cancelled",
 )
 """Every event type that is recorded (API.md "Events")."""
 
@@ -51,7 +52,7 @@ def view_of(position: Position, demand: Demand) -> DemandView:
         demand.pegged,
         position.promised_date(demand),
         position.shortfall(demand),
-        max((position.promised(demand, b) for b in demand.pegs), default=None),
+        position.latest_pegged_date(demand),
     )
 
 
@@ -70,15 +71,18 @@ def consequences(
     after: dict[DemandKey, DemandView],
     own: set[DemandKey],
 ) -> list[Event]:
-    """Events for every demand in ``before`` and ``after`` not in ``own``, in rank order."""
+    """Events for every order line and commitment in ``before`` and ``after``
+    not in ``own``, in rank order."""
     events: list[Event] = []
     keys = [k for k in before if k in after and k not in own and k in position.demands]
     for key in sorted(keys, key=lambda k: (position.demands[k].rank, k)):
         old, new = before[key], after[key]
         if key.kind is DemandKind.line:
             events.extend(_line_events(position, key, old, new))
-        else:
+        elif key.kind is DemandKind.commitment:
             events.extend(_commitment_events(position, key, old, new))
+        # A transfer is told nothing here: its receipt at the destination
+        # follows it, and those waiting there hear of that (service.transit).
     return events
 
 

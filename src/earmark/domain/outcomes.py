@@ -38,6 +38,8 @@ class Outcome(str, Enum):
     clock_backwards = "clock_backwards"
     already_accepted = "already_accepted"
     run_in_progress = "run_in_progress"
+    no_lane = "no_lane"
+    transfer_receipt = "transfer_receipt"
 
 
 class InvariantViolation(Exception):

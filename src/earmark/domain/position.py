@@ -41,11 +41,15 @@ ON_HAND = ""
 class DemandKind(str, Enum):
     line = "line"
     commitment = "commitment"
+    transfer = "transfer"
+    """Stock asked for by a transfer out of the position (DESIGN.md, "Network
+    promising"): ranked and pegged like any demand, but no one's allocation,
+    commitment or backorder; it only takes free units."""
 
 
 @dataclass(frozen=True, order=True)
 class DemandKey:
-    """Identity of a demand: an order line (order id, line) or a commitment."""
+    """Identity of a demand: an order line (order id, line), a commitment or a transfer."""
 
     kind: DemandKind
     ref: str
@@ -59,6 +63,10 @@ class DemandKey:
     def for_commitment(cls, commitment_id: str) -> DemandKey:
         return cls(DemandKind.commitment, commitment_id)
 
+    @classmethod
+    def for_transfer(cls, transfer_id: str) -> DemandKey:
+        return cls(DemandKind.transfer, transfer_id)
+
 
 Rank = tuple[int, int, int]
 """(account priority, arrival sequence, line index): lower is served first."""
@@ -71,6 +79,8 @@ class Bucket:
     size: int
     seq: int
     """Creation order among receipts; 0 for the on-hand bucket."""
+    transfer: bool = False
+    """The receipt of a transfer (stock coming from another location)."""
 
     @property
     def is_on_hand(self) -> bool:
@@ -91,6 +101,11 @@ class Demand:
     """Days from this position to where the units are delivered: a part of a
     line placed by ``ship_to`` (DESIGN.md "Network promising"); 0 elsewhere.
     Its need date is already the requested date less these days."""
+    supplies_seq: int | None = None
+    """A transfer's: the creation number of its receipt at the destination.
+    It pegs only transfer receipts created before that one, so that no
+    transfer is ever supplied by itself through a chain of transfers (a unit
+    that would come from nowhere)."""
 
     @property
     def pegged(self) -> int:
@@ -180,10 +195,11 @@ class Position:
     # ------------------------------------------------------------------
     # Loading (the service layer rebuilds a position from stored rows)
 
-    def load_receipt(self, key: str, expected_date: date, open_quantity: int, seq: int) -> None:
+    def load_receipt(self, key: str, expected_date: date, open_quantity: int, seq: int,
+                     *, transfer: bool = False) -> None:
         if key == ON_HAND or key in self.buckets:
             raise InvariantViolation(f"receipt {key!r} loaded twice")
-        self.buckets[key] = Bucket(key, expected_date, open_quantity, seq)
+        self.buckets[key] = Bucket(key, expected_date, open_quantity, seq, transfer)
         self._pegged[key] = 0
         self._pegged_by[key] = set()
 
@@ -214,7 +230,8 @@ class Position:
             if key == ON_HAND:
                 continue
             if key in wanted or bucket.size > self._pegged[key]:
-                shadow.buckets[key] = Bucket(key, bucket.expected_date, bucket.size, bucket.seq)
+                shadow.buckets[key] = Bucket(key, bucket.expected_date, bucket.size, bucket.seq,
+                                             bucket.transfer)
                 shadow._pegged[key] = 0
                 shadow._pegged_by[key] = set()
         for demand in keep:
@@ -353,6 +370,12 @@ class Position:
     def ordered_buckets(self) -> list[Bucket]:
         return sorted(self.buckets.values(), key=self.bucket_order_key)
 
+    @staticmethod
+    def may_peg(demand: Demand, bucket: Bucket) -> bool:
+        """A transfer may not peg the receipt of a transfer created after its own
+        receipt (see ``Demand.supplies_seq``); every other peg is allowed."""
+        return demand.supplies_seq is None or not bucket.transfer or bucket.seq < demand.supplies_seq
+
     def rule1_order(self, need: date) -> list[Bucket]:
         """Rule 1: buckets dated on or before ``need``, latest date first (on one
         date in bucket order), then buckets dated after it, in bucket order."""
@@ -397,7 +420,7 @@ class Position:
         """The latest date of the demand's promises; None if any is None or none is open."""
         if demand.quantity <= 0:
             return None
-        latest = max((self.promised(demand, b) for b, n in demand.pegs.items() if n > 0), default=None)
+        latest = self.latest_pegged_date(demand)
         if demand.waiting > 0:
             estimate = self.waiting_estimate(demand)
             if estimate is None:
@@ -410,6 +433,10 @@ class Position:
         need = self.need(demand)
         on_time = sum(n for key, n in demand.pegs.items() if self.bucket_date(self.buckets[key]) <= need)
         return demand.quantity - on_time
+
+    def latest_pegged_date(self, demand: Demand) -> date | None:
+        """The latest promised date of the demand's pegged units; None if none is pegged."""
+        return max((self.promised(demand, b) for b, n in demand.pegs.items() if n > 0), default=None)
 
     def earliest_full_date(self, demand: Demand) -> date | None:
         """When every unit of an already placed demand is met: its latest promise, or None."""
@@ -461,6 +488,8 @@ class Position:
         for bucket in buckets:
             if pegged >= n:
                 break
+            if not self.may_peg(demand, bucket):
+                continue
             take = min(self.free(bucket.key), n - pegged)
             if take > 0:
                 self._peg(demand, bucket.key, take)
@@ -539,6 +568,7 @@ class Position:
         if not self._waiting or self._free_from() is None:
             return
         heap = self._waiting_heap
+        skipped: list[tuple[Rank, DemandKey]] = []
         while heap:
             rank, key = heap[0]
             demand = self.demands.get(key)
@@ -549,9 +579,15 @@ class Position:
                 continue
             want = demand.waiting
             if self._peg_free(demand, want) < want:
-                return  # no free unit is left for anyone
+                if demand.supplies_seq is None:
+                    break  # no free unit is left for anyone
+                # A transfer may be kept from some free units that others may take.
+                skipped.append(heapq.heappop(heap))
+                continue
             # Fully served: _note_waiting dropped it from the set; its entry goes now.
             heapq.heappop(heap)
+        for entry in skipped:
+            heapq.heappush(heap, entry)
 
     def _move_earlier(self) -> None:
         """Only demands pegged to a bucket dated after the earliest free unit
@@ -581,7 +617,7 @@ class Position:
         if latest_date <= self.need(demand):
             return False
         for bucket in self.rule1_order(self.need(demand)):
-            if self.free(bucket.key) <= 0:
+            if self.free(bucket.key) <= 0 or not self.may_peg(demand, bucket):
                 continue
             if self.promised(demand, bucket.key) >= latest_date:
                 return False
@@ -620,8 +656,9 @@ class Position:
         self.settle()
         return True
 
-    def add_receipt(self, key: str, expected_date: date, quantity: int, seq: int) -> None:
-        self.load_receipt(key, expected_date, quantity, seq)
+    def add_receipt(self, key: str, expected_date: date, quantity: int, seq: int,
+                    *, transfer: bool = False) -> None:
+        self.load_receipt(key, expected_date, quantity, seq, transfer=transfer)
         self.settle()
 
     def change_receipt(
@@ -849,8 +886,9 @@ class Position:
         # free one; in particular nothing waits while on-hand offers units
         # beyond the buffer (safety stock is kept from new pegs, not from
         # units received or held: those may sit in it, see safety_stock_short).
-        waiting_units = sum(d.waiting for d in self.demands.values() if d.waiting > 0)
         offered = {k: self.free(k) for k in self.buckets if self.free(k) > 0}
+        waiting_units = sum(d.waiting for d in self.demands.values() if d.waiting > 0 and any(
+            self.may_peg(d, self.buckets[k]) for k in offered))
         if waiting_units and offered:
             problems.append(f"{waiting_units} units wait while buckets offer free units {offered}")
         for key, bucket in self.buckets.items():

@@ -2,18 +2,24 @@
 forecast, its projection, the suggestions, and the command that accepts a
 suggestion.
 
+Suggestions of transfers (rebalancing stock between locations) come from
+the positions themselves, not from a forecast
+(:mod:`earmark.service.rebalancing`); they are listed with the others.
+
 Accepting a suggestion (:func:`accept_suggestion`) recomputes the
 suggestions of its position under the position's lock, finds the one with
 that id and creates it through the very handler that ``POST /v1/receipts``
-(:func:`earmark.service.supply.create_receipt`) or ``POST /v1/commitments``
-(:func:`earmark.service.commitments.create_commitment`) runs, so it is
-checked, pegged, evented and answered exactly as that call would be. The
+(:func:`earmark.service.supply.create_receipt`), ``POST /v1/commitments``
+(:func:`earmark.service.commitments.create_commitment`) or ``POST
+/v1/transfers`` (:func:`earmark.service.transfers.create_transfer`) runs,
+so it is checked, pegged, evented and answered exactly as that call would be. The
 created resource takes the suggestion's id unless the caller names another.
 A suggestion that is no longer suggested answers ``not_found``, or
 ``already_accepted`` when a resource with its id (or the id asked for)
 exists: after an accept the suggestion is gone by construction (the new
 receipt raises the inventory position above the reorder point; the new
-commitment covers the account's share).
+commitment covers the account's share; the new transfer's receipt serves
+the units it would have made earlier).
 """
 
 from __future__ import annotations
@@ -40,20 +46,32 @@ from earmark.forecast.suggestions import (
     suggest_commitments,
     suggest_receipt,
 )
-from earmark.service import commitments, supply
+from earmark.service import commitments, rebalancing, supply, transfers
 from earmark.service.pages import Cursors
+from earmark.service.rebalancing import TRANSFER, TransferSuggestion, transfer_suggestions
 from earmark.service.results import Result, fail, invalid
 from earmark.service.uow import UnitOfWork
 from earmark.store import tables as t
 
-KIND_ORDER = {RECEIPT: 0, COMMITMENT: 1}
+KIND_ORDER = {RECEIPT: 0, COMMITMENT: 1, TRANSFER: 2}
 SUGGESTIONS = Cursors("suggestions", (str, str, int, str))
 """Cursors over suggestions: they hold a suggestion's :func:`suggestion_order`."""
+AnySuggestion = Suggestion | TransferSuggestion
 
 
-def suggestion_order(s: Suggestion) -> tuple[str, str, int, str]:
-    """By sku, location, kind (receipts first) and account."""
+def suggestion_order(s: AnySuggestion) -> tuple[str, str, int, str]:
+    """By sku, location (a transfer's: its destination), kind (receipts, then
+    commitments, then transfers) and account (a transfer's: its origin)."""
+    if isinstance(s, TransferSuggestion):
+        return (s.sku, s.destination, KIND_ORDER[TRANSFER], s.origin)
     return (s.sku, s.location, KIND_ORDER[s.kind], s.account or "")
+
+
+def kind_of(suggestion_id: str) -> str | None:
+    """The kind of suggestion an id names (None: no suggestion's)."""
+    if suggestion_id.startswith(rebalancing.ID_PREFIX):
+        return TRANSFER
+    return kind_of_id(suggestion_id)
 
 
 # ----------------------------------------------------------------------
@@ -140,11 +158,23 @@ def _of_position(state: PositionState, forecast: PositionForecast, ordered: dict
 
 def suggestions(tx: Connection, today: date, params: Params, *, sku: str | None = None,
                 location: str | None = None, kind: str | None = None,
-                account: str | None = None) -> list[Suggestion]:
+                account: str | None = None) -> list[AnySuggestion]:
     """Every current suggestion, by sku, location, kind (receipts first) and account.
 
     Reads the positions with a forecast together, a query per kind of row
     (:func:`~earmark.forecast.state.position_states`), whatever their number."""
+    found: list[AnySuggestion] = []
+    if kind in (None, TRANSFER) and account is None:
+        found += transfer_suggestions(tx, today, sku=sku, location=location)
+    if kind != TRANSFER:
+        found += _forecast_suggestions(tx, today, params, sku=sku, location=location, kind=kind,
+                                       account=account)
+    return sorted(found, key=suggestion_order)
+
+
+def _forecast_suggestions(tx: Connection, today: date, params: Params, *, sku: str | None,
+                          location: str | None, kind: str | None,
+                          account: str | None) -> list[Suggestion]:
     if account is not None:
         # A receipt suggestion has no account: ``account`` keeps commitments only.
         if kind == RECEIPT:
@@ -168,7 +198,7 @@ def suggestions(tx: Connection, today: date, params: Params, *, sku: str | None 
             found += _of_position(state, forecast, ordered.get(key, {}), params, kind)
     if account is not None:
         found = [s for s in found if s.account == account]
-    return sorted(found, key=suggestion_order)
+    return found
 
 
 def _basis_out(s: Suggestion) -> dict[str, Any]:
@@ -188,7 +218,25 @@ def create_request(s: Suggestion, create_id: str | None = None, mode: str | None
                                         mode or "strict")
 
 
-def suggestion_out(s: Suggestion) -> dict[str, Any]:
+def transfer_request(s: TransferSuggestion, create_id: str | None = None
+                     ) -> transfers.CreateTransfer:
+    """What accepting a transfer suggestion runs: ship now, from free on-hand."""
+    return transfers.CreateTransfer(create_id or s.id, s.sku, s.origin, s.destination,
+                                    s.quantity)
+
+
+def suggestion_out(s: AnySuggestion) -> dict[str, Any]:
+    if isinstance(s, TransferSuggestion):
+        return {
+            "id": s.id, "kind": s.kind, "sku": s.sku, "from": s.origin, "to": s.destination,
+            "location": s.destination, "quantity": s.quantity, "arrives": s.arrives.isoformat(),
+            "earlier_by_days": s.earlier_by_days, "orders": list(s.orders),
+            "reason": (f"{s.quantity} backordered units at {s.destination} would arrive "
+                       f"{s.arrives.isoformat()} from free stock at {s.origin}, earlier than "
+                       "promised now"),
+            "request": {"id": s.id, "sku": s.sku, "from": s.origin, "to": s.destination,
+                        "quantity": s.quantity},
+        }
     request = create_request(s)
     body = {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(request).items()}
     return {
@@ -202,9 +250,10 @@ def suggestion_out(s: Suggestion) -> dict[str, Any]:
 
 
 def find_suggestion(tx: Connection, today: date, suggestion_id: str, params: Params,
-                    *, sku: str | None = None, location: str | None = None) -> Suggestion | None:
+                    *, sku: str | None = None, location: str | None = None
+                    ) -> AnySuggestion | None:
     """The current suggestion with this id (of one position, when given)."""
-    kind = kind_of_id(suggestion_id)
+    kind = kind_of(suggestion_id)
     if kind is None:
         return None
     if sku is not None and location is not None:
@@ -229,29 +278,31 @@ class AcceptSuggestion:
     mode: str | None = None
     source: str | None = None
     params: Params = field(default_factory=Params)
+    also_locked: tuple[str, ...] = ()
+    """Other locations of the sku the accept changes (a transfer's origin)."""
 
 
 def _exists(tx: Connection, kind: str, ident: str) -> bool:
-    table = t.receipts if kind == RECEIPT else t.commitments
+    table = {RECEIPT: t.receipts, COMMITMENT: t.commitments, TRANSFER: t.transfers}[kind]
     return tx.execute(select(table.c.id).where(table.c.id == ident)).first() is not None
 
 
 def accept_suggestion(uow: UnitOfWork, cmd: AcceptSuggestion) -> Result:
-    kind = kind_of_id(cmd.id)
+    kind = kind_of(cmd.id)
     if kind is None:
         return fail(Outcome.not_found, f"no suggestion {cmd.id!r}")
     if cmd.mode is not None and kind != COMMITMENT:
         return invalid("mode", "applies to a commitment suggestion only")
     if cmd.source is not None and kind != RECEIPT:
         return invalid("source", "applies to a receipt suggestion only")
-    found: Suggestion | None = None
+    found: AnySuggestion | None = None
     if cmd.sku is not None and cmd.location is not None:
-        # Under the position's lock, so that two accepts of one suggestion cannot both create it.
-        uow.lock([(cmd.sku, cmd.location)])
+        # Under the positions' locks, so that two accepts of one suggestion cannot both create it.
+        uow.lock([(cmd.sku, cmd.location), *((cmd.sku, o) for o in cmd.also_locked)])
         found = find_suggestion(uow.tx, uow.today, cmd.id, cmd.params, sku=cmd.sku,
                                 location=cmd.location)
     if found is None:
-        what = "receipt" if kind == RECEIPT else "commitment"
+        what = {RECEIPT: "receipt", COMMITMENT: "commitment", TRANSFER: "transfer"}[kind]
         for ident in dict.fromkeys([cmd.id, cmd.create_id or cmd.id]):
             if _exists(uow.tx, kind, ident):
                 return fail(Outcome.already_accepted,
@@ -261,6 +312,8 @@ def accept_suggestion(uow: UnitOfWork, cmd: AcceptSuggestion) -> Result:
                     f"no suggestion {cmd.id!r} now: suggestions change with stock, orders, "
                     "commitments, forecasts and the date, and with the parameters they were "
                     "listed with; list them again")
+    if isinstance(found, TransferSuggestion):
+        return transfers.create_transfer(uow, transfer_request(found, cmd.create_id))
     request = create_request(found, cmd.create_id, cmd.mode, cmd.source)
     if isinstance(request, supply.CreateReceipt):
         return supply.create_receipt(uow, request)

@@ -65,6 +65,11 @@ CAUSES: dict[str, str] = {
     "order_cancelled": "another order was cancelled",
     "order_placed": "an order changed the queue",
     "order_shipped": "an order shipped",
+    "transfer_created": "stock is being moved to us from another location",
+    "transfer_shipped": "stock on its way to us from another location has shipped",
+    "transfer_received": "stock from another location arrived",
+    "transfer_cancelled": "a move of stock to us from another location was cancelled",
+    "transfer_not_shipped": "stock to be sent to us from another location has not left yet",
 }
 
 

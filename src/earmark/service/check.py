@@ -4,6 +4,12 @@ rows and the stock ledger, and name each position that breaks one.
 The ledger is the truth: on-hand must equal the sum of its entries; every
 stored counter (``positions.on_hand``, ``order_lines.allocated`` and
 ``order_lines.open``) must equal what the ledger and the pegs imply.
+
+A transfer moves units without making or losing any: what it shipped left
+its source by ``transfer_out`` entries and what it received reached its
+destination by ``transfer_in`` entries; its receipt at the destination
+holds what it has pegged at the source plus what is in transit, dated as
+they arrive (DESIGN.md, "Network promising").
 """
 
 from __future__ import annotations
@@ -13,9 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy.engine import RowMapping
 
 from earmark.domain.outcomes import InvariantViolation
-from earmark.domain.position import ON_HAND, DemandKey, DemandKind
+from earmark.domain.position import ON_HAND, DemandKey, DemandKind, Position
+from earmark.domain.transfers import destination_supply, transfer_status
+from earmark.service.transit import at_source, in_transit
 from earmark.service.uow import Store, UnitOfWork
 from earmark.store import tables as t
 from earmark.store.repository import load_position
@@ -172,4 +181,62 @@ def _check_position(uow: UnitOfWork, sku: str, location: str, ledger_total: int)
             say(f"peg of {ref} to closed receipt {bucket}")
     for name, quantity in stray.items():
         say(f"{quantity} units pegged to {name}, which has no open units")
+    for row in tx.execute(select(t.transfers).where(
+            t.transfers.c.sku == sku, t.transfers.c.from_location == location)).mappings():
+        for problem in _transfer_problems(uow, position, row):
+            say(f"transfer {row['id']}: {problem}")
     return found
+
+
+def _transfer_problems(uow: UnitOfWork, source: Position, row: RowMapping) -> list[str]:
+    """What is wrong with a transfer out of ``source``: its counters, its ledger
+    entries, and its receipt at the destination."""
+    tx = uow.tx
+    problems: list[str] = []
+    tid = row["id"]
+    quantity, shipped = int(row["quantity"]), int(row["shipped"])
+    received, cancelled = int(row["received"]), int(row["cancelled"])
+    if shipped + cancelled > quantity or received > shipped or min(shipped, received,
+                                                                    cancelled) < 0:
+        problems.append(f"quantity {quantity}, shipped {shipped}, received {received} and "
+                        f"cancelled {cancelled} do not add up")
+    status = transfer_status(quantity, shipped, received, cancelled)
+    if row["status"] != status:
+        problems.append(f"status {row['status']!r}, its counters say {status!r}")
+    sl = t.stock_ledger.c
+    moved = dict(tx.execute(
+        select(sl.reason, func.sum(sl.quantity))
+        .where(sl.sku == row["sku"], sl.ref == tid, sl.reason.in_(("transfer_out", "transfer_in")))
+        .group_by(sl.reason)).all())
+    if int(moved.get("transfer_out") or 0) != -shipped:
+        problems.append(f"shipped {shipped} but the ledger took {-int(moved.get('transfer_out') or 0)} "
+                        "out of its source")
+    if int(moved.get("transfer_in") or 0) != received:
+        problems.append(f"received {received} but the ledger brought "
+                        f"{int(moved.get('transfer_in') or 0)} into its destination")
+    receipt = tx.execute(select(t.receipts).where(
+        t.receipts.c.sku == row["sku"], t.receipts.c.id == tid)).mappings().first()
+    if receipt is None or receipt["source"] != "transfer" \
+            or receipt["location"] != row["to_location"]:
+        return [*problems, f"has no receipt at {row['to_location']}"]
+    if int(receipt["received"]) != received:
+        problems.append(f"received {received}, its receipt {receipt['received']}")
+    live = at_source(row) > 0 or in_transit(row) > 0
+    if not live:
+        if receipt["status"] == "open":
+            problems.append("is done but its receipt is open")
+        return problems
+    demand = source.demands.get(DemandKey.for_transfer(tid))
+    loaded = demand.quantity if demand else 0
+    if loaded != at_source(row):
+        problems.append(f"has {at_source(row)} units at its source, which loads {loaded}")
+    supply = destination_supply(source, demand, in_transit(row), row["shipped_on"],
+                                int(row["transit_days"]))
+    open_units = int(receipt["quantity"]) - int(receipt["received"])
+    if receipt["status"] != "open" or open_units != supply.open:
+        problems.append(f"its receipt holds {open_units} ({receipt['status']}), but "
+                        f"{supply.open} are pegged at the source or in transit")
+    if supply.expected_date is not None and receipt["expected_date"] != supply.expected_date:
+        problems.append(f"its receipt is dated {receipt['expected_date']}, but its units arrive "
+                        f"{supply.expected_date}")
+    return problems

@@ -15,6 +15,7 @@ from earmark.domain.limits import LEAD_TIME_DAYS_MAX
 from earmark.domain.network import ShipToLine, line_promises
 from earmark.domain.outcomes import Outcome
 from earmark.domain.position import Demand, DemandKey
+from earmark.service import transfers
 from earmark.service.clock import FROZEN_DAY
 from earmark.service.effects import Effects
 from earmark.service.orders import LAST_ARRIVAL
@@ -221,14 +222,17 @@ def advance_clock(uow: UnitOfWork, cmd: AdvanceClock) -> Result:
         tx.execute(t.clock.insert().values(name=FROZEN_DAY, day=cmd.today))
     uow.today = cmd.today
     expired = expire_commitments(uow)
+    transfers.follow_the_calendar(uow)
     uow.commit()
     return Result(Outcome.ok, {"today": cmd.today.isoformat(), "frozen": True,
                                "expired_commitments": expired})
 
 
 def run_daily_jobs(uow: UnitOfWork) -> int:
-    """What the passing of days triggers, for a calendar that follows the real date."""
+    """What the passing of days triggers, for a calendar that follows the real date:
+    commitments expire, and transfers' receipts follow their sources."""
     expired = expire_commitments(uow)
+    transfers.follow_the_calendar(uow)
     uow.commit()
     return expired
 

@@ -4,8 +4,16 @@ hears of it (``domain.events.consequences``) in the command's transaction."""
 from __future__ import annotations
 
 from earmark.domain.events import DemandView, consequences, view_of
-from earmark.domain.position import Demand, DemandKey, Position
+from earmark.domain.outcomes import InvariantViolation
+from earmark.domain.position import Demand, DemandKey, DemandKind, Position
+from earmark.service import transit
 from earmark.service.uow import UnitOfWork
+
+CHAIN_ROUNDS_MAX = 32
+"""How many times a change may travel on from a transfer's source to its
+destination within one command (a transfer into a location that feeds a
+transfer further on is one more round). A longer chain is a cycle that does
+not settle: a bug, refused rather than run forever."""
 
 
 class Effects:
@@ -16,6 +24,9 @@ class Effects:
         self.uow = uow
         self.cause = cause
         self.before: dict[tuple[str, str], dict[DemandKey, DemandView]] = {}
+        self.transfers: set[str] = set()
+        """Transfers whose receipt must follow them though no demand of theirs
+        changed (units shipped, received or cancelled)."""
 
     def position(self, sku: str, location: str) -> Position:
         """The position, watched: each demand is viewed just before it first changes."""
@@ -33,7 +44,9 @@ class Effects:
         return position
 
     def finish(self, own: set[DemandKey] | None = None) -> None:
-        """Emit the consequences for every demand not in ``own``; forget closed demands."""
+        """Let the transfers touched carry the change to their destinations, then
+        emit the consequences for every demand not in ``own``; forget closed demands."""
+        self._follow_transfers()
         for (sku, location), before in self.before.items():
             position = self.uow.position(sku, location)
             position.observer = None
@@ -46,3 +59,15 @@ class Effects:
             self.uow.emit_all([(kind, {**data, "cause": self.cause}) for kind, data in events])
             position.drop_closed_demands()
         self.before.clear()
+
+    def _follow_transfers(self) -> None:
+        """Every transfer whose demand changed at its source, and those named in
+        :attr:`transfers`, moves its receipt at the destination; what that
+        changes there may move transfers out of the destination in turn."""
+        for _ in range(CHAIN_ROUNDS_MAX):
+            touched = self.transfers | {key.ref for before in list(self.before.values())
+                                        for key in before if key.kind is DemandKind.transfer}
+            if not transit.follow(self.uow, self.position, touched):
+                return
+        raise InvariantViolation(f"a change travelled through more than {CHAIN_ROUNDS_MAX} "
+                                 "transfers without settling")

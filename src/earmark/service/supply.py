@@ -13,6 +13,7 @@ from earmark.domain.outcomes import Outcome
 from earmark.service.effects import Effects
 from earmark.service.queries import availability, get_receipt
 from earmark.service.results import Result, fail, invalid
+from earmark.service.transit import receipt_event_fields
 from earmark.service.uow import UnitOfWork
 from earmark.service.validation import (
     answer_to_twin,
@@ -155,22 +156,22 @@ def create_receipt(uow: UnitOfWork, cmd: CreateReceipt) -> Result:
     )
     position.add_receipt(cmd.id, cmd.expected_date, cmd.quantity, seq)
     body = get_receipt(tx, cmd.id)
-    uow.emit("receipt.changed", {"receipt": cmd.id, "change": "created", **_event_fields(body)})
+    uow.emit("receipt.changed", {"receipt": cmd.id, "change": "created", **receipt_event_fields(body)})
     effects.finish()
     uow.commit()
     return Result(Outcome.created, body)
-
-
-def _event_fields(body: dict[str, Any] | None) -> dict[str, Any]:
-    assert body is not None
-    return {k: body[k] for k in ("sku", "location", "quantity", "received", "open",
-                                 "expected_date", "status")}
 
 
 def _open_receipt(uow: UnitOfWork, receipt_id: str) -> tuple[Any, Result | None]:
     row = uow.tx.execute(select(t.receipts).where(t.receipts.c.id == receipt_id)).mappings().first()
     if row is None:
         return None, fail(Outcome.not_found, f"no receipt {receipt_id!r}")
+    if row["source"] == "transfer" and uow.tx.execute(
+            select(t.transfers.c.id).where(t.transfers.c.id == receipt_id)).first():
+        # Its quantity and date are what the transfer makes them (service.transit).
+        return row, fail(Outcome.transfer_receipt,
+                         f"receipt {receipt_id!r} is transfer {receipt_id!r} arriving: ship, "
+                         f"receive or cancel it at /v1/transfers/{receipt_id}")
     if row["status"] != "open":
         return row, fail(Outcome.not_open, f"receipt {receipt_id!r} is {row['status']}")
     return row, None
@@ -208,7 +209,7 @@ def patch_receipt(uow: UnitOfWork, cmd: PatchReceipt) -> Result:
     if closed:
         position.close_receipt(cmd.id)
     body = get_receipt(uow.tx, cmd.id)
-    uow.emit("receipt.changed", {"receipt": cmd.id, "change": "updated", **_event_fields(body)})
+    uow.emit("receipt.changed", {"receipt": cmd.id, "change": "updated", **receipt_event_fields(body)})
     effects.finish()
     uow.commit()
     return Result(Outcome.ok, body)
@@ -253,7 +254,7 @@ def receive_receipt(uow: UnitOfWork, cmd: ReceiveReceipt) -> Result:
     ledger(uow, row["sku"], row["location"], quantity, "receipt", cmd.id)
     body = get_receipt(uow.tx, cmd.id)
     uow.emit("receipt.received", {"receipt": cmd.id, "received_now": quantity,
-                                  **_event_fields(body)})
+                                  **receipt_event_fields(body)})
     effects.finish()
     uow.commit()
     return Result(Outcome.ok, body)
@@ -273,7 +274,7 @@ def cancel_receipt(uow: UnitOfWork, cmd: CancelReceipt) -> Result:
     )
     position.close_receipt(cmd.id)
     body = get_receipt(uow.tx, cmd.id)
-    uow.emit("receipt.changed", {"receipt": cmd.id, "change": "cancelled", **_event_fields(body)})
+    uow.emit("receipt.changed", {"receipt": cmd.id, "change": "cancelled", **receipt_event_fields(body)})
     effects.finish()
     uow.commit()
     return Result(Outcome.ok, body)

@@ -592,6 +592,7 @@ class UnitOfWork:
         orders = sorted(self._expected_orders.difference(self._order_requests))[:IDS_PER_READ]
         numbers = bool(orders) and "demand" not in self._numbers
         reads: list[tuple[Any, dict[str, Any]]] = []
+        loads = load_statements(cold) if cold else []
         if keys:
             reads.append((lock_statement(keys, self.dialect), {}))
         if orders:
@@ -599,7 +600,7 @@ class UnitOfWork:
         if numbers:
             reads.append((NEXT_SEQ_PG, {"name": "demand", "step": NUMBERS_PER_BLOCK}))
         if cold:
-            reads.extend((statement, {}) for statement in load_statements(cold))
+            reads.extend((statement, {}) for statement in loads)
         if not reads:
             return
         answers = iter(db.read_together(self.raw, reads))
@@ -616,7 +617,7 @@ class UnitOfWork:
         if cold:
             # Only positions that exist: a new one is created, then loaded, by its command.
             stored = [k for k in cold if k in self._locked]
-            rows = [list(next(answers)) for _ in range(4)]
+            rows = [list(next(answers)) for _ in loads]
             built = build_positions(cold, self.today, self._locked, items, rows)
             for key in stored:
                 built[key].epoch = epoch

@@ -19,6 +19,7 @@ from sqlalchemy.sql import Executable
 
 from earmark.domain.network import need_date_at
 from earmark.domain.position import ON_HAND, Demand, DemandKey, DemandKind, Position
+from earmark.domain.transfers import source_need_date
 from earmark.store import tables as t
 from earmark.store.db import built_once, insert_rows, read_together, update_rows, write
 
@@ -169,12 +170,20 @@ def load_position(tx: Connection, sku: str, location: str, today: date,
 
 
 def load_statements(keys: list[tuple[str, str]]) -> list[Select[Any]]:
-    """The four reads that load whole positions: their open receipts, pegs,
-    open order lines and open commitments (each demand with its account's
-    priority). :func:`build_positions` makes positions of what they return."""
+    """The reads that load whole positions: their open receipts, pegs, open
+    order lines, open commitments (each demand with its account's priority)
+    and the transfers with units still at them. :func:`build_positions`
+    makes positions of what they return."""
     r, g, ln, c, acc = t.receipts.c, t.pegs.c, t.order_lines.c, t.commitments.c, t.accounts.c
+    tr = t.transfers.c
+    # A transfer's receipt is the one whose id a transfer has; the transfer pegs
+    # at its source only transfer receipts created before its own (``Demand.supplies_seq``).
+    own_receipt = t.receipts.alias("own_receipt")
+    own = own_receipt.c
     return [
-        select(r.sku, r.location, r.id, r.expected_date, r.quantity, r.received, r.seq)
+        select(r.sku, r.location, r.id, r.expected_date, r.quantity, r.received, r.seq,
+               tr.id.is_not(None))
+        .outerjoin(t.transfers, tr.id == r.id)
         .where(tuple_(r.sku, r.location).in_(keys), r.status == "open"),
         select(g.sku, g.location, g.demand_kind, g.demand_ref, g.demand_line, g.bucket, g.quantity)
         .where(tuple_(g.sku, g.location).in_(keys)),
@@ -186,6 +195,11 @@ def load_statements(keys: list[tuple[str, str]]) -> list[Select[Any]]:
                c.consumed, c.released)
         .join(t.accounts, acc.id == c.account)
         .where(tuple_(c.sku, c.location).in_(keys), c.status == "open"),
+        select(tr.sku, tr.from_location, tr.id, tr.priority, tr.seq, tr.need_date,
+               tr.transit_days, tr.quantity, tr.shipped, tr.cancelled, own.seq)
+        .join(own_receipt, own.id == tr.id)
+        .where(tuple_(tr.sku, tr.from_location).in_(keys), tr.status.in_(("open", "in_transit")),
+               tr.quantity > tr.shipped + tr.cancelled),
     ]
 
 
@@ -198,7 +212,7 @@ def build_positions(
     ``stored`` holds each position's (on-hand, version), read under its lock
     (a position missing from it is new: nothing on hand); ``items`` holds the
     item row of every sku."""
-    receipts, pegs, lines, commitments = rows
+    receipts, pegs, lines, commitments, transfers = rows
     positions: dict[tuple[str, str], Position] = {}
     for sku, location in keys:
         item = items[sku]
@@ -206,8 +220,9 @@ def build_positions(
             sku, location, today, stored.get((sku, location), (0, 0))[0],
             safety_stock=int(item["safety_stock"]), lead_time_days=item["lead_time_days"],
         )
-    for sku, location, rid, expected, quantity, received, seq in receipts:
-        positions[(sku, location)].load_receipt(rid, expected, int(quantity) - int(received), int(seq))
+    for sku, location, rid, expected, quantity, received, seq, transfer in receipts:
+        positions[(sku, location)].load_receipt(rid, expected, int(quantity) - int(received),
+                                                int(seq), transfer=bool(transfer))
 
     pegs_by_demand: dict[tuple[str, str], dict[DemandKey, dict[str, int]]] = {k: {} for k in keys}
     for sku, location, kind, ref, line, bucket, quantity in pegs:
@@ -231,6 +246,15 @@ def build_positions(
             demand_key, account, (int(priority), int(seq), 0), need, remaining,
             dict(pegs_by_demand[key].get(demand_key, {})),
         ))
+    for (sku, location, tid, priority, seq, need, transit, quantity, shipped, cancelled,
+         receipt_seq) in transfers:
+        key = (sku, location)
+        demand_key = DemandKey.for_transfer(tid)
+        positions[key].load_demand(Demand(
+            demand_key, "", (int(priority), int(seq), 0), source_need_date(need, int(transit)),
+            int(quantity) - int(shipped) - int(cancelled),
+            dict(pegs_by_demand[key].get(demand_key, {})), int(receipt_seq),
+        ))
     loaded: dict[tuple[str, str], LoadedPosition] = {}
     for key, position in positions.items():
         position.dirty.clear()
@@ -246,7 +270,7 @@ def load_positions(
     tx: Connection, keys: list[tuple[str, str]], today: date,
     stored: dict[tuple[str, str], tuple[int, int]], items: dict[str, Any],
 ) -> dict[tuple[str, str], LoadedPosition]:
-    """Several whole positions in four queries (a batch's cold positions); see
+    """Several whole positions in five queries (a batch's cold positions); see
     :func:`build_positions` for ``stored`` and ``items``."""
     rows = [list(tx.execute(statement)) for statement in load_statements(keys)]
     return build_positions(keys, today, stored, items, rows)

@@ -413,6 +413,8 @@ transfers = Table(
     Column("request", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The day of the last shipment: units in transit arrive that day + transit.
+    Column("shipped_on", Date, nullable=True),
 )
 Index("ix_transfers_from", transfers.c.sku, transfers.c.from_location, transfers.c.status)
 Index("ix_transfers_seq", transfers.c.seq, transfers.c.id)

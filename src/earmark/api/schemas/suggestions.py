@@ -18,7 +18,7 @@ from earmark.forecast.suggestions import (
     WINDOW_DAYS_DEFAULT,
 )
 
-SuggestionKind = Literal["receipt", "commitment"]
+SuggestionKind = Literal["receipt", "commitment", "transfer"]
 
 ServiceLevel = Annotated[float, Field(
     strict=True, ge=SERVICE_LEVEL_MIN, le=SERVICE_LEVEL_MAX,
@@ -104,7 +104,7 @@ class CommitmentBasis(Out):
 class SuggestionOut(Out):
     id: str = Field(description="Derived from what it would create and the forecast run: the "
                     "same suggestion keeps its id; anything it would create changes it.")
-    kind: SuggestionKind
+    kind: Literal["receipt", "commitment"]
     sku: str
     location: str
     account: str | None = Field(description="The account of a commitment; null for a receipt.")
@@ -123,15 +123,53 @@ class SuggestionOut(Out):
     basis: ReceiptBasis | CommitmentBasis
 
 
+class SuggestedTransfer(Out):
+    """The body of ``POST /v1/transfers`` that accepting runs (no ``need_date``: ship now)."""
+
+    id: str
+    sku: str
+    from_: str = Field(alias="from")
+    to: str
+    quantity: int
+
+
+class TransferSuggestionOut(Out):
+    """Rebalancing: free on-hand at ``from`` would reach backordered units at ``to``
+    earlier than their present promise (DESIGN.md, "Network promising")."""
+
+    id: str = Field(description="sg-t- and a hash of what it would create (sku, from, to, "
+                    "quantity, arrival day): the same suggestion keeps its id; anything it "
+                    "would create changes it.")
+    kind: Literal["transfer"]
+    sku: str
+    from_: str = Field(alias="from")
+    to: str
+    location: str = Field(description="Its destination (`to`), where the units are backordered.")
+    quantity: int = Field(description="The backordered units it would make earlier (at most "
+                          "the free on-hand at `from`).")
+    arrives: Day = Field(description="Today + the lane's transit days.")
+    earlier_by_days: int | None = Field(
+        description="The largest gain among the units it serves; null when one of them had no "
+        "date at all (no supply, no lead time: its gain has no bound).")
+    orders: list[str] = Field(description="The orders it serves, in serving order.")
+    reason: str
+    request: SuggestedTransfer = Field(
+        description="What POST /v1/suggestions/{id}/accept creates, as the body of "
+        "POST /v1/transfers.")
+
+
+AnySuggestionOut = Annotated[SuggestionOut | TransferSuggestionOut, Field(discriminator="kind")]
+
+
 class SuggestionPage(Out):
-    items: list[SuggestionOut]
+    items: list[AnySuggestionOut]
     next_cursor: NextCursor
 
 
 class SuggestionAccept(In):
     id: Identifier | None = Field(
-        default=None, description="The id of the receipt or commitment to create; default: "
-        "the suggestion's id.")
+        default=None, description="The id of the receipt, commitment or transfer to create; "
+        "default: the suggestion's id.")
     mode: CommitmentMode | None = Field(
         default=None, description="A commitment suggestion only: default strict.")
     source: ReceiptSource | None = Field(
