@@ -27,8 +27,7 @@ class Clock:
     def today(self, tx: Connection) -> date:
         if self.frozen is None:
             return datetime.now(UTC).date()
-        return self.today_from(
-            tx.execute(select(t.clock.c.day).where(t.clock.c.name == FROZEN_DAY)).scalar())
+        return self.today_from(stored_day(tx))
 
     def today_from(self, stored: date | None) -> date:
         """Today, given the frozen day as stored (``POST /v1/clock`` moves it)."""
@@ -39,3 +38,11 @@ class Clock:
     @staticmethod
     def now() -> datetime:
         return datetime.now(UTC)
+
+
+def stored_day(tx: Connection) -> date | None:
+    """The day a frozen calendar was last moved to (``POST /v1/clock``, or the
+    demo when it loads its data), as stored with the database."""
+    day: date | None = tx.execute(
+        select(t.clock.c.day).where(t.clock.c.name == FROZEN_DAY)).scalar()
+    return day
