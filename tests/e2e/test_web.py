@@ -106,3 +106,14 @@ def test_a_position_page_shows_how_short_the_safety_stock_buffer_is(server: Serv
     assert '<dd data-field="allocated">5</dd>' in page
     overview = _html(server, f"/?sku={position.sku}")
     assert "buffer short 2" in overview
+
+
+def test_the_docs_work_offline_from_the_packages_own_swagger_ui(server: Server) -> None:
+    page = _html(server, "/docs")
+    assert "http://" not in page and "https://" not in page  # nothing from a CDN
+    assets = [part.split('"')[0] for part in page.split('="/static/')[1:]]
+    assert {"vendor/swagger-ui-bundle.js", "vendor/swagger-ui.css"} <= set(assets)
+    for asset in assets:
+        response = server.client.get(f"/static/{asset}")
+        assert response.status_code == 200 and len(response.content) > 500, asset
+    assert "'/openapi.json'" in page or '"/openapi.json"' in page

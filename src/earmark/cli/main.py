@@ -173,7 +173,8 @@ def demo(
         Path(file + suffix).unlink(missing_ok=True)
     os.environ["EARMARK_TODAY"] = DEMO_TODAY.isoformat()
     url = f"sqlite:///{file}"
-    store = Store(url, Clock(frozen=DEMO_TODAY))
+    # Loaded as if it happened on the demo's day: its events read so.
+    store = Store(url, Clock(frozen=DEMO_TODAY, stamps_today=True))
     store.upgrade()
     steps = load(store)
     # The demo's forecasts are made in the background, by a process of their own

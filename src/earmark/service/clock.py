@@ -19,6 +19,10 @@ FROZEN_DAY = "frozen_today"
 class Clock:
     frozen: date | None = None
     """The day ``EARMARK_TODAY`` names, or None to follow the real date."""
+    stamps_today: bool = False
+    """Frozen, stamp what happens (events, rows' ``created_at``) on today,
+    at the real time of day, instead of at the real moment. The demo loads
+    its data so, and its events read as happening on the demo's day."""
 
     @property
     def is_frozen(self) -> bool:
@@ -38,6 +42,13 @@ class Clock:
     @staticmethod
     def now() -> datetime:
         return datetime.now(UTC)
+
+    def moment(self, today: date) -> datetime:
+        """The timestamp of what happens now, on the calendar of ``today``."""
+        now = datetime.now(UTC)
+        if self.frozen is None or not self.stamps_today:
+            return now
+        return datetime.combine(today, now.timetz())
 
 
 def stored_day(tx: Connection) -> date | None:

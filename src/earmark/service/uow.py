@@ -419,7 +419,7 @@ class UnitOfWork:
             raise
         self._tx = connection
         connection.info[QUEUE_PLACES] = self.queue_places
-        self.now = Clock.now()
+        self.now = self.store.clock.moment(self.today)
         return self
 
     def __exit__(
