@@ -28,7 +28,7 @@ def write(path: Path, text: str) -> str:
 def import_file(store: Store, path: str) -> int:
     done = imports.import_file(store, "history", imports.read_csv(Path(path)), None)
     assert isinstance(done, imports.Plan)
-    return done.rows
+    return len(done.steps)
 
 
 def stored(store: Store) -> list[tuple[str, str, date, int]]:

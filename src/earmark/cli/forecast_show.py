@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from earmark.cli.common import DatabaseOption, open_store
+from earmark.cli.common import DatabaseOption, fail, open_store
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -129,21 +129,16 @@ def show(
     try:
         with store.unit_of_work(write=False) as uow:
             if catalog.get_item(uow.tx, sku) is None:
-                console.print(f"[red]no item[/red] {sku!r}")
-                raise typer.Exit(1)
+                fail(f"not_found: no item {sku!r}")
             code = location or uow.master.only_location()
             if code is None:
-                console.print("[red]location required[/red]: more than one location exists "
-                              "(--location)")
-                raise typer.Exit(2)
+                fail("location_required: more than one location exists; say --location", 2)
             if not catalog.location_exists(uow.tx, code):
-                console.print(f"[red]no location[/red] {code!r}")
-                raise typer.Exit(1)
+                fail(f"not_found: no location {code!r}")
             forecast = latest_forecast(uow.tx, sku, code)
             if forecast is None:
-                console.print(f"[yellow]no forecast[/yellow] of {sku} at {code} yet: "
-                              "run one with earmark forecast run")
-                raise typer.Exit(1)
+                fail(f"not_found: no forecast of {sku} at {code} yet: run one with "
+                     "earmark forecast run")
             today = uow.today
             # Complete days only: today's demand is still coming in.
             history = demand_tail(uow.tx, sku, code, today - timedelta(days=1), history_days)
