@@ -13,8 +13,9 @@ DEV    := $(VENV)/.installed-dev
 # the targets that use them. uv installs them (from PyPI, as pip would): it
 # fetches and unpacks in parallel, a clone serves in well under a minute.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	test -x $(BIN)/uv || $(PYTHON) -m pip --python $(BIN)/python install --quiet \
+	  --disable-pip-version-check uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -e .
 	touch $(STAMP)
 
