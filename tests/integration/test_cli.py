@@ -243,3 +243,30 @@ def test_events_tail_follows_new_events_until_stopped(tmp_path: Path) -> None:
     finally:
         follower.terminate()
         follower.wait(timeout=10)
+
+
+def test_the_start_up_banners_name_the_dashboard(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    import earmark.forecast.worker
+    from earmark.cli import main
+
+    shown: list[str] = []
+    monkeypatch.setattr(main, "_serve", lambda url, host, port, banner=None, workers=None:
+                        shown.extend(banner or []))
+    monkeypatch.setattr(earmark.forecast.worker, "start_in_background",
+                        lambda store, launcher: "fr_test")
+    monkeypatch.setenv("EARMARK_TODAY", "2026-01-05")  # the demo sets it: restored after
+    monkeypatch.chdir(tmp_path)
+    ran = CliRunner().invoke(main.app, ["demo", "--port", "8123"])
+    assert ran.exit_code == 0, ran.output
+    banner = "\n".join(shown)
+    assert "Dashboard: [bold]http://127.0.0.1:8123/[/bold]" in banner
+    assert "docs: http://127.0.0.1:8123/docs" in banner
+    assert "--database demo.db backorders --sku COAT-ASTRID-M" in banner
+    shown.clear()
+    ran = CliRunner().invoke(main.app, ["serve", "--database", str(tmp_path / "served.db"),
+                                        "--port", "8124"])
+    assert ran.exit_code == 0, ran.output
+    assert "dashboard: http://127.0.0.1:8124/" in "\n".join(shown)
