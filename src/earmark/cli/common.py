@@ -161,14 +161,20 @@ def open_store(option: str | None, *, create: bool = False) -> Store:
 
 
 @contextmanager
-def reading(database: str | None) -> Iterator[UnitOfWork]:
-    """A read-only unit of work on the chosen database."""
+def opened(database: str | None) -> Iterator[Store]:
+    """The chosen database's store, disposed of afterwards."""
     store = open_store(database)
     try:
-        with store.unit_of_work(write=False) as uow:
-            yield uow
+        yield store
     finally:
         store.dispose()
+
+
+@contextmanager
+def reading(database: str | None) -> Iterator[UnitOfWork]:
+    """A read-only unit of work on the chosen database."""
+    with opened(database) as store, store.unit_of_work(write=False) as uow:
+        yield uow
 
 
 def run(database: str | None, handler: Callable[[UnitOfWork, Command], Result],

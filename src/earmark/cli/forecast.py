@@ -14,6 +14,7 @@ from earmark.cli.common import (
     fail,
     group,
     need,
+    opened,
     reading,
     report,
     run,
@@ -46,11 +47,11 @@ def runs(
     from earmark.forecast import runs as forecast_runs
 
     if run_id is not None:
-        with reading(database) as uow:
-            forecast_runs.fail_if_abandoned(uow.store, run_id)
-        with reading(database) as uow:
-            found = forecast_runs.get_run(uow.tx, run_id)
-        show(need(found, f"forecast run {run_id!r}"), "json" if format == "table" else format)
+        with opened(database) as store:
+            forecast_runs.fail_if_abandoned(store, run_id)
+            with store.unit_of_work(write=False) as uow:
+                found = forecast_runs.get_run(uow.tx, run_id)
+        show(need(found, f"forecast run {run_id!r}"), format)
         return
     with reading(database) as uow:
         page = forecast_runs.list_runs(uow.tx, after(forecast_runs.RUNS.cursors, cursor), limit)
@@ -115,7 +116,9 @@ def suggestion_list(
     shown, next_cursor = computed_page(found, suggestion_order, SUGGESTIONS,
                                        after(SUGGESTIONS, cursor), limit)
     show_page(page([suggestion_out(s) for s in shown], next_cursor), format,
-              title="Suggestions")
+              title="Suggestions", columns=None if format == "json" else [
+                  "id", "kind", "sku", "location", "account", "quantity", "date", "expires_on",
+                  "method", "reason"])
 
 
 @suggestions_app.command("accept")

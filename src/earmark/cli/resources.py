@@ -15,6 +15,7 @@ from earmark.cli.common import (
     fail,
     group,
     need,
+    opened,
     reading,
     report,
     run,
@@ -167,14 +168,14 @@ def account_notices(
     from earmark.notify import notices
     from earmark.service import catalog
 
-    with reading(database) as uow:
-        need(catalog.get_account(uow.tx, account_id), f"account {account_id!r}")
-        store = uow.store
-    # Every change recorded so far is told, as the API does before it answers.
-    notices.catch_up(store)
-    with reading(database) as uow:
-        found = notices.list_notices(uow.tx, account_id, after(notices.NOTICES.cursors, cursor),
-                                     limit)
+    with opened(database) as store:
+        with store.unit_of_work(write=False) as uow:
+            need(catalog.get_account(uow.tx, account_id), f"account {account_id!r}")
+        # Every change recorded so far is told, as the API does before it answers.
+        notices.catch_up(store)
+        with store.unit_of_work(write=False) as uow:
+            found = notices.list_notices(uow.tx, account_id,
+                                         after(notices.NOTICES.cursors, cursor), limit)
     if text and format == "table":
         for notice in found["items"]:
             typer.echo(f"#{notice['id']} {notice['at']:%Y-%m-%d %H:%M} {notice['subject']}\n")
