@@ -41,3 +41,13 @@ def test_the_cli_and_the_server_default_to_the_same_database() -> None:
     from earmark.store.db import DEFAULT_DATABASE_URL
 
     assert cli_default == DEFAULT_DATABASE_URL
+
+
+def test_the_import_command_offers_exactly_the_kinds_it_can_read() -> None:
+    from typing import get_args
+
+    from earmark.cli.csvfile import SPECS
+    from earmark.cli.exchange import ExportKind, ImportKind
+
+    assert get_args(ImportKind) == tuple(SPECS)
+    assert set(get_args(ImportKind)) <= set(get_args(ExportKind))

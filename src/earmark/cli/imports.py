@@ -24,15 +24,15 @@ says, through the same handlers as the HTTP API, all or nothing.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from earmark.cli.csvfile import CsvFile, check_header, day, integer, opt, opt_int, text
+from earmark.cli.csvfile import ImportRefused as ImportRefused
+from earmark.cli.csvfile import read_csv as read_csv
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -42,49 +42,6 @@ if TYPE_CHECKING:
 
 IMPORTED = "import.applied"
 """The event an import records: ``{kind, mode, sha256, file, rows, changed}``."""
-
-
-@dataclass(frozen=True)
-class Spec:
-    required: tuple[str, ...]
-    optional: tuple[str, ...] = ()
-    shown: tuple[str, ...] = ()
-    """Columns an export writes that the import accepts and does not read
-    (figures that follow from the others: ``allocated``, ``status``, ...)."""
-
-    @property
-    def known(self) -> tuple[str, ...]:
-        return self.required + self.optional + self.shown
-
-
-SPECS: dict[str, Spec] = {
-    "items": Spec(("sku", "name"), ("unit", "unit_cost", "lead_time_days", "backorders",
-                                    "safety_stock")),
-    "locations": Spec(("code", "name")),
-    "accounts": Spec(("id", "name"), ("priority",)),
-    "stock": Spec(("sku", "location"), ("on_hand", "quantity", "reason", "note")),
-    "receipts": Spec(("id", "sku", "location", "quantity", "expected_date"),
-                     ("source", "received", "status"), ("open",)),
-    "orders": Spec(("order", "account", "sku", "quantity"),
-                   ("line", "location", "requested_date", "backorder", "shipped", "cancelled"),
-                   ("allocated", "backordered", "promised_date", "queue_position", "status")),
-    "commitments": Spec(("id", "account", "sku", "location", "quantity", "need_date"),
-                        ("expires_on", "kind", "mode", "released"), ("consumed", "status")),
-    "history": Spec(("date", "sku", "location", "quantity")),
-}
-KINDS = tuple(SPECS)
-STOCK_MODES = ("set", "add")
-EXPORT_STOCK_HEADER = ("sku", "location", "on_hand")
-
-
-class ImportRefused(Exception):
-    """The file cannot be applied: the row (its line in the file, 1 for the
-    header, 0 for the file as a whole) and why."""
-
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(f"line {line}: {message}" if line else message)
-        self.line = line
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -106,108 +63,12 @@ class Plan:
 
 
 @dataclass(frozen=True)
-class CsvFile:
-    path: Path
-    sha256: str
-    header: tuple[str, ...]
-    rows: list[tuple[int, dict[str, str]]]
-
-
-@dataclass(frozen=True)
 class Earlier:
     """An earlier import of the same content: its event."""
 
     event_id: int
     at: datetime
     kind: str
-
-
-def read_csv(path: Path) -> CsvFile:
-    try:
-        content = path.read_bytes()
-    except OSError as error:
-        raise ImportRefused(0, f"cannot read {path}: {error.strerror or error}") from error
-    try:
-        text = content.decode("utf-8-sig")  # a spreadsheet's byte-order mark is no column
-    except UnicodeDecodeError as error:
-        raise ImportRefused(0, f"{path} is not UTF-8 text") from error
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = tuple(name.strip() for name in reader.fieldnames or [])
-    if not header:
-        raise ImportRefused(1, "the file is empty; its first line must name the columns")
-    reader.fieldnames = list(header)
-    rows = []
-    for row in reader:
-        if None in row:
-            raise ImportRefused(reader.line_num, "more values than the header has columns")
-        rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items()}))
-    return CsvFile(path, hashlib.sha256(content).hexdigest(), header, rows)
-
-
-def check_header(kind: str, header: tuple[str, ...], mode: str | None) -> str | None:
-    """Refuse a header that does not fit the kind; the stock mode in force."""
-    spec = SPECS[kind]
-    unknown = [c for c in header if c not in spec.known]
-    if unknown:
-        raise ImportRefused(1, f"{kind} has no column {', '.join(map(repr, unknown))}; its "
-                            f"columns are {', '.join(spec.known)}")
-    missing = [c for c in spec.required if c not in header]
-    if missing:
-        raise ImportRefused(1, f"{kind} needs the column(s) {', '.join(missing)}")
-    if kind != "stock":
-        if mode is not None:
-            raise ImportRefused(0, "--mode is for stock only")
-        return None
-    if ("on_hand" in header) == ("quantity" in header):
-        raise ImportRefused(1, "stock needs one column of figures: on_hand or quantity")
-    if mode is None:
-        if header != EXPORT_STOCK_HEADER:
-            raise ImportRefused(0, "say how the figures count: --mode set (counts: on-hand "
-                                "becomes the figure) or --mode add (the figure is added)")
-        mode = "set"
-    if mode == "set" and "reason" in header:
-        raise ImportRefused(1, "--mode set records counts; a reason column is for --mode add")
-    return mode
-
-
-# Reading values
-
-
-def _text(line: int, row: dict[str, str], name: str) -> str:
-    value = row.get(name, "")
-    if not value:
-        raise ImportRefused(line, f"{name} is required")
-    return value
-
-
-def _opt(row: dict[str, str], name: str) -> str | None:
-    return row.get(name) or None
-
-
-def _int(line: int, row: dict[str, str], name: str, default: int | None = None) -> int:
-    value = row.get(name, "")
-    if not value:
-        if default is None:
-            raise ImportRefused(line, f"{name} is required")
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImportRefused(line, f"{name}: {value!r} is not a whole number") from None
-
-
-def _opt_int(line: int, row: dict[str, str], name: str) -> int | None:
-    return _int(line, row, name) if row.get(name) else None
-
-
-def _day(line: int, row: dict[str, str], name: str) -> date | None:
-    value = row.get(name, "")
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ImportRefused(line, f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _changes(now: dict[str, Any], wanted: dict[str, Any]) -> str:
@@ -223,23 +84,23 @@ def _plan_master(kind: str, tx: Connection, file: CsvFile, plan: Plan) -> None:
     header = set(file.header)
     for line, r in file.rows:
         if kind == "items":
-            key = _text(line, r, "sku")
+            key = text(line, r, "sku")
             now = catalog.get_item(tx, key)
-            given: dict[str, Any] = {"name": _text(line, r, "name"), "unit": _opt(r, "unit") or "each",
-                     "unit_cost": _opt(r, "unit_cost"),
-                     "lead_time_days": _opt_int(line, r, "lead_time_days"),
-                     "backorders": _opt(r, "backorders") or "allow",
-                     "safety_stock": _int(line, r, "safety_stock", 0)}
+            given: dict[str, Any] = {"name": text(line, r, "name"), "unit": opt(r, "unit") or "each",
+                     "unit_cost": opt(r, "unit_cost"),
+                     "lead_time_days": opt_int(line, r, "lead_time_days"),
+                     "backorders": opt(r, "backorders") or "allow",
+                     "safety_stock": integer(line, r, "safety_stock", 0)}
             handler: Any = master.upsert_item
         elif kind == "locations":
-            key = _text(line, r, "code")
+            key = text(line, r, "code")
             now = catalog.get_location(tx, key)
-            given = {"name": _text(line, r, "name")}
+            given = {"name": text(line, r, "name")}
             handler = master.upsert_location
         else:
-            key = _text(line, r, "id")
+            key = text(line, r, "id")
             now = catalog.get_account(tx, key)
-            given = {"name": _text(line, r, "name"), "priority": _int(line, r, "priority", 100)}
+            given = {"name": text(line, r, "name"), "priority": integer(line, r, "priority", 100)}
             handler = master.upsert_account
         # A column the file leaves out keeps the value the database has.
         wanted = {k: (v if k in header or now is None else now[k]) for k, v in given.items()}
@@ -271,14 +132,14 @@ def _plan_stock(tx: Connection, file: CsvFile, plan: Plan) -> None:
     figure = "on_hand" if "on_hand" in file.header else "quantity"
     seen: dict[tuple[str, str], int] = {}
     for line, r in file.rows:
-        sku, location = _text(line, r, "sku"), _text(line, r, "location")
-        quantity = _int(line, r, figure)
-        note = _opt(r, "note")
+        sku, location = text(line, r, "sku"), text(line, r, "location")
+        quantity = integer(line, r, figure)
+        note = opt(r, "note")
         if plan.mode == "add":
             if quantity == 0:
                 plan.unchanged += 1
                 continue
-            reason = _opt(r, "reason") or "initial"
+            reason = opt(r, "reason") or "initial"
             plan.steps.append(Step(line, f"add {quantity} to {sku} at {location} ({reason})",
                                    supply.adjust,
                                    supply.Adjust(sku, location, quantity, reason, note)))
@@ -303,15 +164,15 @@ def _plan_receipts(tx: Connection, file: CsvFile, plan: Plan) -> None:
     from earmark.service.queries import get_receipt
 
     for line, r in file.rows:
-        key = _text(line, r, "id")
-        sku, location = _text(line, r, "sku"), _text(line, r, "location")
-        quantity = _int(line, r, "quantity")
-        expected = _day(line, r, "expected_date")
+        key = text(line, r, "id")
+        sku, location = text(line, r, "sku"), text(line, r, "location")
+        quantity = integer(line, r, "quantity")
+        expected = day(line, r, "expected_date")
         if expected is None:
             raise ImportRefused(line, "expected_date is required")
-        received = _opt_int(line, r, "received")
-        status = _opt(r, "status")
-        source = _opt(r, "source") or "purchase"
+        received = opt_int(line, r, "received")
+        status = opt(r, "status")
+        source = opt(r, "source") or "purchase"
         now = get_receipt(tx, key)
         steps: list[tuple[str, Any, Any]] = []
         if now is None:
@@ -365,7 +226,7 @@ def _plan_orders(tx: Connection, today: date, file: CsvFile, plan: Plan) -> None
 
     grouped: dict[str, _OrderRows] = {}
     for line, r in file.rows:
-        order_id, account = _text(line, r, "order"), _text(line, r, "account")
+        order_id, account = text(line, r, "order"), text(line, r, "account")
         found = grouped.setdefault(order_id, _OrderRows(line, account))
         if found.account != account:
             raise ImportRefused(line, f"order {order_id} is of account {found.account} on line "
@@ -373,13 +234,13 @@ def _plan_orders(tx: Connection, today: date, file: CsvFile, plan: Plan) -> None
         found.lines.append((line, r))
     for order_id, rows in grouped.items():
         now = get_order(tx, order_id, today)
-        named = [(line, _opt(r, "line") or str(n), r)
+        named = [(line, opt(r, "line") or str(n), r)
                  for n, (line, r) in enumerate(rows.lines, start=1)]
         steps: list[tuple[int, str, Any, Any]] = []
         if now is None:
-            placed = [orders.LineIn(name, _text(line, r, "sku"), _int(line, r, "quantity"),
-                                    _opt(r, "location"), _day(line, r, "requested_date"),
-                                    _opt(r, "backorder"))
+            placed = [orders.LineIn(name, text(line, r, "sku"), integer(line, r, "quantity"),
+                                    opt(r, "location"), day(line, r, "requested_date"),
+                                    opt(r, "backorder"))
                       for line, name, r in named]
             steps.append((rows.line, f"place order {order_id} ({len(placed)} line(s))",
                           orders.place_order, orders.PlaceOrder(order_id, rows.account, placed)))
@@ -396,7 +257,7 @@ def _plan_orders(tx: Connection, today: date, file: CsvFile, plan: Plan) -> None
         for line, name, r in named:
             have = stored.get(name, {"shipped": 0, "cancelled": 0})
             for column, into in (("shipped", shipped), ("cancelled", cancelled)):
-                want = _opt_int(line, r, column)
+                want = opt_int(line, r, column)
                 if want is None or want == have[column]:
                     continue
                 if want < have[column]:
@@ -422,8 +283,8 @@ def _same_line(line: int, order_id: str, name: str, r: dict[str, str],
     if stored is None:
         raise ImportRefused(line, f"order {order_id} has no line {name}; lines cannot be added "
                             "to a placed order")
-    wanted: dict[str, Any] = {"sku": _text(line, r, "sku"),
-                              "quantity": _int(line, r, "quantity")}
+    wanted: dict[str, Any] = {"sku": text(line, r, "sku"),
+                              "quantity": integer(line, r, "quantity")}
     for column in ("location", "backorder"):
         if r.get(column):
             wanted[column] = r[column]
@@ -444,15 +305,15 @@ def _plan_commitments(tx: Connection, file: CsvFile, plan: Plan) -> None:
 
     c = t.commitments
     for line, r in file.rows:
-        key = _text(line, r, "id")
+        key = text(line, r, "id")
         wanted: dict[str, Any] = {
-            "account": _text(line, r, "account"), "sku": _text(line, r, "sku"),
-            "location": _text(line, r, "location"), "quantity": _int(line, r, "quantity"),
-            "need_date": _day(line, r, "need_date"), "expires_on": _day(line, r, "expires_on"),
-            "kind": _opt(r, "kind") or "contract", "mode": _opt(r, "mode") or "strict"}
+            "account": text(line, r, "account"), "sku": text(line, r, "sku"),
+            "location": text(line, r, "location"), "quantity": integer(line, r, "quantity"),
+            "need_date": day(line, r, "need_date"), "expires_on": day(line, r, "expires_on"),
+            "kind": opt(r, "kind") or "contract", "mode": opt(r, "mode") or "strict"}
         if wanted["need_date"] is None:
             raise ImportRefused(line, "need_date is required")
-        released = _opt_int(line, r, "released")
+        released = opt_int(line, r, "released")
         now = tx.execute(select(c).where(c.c.id == key)).mappings().first()
         steps: list[tuple[str, Any, Any]] = []
         if now is None:
@@ -494,7 +355,7 @@ def _plan_history(tx: Connection, file: CsvFile, plan: Plan) -> None:
         if not r["quantity"].isdigit():
             raise ImportRefused(line, f"quantity: must be a whole number of 0 or more, not "
                                 f"{r['quantity']!r}")
-        parsed.append(HistoryRow(line, day, _text(line, r, "sku"), _text(line, r, "location"),
+        parsed.append(HistoryRow(line, day, text(line, r, "sku"), text(line, r, "location"),
                                  int(r["quantity"])))
     totals: dict[tuple[str, str, date], int] = defaultdict(int)
     for row in parsed:
