@@ -52,10 +52,11 @@ def commit(api: httpx.Client, cid: str, account: str, at: Position, quantity: in
 
 
 def mine(events: list[dict[str, Any]], *refs: str) -> list[tuple[str, dict[str, Any]]]:
-    """(type, data without ``cause``) of the events that name one of ``refs``."""
+    """(type, data) of the events that name one of ``refs``, without the fields
+    earmark adds to API.md's (``cause``; ``confirmed`` on a line's dated events)."""
     out = []
     for event in events:
-        data = {k: v for k, v in event["data"].items() if k != "cause"}
+        data = {k: v for k, v in event["data"].items() if k not in ("cause", "confirmed")}
         if set(refs) & {str(v) for v in data.values()}:
             out.append((event["type"], data))
     return out

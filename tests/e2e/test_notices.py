@@ -35,7 +35,7 @@ def test_an_account_is_told_of_its_backorder_and_of_the_date_that_moved(
         assert notice["order"] == order and notice["line"] == "1"
     assert backordered["id"] < moved["id"]  # newest last
     assert backordered["kind"] == "backordered"
-    assert backordered["subject"] == (f"Order {order}: 2 × An item backordered, expected "
+    assert backordered["subject"] == (f"Order {order}: 2 × An item backordered, confirmed for "
                                       "Sunday 1 February 2026")
     assert moved["kind"] == "date_moved"
     assert "because a delivery to us was delayed" in moved["text"]

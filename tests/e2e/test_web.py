@@ -137,3 +137,14 @@ def test_an_order_page_shows_the_parts_of_a_ship_to_line(server: Server, ids: Id
     assert f"to {store}" in page
     part = page.split(f'<tr data-part="{position.location}">')[1].split("</tr>")[0]
     assert '<td class="num">3</td>' in part and "2 on" in part
+
+
+def test_the_docs_work_offline_from_the_packages_own_swagger_ui(server: Server) -> None:
+    page = _html(server, "/docs")
+    assert "http://" not in page and "https://" not in page  # nothing from a CDN
+    assets = [part.split('"')[0] for part in page.split('="/static/')[1:]]
+    assert {"vendor/swagger-ui-bundle.js", "vendor/swagger-ui.css"} <= set(assets)
+    for asset in assets:
+        response = server.client.get(f"/static/{asset}")
+        assert response.status_code == 200 and len(response.content) > 500, asset
+    assert "'/openapi.json'" in page or '"/openapi.json"' in page

@@ -61,9 +61,15 @@ def commit(cid: str, account: str, quantity: int, need: str, expires: str | None
         date.fromisoformat(expires) if expires else None, "contract", mode)
 
 
+def confirmed(day: str | None) -> bool:
+    """In this table a line's date is an estimate exactly when it is WAITING (or none)."""
+    return day not in (None, WAITING)
+
+
 def moved(oid: str, old: str | None, new: str | None, cause: str) -> Event:
     return ("order.promise_changed", {"order": oid, "line": "1", **WHERE,
-                                      "old_date": old, "new_date": new, "cause": cause})
+                                      "old_date": old, "new_date": new, "cause": cause,
+                                      "confirmed": confirmed(new)})
 
 
 def allocated(oid: str, quantity: int, cause: str | None = None) -> Event:
@@ -73,7 +79,7 @@ def allocated(oid: str, quantity: int, cause: str | None = None) -> Event:
 
 def backordered(oid: str, quantity: int, promised: str | None, cause: str | None = None) -> Event:
     data: dict[str, Any] = {"order": oid, "line": "1", **WHERE, "quantity": quantity,
-                            "promised_date": promised}
+                            "promised_date": promised, "confirmed": confirmed(promised)}
     return ("order.backordered", data if cause is None else {**data, "cause": cause})
 
 

@@ -26,9 +26,9 @@ def write(path: Path, text: str) -> str:
 
 
 def import_file(store: Store, path: str) -> int:
-    kind, steps = imports.read_csv(path)
-    assert kind == "history"
-    return imports.apply(store, steps)
+    done = imports.import_file(store, "history", imports.read_csv(Path(path)), None)
+    assert isinstance(done, imports.Plan)
+    return len(done.steps)
 
 
 def stored(store: Store) -> list[tuple[str, str, date, int]]:
@@ -112,7 +112,7 @@ def test_a_bad_history_row_is_named_and_nothing_of_the_file_is_imported(
         store: Store, tmp_path: Path, row: str, line_says: str) -> None:
     seed(store)
     path = write(tmp_path / "bad.csv", f"date,sku,location,quantity\n2026-01-01,COAT,WEB,4\n{row}\n")
-    with pytest.raises(imports.ImportError_) as refused:
+    with pytest.raises(imports.ImportRefused) as refused:
         import_file(store, path)
     assert refused.value.line == 3
     assert line_says in str(refused.value)

@@ -170,6 +170,7 @@ def test_forecast_run_shows_a_progress_bar_and_ends_with_the_summary(
     monkeypatch.setenv("EARMARK_TODAY", TODAY.isoformat())
     db = f"sqlite:///{tmp_path}/cli.db"
     runner = CliRunner()
+    assert runner.invoke(cli, ["db", "upgrade", "--database", db]).exit_code == 0
     for args in (["items", "create", "COAT", "Coat"], ["locations", "create", "WEB", "Web"]):
         assert runner.invoke(cli, [*args, "--database", db]).exit_code == 0
     first = TODAY - timedelta(days=200)
@@ -179,7 +180,7 @@ def test_forecast_run_shows_a_progress_bar_and_ends_with_the_summary(
         f"{first + timedelta(days=d)},COAT,WEB,{q}\n" for d, q in enumerate(demand)))
     imported = runner.invoke(cli, ["import", "history", str(history), "--database", db])
     assert imported.exit_code == 0, imported.output
-    assert "imported 200 history row(s)" in imported.output
+    assert "history from" in imported.output and "200 row(s); changed 1" in imported.output
     ran = runner.invoke(cli, ["forecast", "run", "--horizon", "21", "--jobs", "1", "--database", db])
     assert ran.exit_code == 0, ran.output
     assert "succeeded" in ran.output and "1 position(s)" in ran.output

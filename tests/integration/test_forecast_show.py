@@ -21,7 +21,9 @@ TODAY = date(2026, 1, 5)
 def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("EARMARK_TODAY", TODAY.isoformat())
     monkeypatch.setenv("COLUMNS", "100")
-    return f"sqlite:///{tmp_path}/cli.db"
+    url = f"sqlite:///{tmp_path}/cli.db"
+    invoke("db", "upgrade", "--database", url)
+    return url
 
 
 def invoke(*args: str) -> str:

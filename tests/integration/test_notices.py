@@ -42,9 +42,9 @@ def test_a_customer_is_told_each_change_to_their_order_in_words(store: Store) ->
         ("backordered", "SO-1", "1"), ("ready_to_ship", "SO-1", "1")]
     assert [n["id"] for n in acme] == sorted(n["id"] for n in acme)  # newest last
     placed, delayed, damaged, arrived = acme
-    assert placed["subject"] == "Order SO-1: 2 × Coat backordered, expected Sunday 1 February 2026"
+    assert placed["subject"] == "Order SO-1: 2 × Coat backordered, confirmed for Sunday 1 February 2026"
     assert "2 × Coat are in stock and set aside for you, and 2 are backordered" in placed["text"]
-    assert delayed["subject"] == ("Order SO-1: Coat now expected Friday 20 February 2026 (later)")
+    assert delayed["subject"] == ("Order SO-1: Coat now confirmed for Friday 20 February 2026 (later)")
     assert ("later than the Sunday 1 February 2026 we told you, because a delivery to us was "
             "delayed") in delayed["text"]
     assert "because stock was damaged" in damaged["text"]
@@ -66,7 +66,7 @@ def test_one_change_to_one_line_makes_one_notice(store: Store) -> None:
     run(store, supply.adjust, supply.Adjust("COAT", "WEB", -1, "damage"))
     after = told(store, "acme")[before:]
     assert [n["kind"] for n in after] == ["backordered"]
-    assert after[0]["subject"] == "Order SO-1: 1 × Coat backordered, expected Monday 12 January 2026"
+    assert after[0]["subject"] == "Order SO-1: 1 × Coat backordered, estimated Monday 12 January 2026"
     assert "(until now: Monday 5 January 2026)" in after[0]["text"]
 
 
@@ -92,7 +92,7 @@ def test_an_earlier_date_and_a_commitment_at_risk_are_told(store: Store) -> None
         at_risk["text"]
     earlier = told(store, "acme")[-1]
     assert earlier["kind"] == "date_moved"
-    assert earlier["subject"] == "Order SO-1: Coat now expected Tuesday 20 January 2026 (earlier)"
+    assert earlier["subject"] == "Order SO-1: Coat now confirmed for Tuesday 20 January 2026 (earlier)"
     assert "Good news" in earlier["text"]
 
 
@@ -130,7 +130,7 @@ def test_a_batch_that_places_and_moves_a_line_tells_the_newest_date_once(store: 
         uow.commit_now()
     [notice] = told(store, "acme")
     assert notice["kind"] == "backordered"
-    assert notice["subject"] == ("Order SO-1: 2 × Coat backordered, expected "
+    assert notice["subject"] == ("Order SO-1: 2 × Coat backordered, confirmed for "
                                  "Friday 20 February 2026")
     assert "until now" not in notice["text"]
 
@@ -163,3 +163,105 @@ def test_producers_racing_make_each_notice_once_and_never_fail(store: Store) -> 
     made = told(store, "acme")
     assert len(made) == 60
     assert len({n["order"] for n in made}) == 60
+
+
+# Dates told as what they are (issue 18, point 3)
+
+
+def words(notice: dict[str, Any]) -> str:
+    return f"{notice['subject']}\n{notice['text']}\n{notice['html']}"
+
+
+def test_a_date_no_supply_confirms_is_told_as_an_estimate(store: Store) -> None:
+    seed(store, on_hand=0, lead_time_days=7)
+    run(store, orders.place_order, order("SO-1", "acme", 3))
+    [placed] = told(store, "acme")
+    assert placed["kind"] == "backordered"
+    assert placed["subject"] == "Order SO-1: 3 × Coat backordered, estimated Monday 12 January 2026"
+    assert "We estimate that we can ship them on Monday 12 January 2026" in placed["text"]
+    assert "This is an estimate" in placed["text"]
+    assert "expect" not in words(placed) and "confirmed for" not in words(placed)
+    assert "<th style=\"text-align: left; padding-right: 1em;\">Estimated</th>" in placed["html"]
+
+
+def test_line_events_say_whether_their_date_is_confirmed(store: Store) -> None:
+    from earmark.notify.outbox import events_after
+
+    seed(store, on_hand=0, lead_time_days=7)
+    run(store, orders.place_order, order("SO-1", "acme", 3))
+    run(store, supply.create_receipt, supply.CreateReceipt("PO-1", "COAT", "WEB", 5,
+                                                           date(2026, 1, 9)))
+    with transaction(store, write=False) as connection:
+        dated = [(e.type, e.data["confirmed"]) for e in events_after(connection, 0, 100)
+                 if e.type in ("order.backordered", "order.promise_changed")]
+    assert dated == [("order.backordered", False), ("order.promise_changed", True)]
+
+
+def test_an_estimate_made_confirmed_and_earlier_is_good_news_not_an_apology(store: Store) -> None:
+    seed(store, on_hand=0, lead_time_days=7)
+    run(store, orders.place_order, order("SO-1", "acme", 3))
+    run(store, supply.create_receipt, supply.CreateReceipt("PO-1", "COAT", "WEB", 5,
+                                                           date(2026, 1, 9)))
+    moved = told(store, "acme")[-1]
+    assert moved["kind"] == "date_moved"
+    assert moved["subject"] == "Order SO-1: Coat now confirmed for Friday 9 January 2026 (earlier)"
+    assert "is now confirmed for Friday 9 January 2026, earlier than the Monday 12 January " \
+        "2026 we told you" in moved["text"]
+    assert "sorry" not in words(moved).lower() and "estimate" not in moved["text"]
+
+
+def test_an_estimate_made_confirmed_and_later_is_an_apology_that_says_confirmed(
+        store: Store) -> None:
+    seed(store, on_hand=0, lead_time_days=7)
+    run(store, orders.place_order, order("SO-1", "acme", 3))
+    # The lead time was hopeful: the one delivery that exists comes later.
+    run(store, supply.create_receipt, supply.CreateReceipt("PO-1", "COAT", "WEB", 5,
+                                                           date(2026, 1, 20)))
+    moved = told(store, "acme")[-1]
+    assert moved["subject"] == "Order SO-1: Coat now confirmed for Tuesday 20 January 2026 (later)"
+    assert moved["text"].split("\n\n")[1].startswith(
+        "We are sorry: line 1 of order SO-1 (Coat) is now confirmed for Tuesday 20 January 2026")
+
+
+def test_a_confirmed_date_that_becomes_an_estimate_is_told_as_an_estimate(store: Store) -> None:
+    seed(store, on_hand=0, lead_time_days=7)
+    run(store, supply.create_receipt, supply.CreateReceipt("PO-1", "COAT", "WEB", 5,
+                                                           date(2026, 1, 9)))
+    run(store, orders.place_order, order("SO-1", "acme", 3))
+    run(store, supply.cancel_receipt, supply.CancelReceipt("PO-1"))
+    placed, moved = told(store, "acme")
+    assert placed["subject"] == "Order SO-1: 3 × Coat backordered, confirmed for Friday 9 January 2026"
+    assert moved["subject"] == "Order SO-1: Coat now estimated Monday 12 January 2026 (later)"
+    assert "we now estimate that line 1 of order SO-1 (Coat) ships on Monday 12 January 2026" \
+        in moved["text"]
+
+
+def test_a_line_confirmed_by_its_requested_date_is_scheduled_not_backordered(
+        store: Store) -> None:
+    # Its status is "backordered" (nothing is held), but nothing is late.
+    seed(store, on_hand=0)
+    run(store, supply.create_receipt, supply.CreateReceipt("PO-1", "COAT", "WEB", 5,
+                                                           date(2026, 2, 1)))
+    run(store, orders.place_order, orders.PlaceOrder("SO-1", "acme", [
+        orders.LineIn("1", "COAT", 3, "WEB", requested_date=date(2026, 2, 10))]))
+    [placed] = told(store, "acme")
+    assert placed["kind"] == "scheduled"
+    assert placed["subject"] == "Order SO-1: 3 × Coat scheduled for Tuesday 10 February 2026"
+    assert "backordered" not in words(placed).lower()
+    assert ("Line 1, 3 × Coat, is scheduled: a delivery to us is confirmed in time for us to "
+            "ship it on Tuesday 10 February 2026, as you asked") in placed["text"]
+
+
+def test_held_units_moved_to_a_delivery_in_time_are_still_scheduled(store: Store) -> None:
+    seed(store, on_hand=2)
+    run(store, orders.place_order, orders.PlaceOrder("SO-1", "acme", [
+        orders.LineIn("1", "COAT", 2, "WEB", requested_date=date(2026, 2, 10))]))
+    run(store, supply.create_receipt, supply.CreateReceipt("PO-1", "COAT", "WEB", 5,
+                                                           date(2026, 2, 1)))
+    before = len(told(store, "acme"))
+    run(store, supply.adjust, supply.Adjust("COAT", "WEB", -1, "damage"))
+    [lost] = told(store, "acme")[before:]
+    assert lost["kind"] == "scheduled"
+    assert "backordered" not in words(lost).lower()
+    assert "because stock was damaged" in lost["text"]
+    assert "they still ship on Tuesday 10 February 2026, as you asked" in lost["text"]

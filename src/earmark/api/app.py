@@ -14,7 +14,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import BaseRoute
 
@@ -63,6 +65,8 @@ ROUTERS = (health, items, locations, lanes, transfers, accounts, adjustments, re
            projection, suggestions, position_forecast)
 """In the order the schema lists them."""
 MATCHED_FIRST = (orders,)
+VENDOR_URL = "/static/vendor"
+"""Where the package's vendored web assets are served (``make vendor``)."""
 """Routers a request is matched against first: FastAPI tries the routers in
 turn, and an order's hot paths (POST /v1/orders, GET /v1/orders/{id}) should not
 wait behind every other router. No other router has a path they could take."""
@@ -90,7 +94,9 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
         version=__version__,
         summary="Inventory promising: backorders with a real queue, and commitments.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        # /docs is served below from the package's own Swagger UI files: it
+        # works offline, with no CDN.
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -104,6 +110,14 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     # The web UI at /, on the same service layer (earmark.api.web); not part of the API's schema.
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="earmark — the HTTP API",
+            swagger_js_url=f"{VENDOR_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{VENDOR_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{VENDOR_URL}/favicon-32x32.png")
     # Added last runs first: a stranger is refused before their body is read,
     # and the order lane gets the body whole.
     app.add_middleware(OrderLane)

@@ -1,21 +1,13 @@
 """``earmark forecast run``: forecast every position with demand history, in
 this process, with a progress bar; then the run's summary."""
 
-from __future__ import annotations
-
 from enum import Enum
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from earmark.cli.common import DatabaseOption, open_store
-from earmark.forecast import models
-from earmark.forecast.runs import StartRun, start_run
-
-console = Console()
+from earmark.forecast.limits import HORIZON_DAYS_DEFAULT, HORIZON_DAYS_MAX
 
 
 class BackendChoice(str, Enum):
@@ -28,8 +20,8 @@ def run(
         help="local: statsforecast's process pool on this machine; dask: the cluster at "
         "$EARMARK_DASK_SCHEDULER (a local one without it).")] = BackendChoice.local,
     horizon: Annotated[int, typer.Option(
-        min=1, max=models.HORIZON_DAYS_MAX, help="Days to forecast, from tomorrow.")]
-    = models.HORIZON_DAYS_DEFAULT,
+        min=1, max=HORIZON_DAYS_MAX, help="Days to forecast, from tomorrow.")]
+    = HORIZON_DAYS_DEFAULT,
     jobs: Annotated[int, typer.Option(
         min=0, help="Processes (or local Dask workers) to use; 0 for one per core "
         "($EARMARK_FORECAST_JOBS).")] = 0,
@@ -41,8 +33,20 @@ def run(
 
     Example: earmark forecast run --horizon 90 --database sqlite:///earmark.db
     """
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from earmark.forecast.execution import backend_for, execute_run
+    from earmark.forecast.runs import StartRun, start_run
     from earmark.settings import Settings
+
+    console = Console()
 
     settings = Settings()
     store = open_store(database)
@@ -87,6 +91,12 @@ def _number(value: float | None, percent: bool = False) -> str:
 
 
 def show_summary(run: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from earmark.forecast import models
+
+    console = Console()
     summary = run["summary"] or {}
     accuracy = summary.get("accuracy", {})
     cv = summary.get("cross_validation", {})

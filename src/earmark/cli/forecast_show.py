@@ -7,20 +7,16 @@ days' points. Works without a TTY (the chart is then drawn without colours)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import plotext  # type: ignore[import-untyped]
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from earmark.cli.common import DatabaseOption, open_store
-from earmark.forecast.history import demand_tail
-from earmark.forecast.store import Accuracy, PositionForecast, latest_forecast
-from earmark.service import catalog
+from earmark.cli.common import DatabaseOption, fail, open_store
 
-console = Console()
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from earmark.forecast.store import Accuracy, PositionForecast
 
 HISTORY_DAYS_DEFAULT = 56
 POINTS_SHOWN_DEFAULT = 14
@@ -48,6 +44,8 @@ def method_line(f: PositionForecast) -> str:
 
 
 def accuracy_table(f: PositionForecast) -> Table:
+    from rich.table import Table
+
     table = Table(title=f"{f.sku} at {f.location}: forecast of run {f.run_id}, made on "
                         f"{f.made_on.isoformat()}")
     for column in ("", "model", "MASE", "WAPE"):
@@ -62,6 +60,8 @@ def _percent(a: Accuracy) -> str:
 
 
 def points_table(f: PositionForecast, limit: int) -> Table:
+    from rich.table import Table
+
     shown = f.points[:limit]
     more = len(f.points) - len(shown)
     table = Table(title="Daily forecast", caption=f"and {more} more day(s)" if more > 0 else None)
@@ -76,6 +76,8 @@ def points_table(f: PositionForecast, limit: int) -> Table:
 def forecast_chart(f: PositionForecast, history: dict[date, int], width: int,
                    colorless: bool) -> str:
     """The demand of ``history``'s days and the forecast mean with its 80% band, as text."""
+    import plotext  # type: ignore[import-untyped]
+
     figure = plotext.figure
     figure.clear()
     figure.plot_size(width, CHART_HEIGHT)
@@ -115,25 +117,28 @@ def show(
 
     Example: earmark forecast show COAT-XL --location WEB --history-days 28
     """
+    from rich.console import Console
+    from rich.text import Text
+
+    from earmark.forecast.history import demand_tail
+    from earmark.forecast.store import latest_forecast
+    from earmark.service import catalog
+
+    console = Console()
     store = open_store(database)
     try:
         with store.unit_of_work(write=False) as uow:
             if catalog.get_item(uow.tx, sku) is None:
-                console.print(f"[red]no item[/red] {sku!r}")
-                raise typer.Exit(1)
+                fail(f"not_found: no item {sku!r}")
             code = location or uow.master.only_location()
             if code is None:
-                console.print("[red]location required[/red]: more than one location exists "
-                              "(--location)")
-                raise typer.Exit(2)
+                fail("location_required: more than one location exists; say --location", 2)
             if not catalog.location_exists(uow.tx, code):
-                console.print(f"[red]no location[/red] {code!r}")
-                raise typer.Exit(1)
+                fail(f"not_found: no location {code!r}")
             forecast = latest_forecast(uow.tx, sku, code)
             if forecast is None:
-                console.print(f"[yellow]no forecast[/yellow] of {sku} at {code} yet: "
-                              "run one with earmark forecast run")
-                raise typer.Exit(1)
+                fail(f"not_found: no forecast of {sku} at {code} yet: run one with "
+                     "earmark forecast run")
             today = uow.today
             # Complete days only: today's demand is still coming in.
             history = demand_tail(uow.tx, sku, code, today - timedelta(days=1), history_days)

@@ -1,166 +1,432 @@
-"""CSV import: every row becomes a command; one bad row and nothing of the
-file is applied (all rows share one transaction).
+"""CSV import: a file of one named kind makes the database say what the file
+says, through the same handlers as the HTTP API, all or nothing.
 
-A history file (``date,sku,location,quantity``: daily demand, for
-forecasting) is one command for the whole file
-(:func:`earmark.forecast.history.record_history`): rows of one sku, location
-and date add up, and replace what was stored for that day."""
+- The kind is named (``earmark import receipts FILE``), never guessed from the
+  columns, and the header must fit it: its required columns present, and no
+  column the kind does not know (the columns of ``earmark export KIND`` are
+  all known, so an export imports back as it is).
+- Each row is compared with the database first. A row that already holds is
+  *unchanged* and runs nothing; the others become commands: create or update
+  an item, location or account; count or add stock; create, move, receive or
+  cancel a receipt; place, ship or cancel an order; create or release a
+  commitment; replace days of demand history. What no command can do (take
+  back a receipt's received units, change an order's lines) refuses the
+  file, naming the row. So exporting and importing back changes nothing.
+- Stock says its mode: ``set`` (the file holds counts: on-hand becomes the
+  figure, recorded as ``count`` adjustments) or ``add`` (initial stock,
+  goods received: the figure is added). ``set`` is the default only for the
+  export's header (``sku,location,on_hand``).
+- An import is idempotent by file content: the file's SHA-256 is recorded
+  with the import (an ``import.applied`` event, in the same transaction),
+  and the same content is never applied again.
+- All rows share one transaction: one refused row and nothing is applied.
+"""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
-from earmark.domain.backorder import BackorderPolicy
-from earmark.forecast.history import HistoryRow, RecordHistory, record_history
-from earmark.service import master, orders, supply
-from earmark.service.uow import Store
+from earmark.cli.csvfile import CsvFile, check_header, day, integer, opt, opt_int, text
+from earmark.cli.csvfile import ImportRefused as ImportRefused
+from earmark.cli.csvfile import read_csv as read_csv
 
-KINDS: dict[str, set[str]] = {
-    "history": {"date", "sku", "location", "quantity"},
-    "items": {"sku", "name"},
-    "stock": {"sku", "location", "quantity"},
-    "receipts": {"id", "sku", "location", "quantity", "expected_date"},
-    "orders": {"order", "account", "line", "sku", "quantity"},
-}
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
+    from earmark.service.results import Result
+    from earmark.service.uow import Store, UnitOfWork
 
-class ImportError_(Exception):
-    """A row that cannot be applied: its line number and why."""
-
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(f"line {line}: {message}")
-        self.line = line
-        self.message = message
+IMPORTED = "import.applied"
+"""The event an import records: ``{kind, mode, sha256, file, rows, changed}``."""
 
 
 @dataclass(frozen=True)
 class Step:
     line: int
-    handler: Any
+    says: str
+    """What the step changes, in words (``--dry-run`` prints it)."""
+    handler: Callable[[UnitOfWork, Any], Result]
     command: Any
 
 
-def detect_kind(header: Iterable[str]) -> str | None:
-    columns = set(header)
-    # History first: its columns include those of stock.
-    for kind in ("history", "orders", "receipts", "stock", "items"):
-        if KINDS[kind] <= columns and not (kind == "items" and "location" in columns):
-            return kind
+@dataclass
+class Plan:
+    kind: str
+    mode: str | None
+    rows: int
+    steps: list[Step] = field(default_factory=list)
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """An earlier import of the same content: its event."""
+
+    event_id: int
+    at: datetime
+    kind: str
+
+
+def _changes(now: dict[str, Any], wanted: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {now[k]!r} → {v!r}" for k, v in wanted.items() if now[k] != v)
+
+
+# Planning: each kind's rows against the database
+
+
+def _plan_master(kind: str, tx: Connection, file: CsvFile, plan: Plan) -> None:
+    from earmark.service import catalog, master
+
+    header = set(file.header)
+    for line, r in file.rows:
+        if kind == "items":
+            key = text(line, r, "sku")
+            now = catalog.get_item(tx, key)
+            given: dict[str, Any] = {"name": text(line, r, "name"), "unit": opt(r, "unit") or "each",
+                     "unit_cost": opt(r, "unit_cost"),
+                     "lead_time_days": opt_int(line, r, "lead_time_days"),
+                     "backorders": opt(r, "backorders") or "allow",
+                     "safety_stock": integer(line, r, "safety_stock", 0)}
+            handler: Any = master.upsert_item
+        elif kind == "locations":
+            key = text(line, r, "code")
+            now = catalog.get_location(tx, key)
+            given = {"name": text(line, r, "name")}
+            handler = master.upsert_location
+        else:
+            key = text(line, r, "id")
+            now = catalog.get_account(tx, key)
+            given = {"name": text(line, r, "name"), "priority": integer(line, r, "priority", 100)}
+            handler = master.upsert_account
+        # A column the file leaves out keeps the value the database has.
+        wanted = {k: (v if k in header or now is None else now[k]) for k, v in given.items()}
+        if kind == "items":
+            command: Any = master.UpsertItem(key, wanted["name"], wanted["unit"],
+                                             wanted["unit_cost"], wanted["lead_time_days"],
+                                             wanted["backorders"], wanted["safety_stock"])
+        elif kind == "locations":
+            command = master.UpsertLocation(key, wanted["name"])
+        else:
+            command = master.UpsertAccount(key, wanted["name"], wanted["priority"])
+        noun = kind[:-1]
+        if now is None:
+            plan.steps.append(Step(line, f"create {noun} {key}", handler, command))
+        elif changed := _changes(now, wanted):
+            plan.steps.append(Step(line, f"update {noun} {key}: {changed}", handler, command))
+        else:
+            plan.unchanged += 1
+
+
+def _plan_stock(tx: Connection, file: CsvFile, plan: Plan) -> None:
+    from sqlalchemy import select
+
+    from earmark.service import supply
+    from earmark.store import tables as t
+
+    p = t.positions.c
+    on_hand = {(s, loc): int(n) for s, loc, n in tx.execute(select(p.sku, p.location, p.on_hand))}
+    figure = "on_hand" if "on_hand" in file.header else "quantity"
+    seen: dict[tuple[str, str], int] = {}
+    for line, r in file.rows:
+        sku, location = text(line, r, "sku"), text(line, r, "location")
+        quantity = integer(line, r, figure)
+        note = opt(r, "note")
+        if plan.mode == "add":
+            if quantity == 0:
+                plan.unchanged += 1
+                continue
+            reason = opt(r, "reason") or "initial"
+            plan.steps.append(Step(line, f"add {quantity} to {sku} at {location} ({reason})",
+                                   supply.adjust,
+                                   supply.Adjust(sku, location, quantity, reason, note)))
+            continue
+        if (sku, location) in seen:
+            raise ImportRefused(line, f"{sku} at {location} is counted twice (line "
+                                f"{seen[(sku, location)]} too)")
+        seen[(sku, location)] = line
+        if quantity < 0:
+            raise ImportRefused(line, f"{figure}: a count is 0 or more, not {quantity}")
+        now = on_hand.get((sku, location), 0)
+        if quantity == now:
+            plan.unchanged += 1
+            continue
+        plan.steps.append(Step(line, f"count {sku} at {location}: on-hand {now} → {quantity}",
+                               supply.adjust,
+                               supply.Adjust(sku, location, quantity - now, "count", note)))
+
+
+def _plan_receipts(tx: Connection, file: CsvFile, plan: Plan) -> None:
+    from earmark.service import supply
+    from earmark.service.queries import get_receipt
+
+    for line, r in file.rows:
+        key = text(line, r, "id")
+        sku, location = text(line, r, "sku"), text(line, r, "location")
+        quantity = integer(line, r, "quantity")
+        expected = day(line, r, "expected_date")
+        if expected is None:
+            raise ImportRefused(line, "expected_date is required")
+        received = opt_int(line, r, "received")
+        status = opt(r, "status")
+        source = opt(r, "source") or "purchase"
+        now = get_receipt(tx, key)
+        steps: list[tuple[str, Any, Any]] = []
+        if now is None:
+            steps.append((f"create receipt {key}: {quantity} × {sku} at {location} on "
+                          f"{expected.isoformat()}", supply.create_receipt,
+                          supply.CreateReceipt(key, sku, location, quantity, expected, source)))
+            now_received, now_status = 0, "open"
+        else:
+            for name, value in (("sku", sku), ("location", location), ("source", source)):
+                if name in file.header and now[name] != value:
+                    raise ImportRefused(line, f"receipt {key} has {name} {now[name]!r}, not "
+                                        f"{value!r}; a receipt's {name} cannot change")
+            moved = expected.isoformat() != now["expected_date"]
+            resized = quantity != now["quantity"]
+            if moved or resized:
+                says = ", ".join(([f"to {expected.isoformat()}"] if moved else [])
+                                 + ([f"quantity {now['quantity']} → {quantity}"] if resized
+                                    else []))
+                steps.append((f"move receipt {key}: {says}", supply.patch_receipt,
+                              supply.PatchReceipt(key, expected if moved else None,
+                                                  quantity if resized else None)))
+            now_received, now_status = now["received"], now["status"]
+        if received is not None and received != now_received:
+            if received < now_received:
+                raise ImportRefused(line, f"receipt {key} has received {now_received}; "
+                                    f"received units cannot be taken back (the file says "
+                                    f"{received})")
+            steps.append((f"receive {received - now_received} of receipt {key}",
+                          supply.receive_receipt,
+                          supply.ReceiveReceipt(key, received - now_received)))
+        if status == "cancelled" and now_status != "cancelled":
+            steps.append((f"cancel receipt {key}", supply.cancel_receipt,
+                          supply.CancelReceipt(key)))
+        elif status is not None and status != now_status and not steps:
+            raise ImportRefused(line, f"receipt {key} is {now_status}, not {status}")
+        if not steps:
+            plan.unchanged += 1
+        plan.steps += [Step(line, says, handler, command) for says, handler, command in steps]
+
+
+@dataclass
+class _OrderRows:
+    line: int
+    account: str
+    lines: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+
+
+def _plan_orders(tx: Connection, today: date, file: CsvFile, plan: Plan) -> None:
+    from earmark.service import orders
+    from earmark.service.queries import get_order
+
+    grouped: dict[str, _OrderRows] = {}
+    for line, r in file.rows:
+        order_id, account = text(line, r, "order"), text(line, r, "account")
+        found = grouped.setdefault(order_id, _OrderRows(line, account))
+        if found.account != account:
+            raise ImportRefused(line, f"order {order_id} is of account {found.account} on line "
+                                f"{found.line}, not {account}")
+        found.lines.append((line, r))
+    for order_id, rows in grouped.items():
+        now = get_order(tx, order_id, today)
+        named = [(line, opt(r, "line") or str(n), r)
+                 for n, (line, r) in enumerate(rows.lines, start=1)]
+        steps: list[tuple[int, str, Any, Any]] = []
+        if now is None:
+            placed = [orders.LineIn(name, text(line, r, "sku"), integer(line, r, "quantity"),
+                                    opt(r, "location"), day(line, r, "requested_date"),
+                                    opt(r, "backorder"))
+                      for line, name, r in named]
+            steps.append((rows.line, f"place order {order_id} ({len(placed)} line(s))",
+                          orders.place_order, orders.PlaceOrder(order_id, rows.account, placed)))
+            stored: dict[str, dict[str, Any]] = {}
+        else:
+            if now["account"] != rows.account:
+                raise ImportRefused(rows.line, f"order {order_id} is of account "
+                                    f"{now['account']}, not {rows.account}")
+            stored = {ln["line"]: ln for ln in now["lines"]}
+            for line, name, r in named:
+                _same_line(line, order_id, name, r, stored.get(name))
+        shipped: list[tuple[int, Any]] = []
+        cancelled: list[tuple[int, Any]] = []
+        for line, name, r in named:
+            have = stored.get(name, {"shipped": 0, "cancelled": 0})
+            for column, into in (("shipped", shipped), ("cancelled", cancelled)):
+                want = opt_int(line, r, column)
+                if want is None or want == have[column]:
+                    continue
+                if want < have[column]:
+                    raise ImportRefused(line, f"line {name} of order {order_id} has {column} "
+                                        f"{have[column]}; that cannot go back to {want}")
+                into.append((line, orders.LineQuantity(name, want - have[column])))
+        if shipped:
+            steps.append((shipped[0][0], f"ship order {order_id}: " + ", ".join(
+                f"line {q.line} × {q.quantity}" for _, q in shipped), orders.ship_order,
+                orders.ShipOrder(order_id, [q for _, q in shipped])))
+        if cancelled:
+            steps.append((cancelled[0][0], f"cancel in order {order_id}: " + ", ".join(
+                f"line {q.line} × {q.quantity}" for _, q in cancelled), orders.cancel_order,
+                orders.CancelOrder(order_id, [q for _, q in cancelled])))
+        if not steps:
+            plan.unchanged += len(rows.lines)
+        plan.steps += [Step(line, says, handler, command) for line, says, handler, command in steps]
+
+
+def _same_line(line: int, order_id: str, name: str, r: dict[str, str],
+               stored: dict[str, Any] | None) -> None:
+    """Refuse a row that would change a placed line: an order's lines are fixed."""
+    if stored is None:
+        raise ImportRefused(line, f"order {order_id} has no line {name}; lines cannot be added "
+                            "to a placed order")
+    wanted: dict[str, Any] = {"sku": text(line, r, "sku"),
+                              "quantity": integer(line, r, "quantity")}
+    for column in ("location", "backorder"):
+        if r.get(column):
+            wanted[column] = r[column]
+    if r.get("requested_date"):
+        wanted["requested_date"] = r["requested_date"]
+    for column, value in wanted.items():
+        if stored.get(column) != value:
+            raise ImportRefused(line, f"line {name} of order {order_id} has {column} "
+                                f"{stored.get(column)!r}, not {value!r}; a placed line cannot "
+                                "change (cancel it and place another)")
+
+
+def _plan_commitments(tx: Connection, file: CsvFile, plan: Plan) -> None:
+    from sqlalchemy import select
+
+    from earmark.service import commitments as cm
+    from earmark.store import tables as t
+
+    c = t.commitments
+    for line, r in file.rows:
+        key = text(line, r, "id")
+        wanted: dict[str, Any] = {
+            "account": text(line, r, "account"), "sku": text(line, r, "sku"),
+            "location": text(line, r, "location"), "quantity": integer(line, r, "quantity"),
+            "need_date": day(line, r, "need_date"), "expires_on": day(line, r, "expires_on"),
+            "kind": opt(r, "kind") or "contract", "mode": opt(r, "mode") or "strict"}
+        if wanted["need_date"] is None:
+            raise ImportRefused(line, "need_date is required")
+        released = opt_int(line, r, "released")
+        now = tx.execute(select(c).where(c.c.id == key)).mappings().first()
+        steps: list[tuple[str, Any, Any]] = []
+        if now is None:
+            steps.append((f"create commitment {key}: {wanted['quantity']} × {wanted['sku']} at "
+                          f"{wanted['location']} for {wanted['account']}", cm.create_commitment,
+                          cm.CreateCommitment(key, **wanted)))
+            now_released = 0
+        else:
+            for column, value in wanted.items():
+                if column in file.header and now[column] != value:
+                    raise ImportRefused(line, f"commitment {key} has {column} {now[column]!r}, "
+                                        f"not {value!r}; a commitment cannot change (release "
+                                        "it and create another)")
+            now_released = int(now["released"])
+        if released is not None and released != now_released:
+            if released < now_released:
+                raise ImportRefused(line, f"commitment {key} has released {now_released}; "
+                                    f"that cannot go back to {released}")
+            steps.append((f"release {released - now_released} of commitment {key}",
+                          cm.release_commitment,
+                          cm.ReleaseCommitment(key, released - now_released)))
+        if not steps:
+            plan.unchanged += 1
+        plan.steps += [Step(line, says, handler, command) for says, handler, command in steps]
+
+
+def _plan_history(tx: Connection, file: CsvFile, plan: Plan) -> None:
+    from sqlalchemy import select
+
+    from earmark.forecast.history import HistoryRow, RecordHistory, record_history
+    from earmark.store import tables as t
+
+    parsed = []
+    for line, r in file.rows:
+        try:
+            day = date.fromisoformat(r["date"])
+        except ValueError:
+            raise ImportRefused(line, f"date: must be YYYY-MM-DD, not {r['date']!r}") from None
+        if not r["quantity"].isdigit():
+            raise ImportRefused(line, f"quantity: must be a whole number of 0 or more, not "
+                                f"{r['quantity']!r}")
+        parsed.append(HistoryRow(line, day, text(line, r, "sku"), text(line, r, "location"),
+                                 int(r["quantity"])))
+    totals: dict[tuple[str, str, date], int] = defaultdict(int)
+    for row in parsed:
+        totals[(row.sku, row.location, row.day)] += row.quantity
+    h = t.demand_history.c
+    stored = {(s, loc, d): int(n) for s, loc, d, n in tx.execute(
+        select(h.sku, h.location, h.day, h.quantity)
+        .where(h.sku.in_(sorted({k[0] for k in totals}))))}
+    changed = sum(1 for key, n in totals.items() if stored.get(key) != n)
+    if not parsed or not changed:
+        plan.unchanged = len(parsed)
+        return
+    plan.unchanged = len(totals) - changed
+    plan.steps.append(Step(parsed[0].line, f"replace {changed} day(s) of demand history",
+                           record_history, RecordHistory(tuple(parsed))))
+
+
+def plan_file(uow: UnitOfWork, kind: str, mode: str | None, file: CsvFile) -> Plan:
+    plan = Plan(kind, mode, len(file.rows))
+    tx = uow.tx
+    if kind in ("items", "locations", "accounts"):
+        _plan_master(kind, tx, file, plan)
+    elif kind == "stock":
+        _plan_stock(tx, file, plan)
+    elif kind == "receipts":
+        _plan_receipts(tx, file, plan)
+    elif kind == "orders":
+        _plan_orders(tx, uow.today, file, plan)
+    elif kind == "commitments":
+        _plan_commitments(tx, file, plan)
+    else:
+        _plan_history(tx, file, plan)
+    return plan
+
+
+def earlier_import(tx: Connection, sha256: str) -> Earlier | None:
+    """The earlier import of the same content, if any."""
+    from sqlalchemy import select
+
+    from earmark.store import tables as t
+
+    e = t.events.c
+    for event_id, at, data in tx.execute(
+        select(e.id, e.at, e.data).where(e.type == IMPORTED).order_by(e.id)
+    ):
+        if isinstance(data, dict) and data.get("sha256") == sha256:
+            return Earlier(int(event_id), at, str(data.get("kind")))
     return None
 
 
-def _int(row: dict[str, str], name: str, default: int | None = None) -> int:
-    value = (row.get(name) or "").strip()
-    if not value:
-        if default is None:
-            raise ValueError(f"{name} is required")
-        return default
-    return int(value)
-
-
-def _opt(row: dict[str, str], name: str) -> str | None:
-    value = (row.get(name) or "").strip()
-    return value or None
-
-
-def _date(row: dict[str, str], name: str) -> date | None:
-    value = _opt(row, name)
-    return date.fromisoformat(value) if value else None
-
-
-def _history_row(number: int, row: dict[str, str]) -> HistoryRow:
-    values = {name: (row.get(name) or "").strip() for name in KINDS["history"]}
-    for name in ("sku", "location"):
-        if not values[name]:
-            raise ImportError_(number, f"{name} is required")
-    try:
-        day = date.fromisoformat(values["date"])
-    except ValueError as error:
-        raise ImportError_(number, f"date: must be YYYY-MM-DD, not {values['date']!r}") from error
-    if not values["quantity"].isdigit():
-        raise ImportError_(number, f"quantity: must be a whole number of 0 or more, not "
-                           f"{values['quantity']!r}")
-    return HistoryRow(number, day, values["sku"], values["location"], int(values["quantity"]))
-
-
-def _steps(kind: str, rows: list[tuple[int, dict[str, str]]]) -> list[Step]:
-    steps: list[Step] = []
-    if kind == "history":
-        parsed = tuple(_history_row(number, row) for number, row in rows)
-        return [Step(parsed[0].line if parsed else 1, record_history, RecordHistory(parsed))]
-    if kind == "orders":
-        grouped: dict[str, list[tuple[int, dict[str, str]]]] = {}
-        for number, row in rows:
-            grouped.setdefault(row["order"], []).append((number, row))
-        for order_id, lines in grouped.items():
-            first = lines[0][1]
-            steps.append(Step(lines[0][0], orders.place_order, orders.PlaceOrder(
-                order_id, first["account"],
-                [orders.LineIn(r["line"], r["sku"], _int(r, "quantity"), _opt(r, "location"),
-                               _date(r, "requested_date"), _opt(r, "backorder"))
-                 for _, r in lines])))
-        return steps
-    build: Callable[[dict[str, str]], tuple[Any, Any]]
-    if kind == "items":
-        def build(r: dict[str, str]) -> tuple[Any, Any]:
-            lead = _opt(r, "lead_time_days")
-            return master.upsert_item, master.UpsertItem(
-                r["sku"], r["name"], _opt(r, "unit") or "each", _opt(r, "unit_cost"),
-                int(lead) if lead else None, _opt(r, "backorders") or BackorderPolicy.allow,
-                _int(r, "safety_stock", 0))
-    elif kind == "stock":
-        def build(r: dict[str, str]) -> tuple[Any, Any]:
-            return supply.adjust, supply.Adjust(r["sku"], r["location"], _int(r, "quantity"),
-                                                _opt(r, "reason") or "initial", _opt(r, "note"))
-    else:
-        def build(r: dict[str, str]) -> tuple[Any, Any]:
-            expected = _date(r, "expected_date")
-            if expected is None:
-                raise ValueError("expected_date is required")
-            return supply.create_receipt, supply.CreateReceipt(
-                r["id"], r["sku"], r["location"], _int(r, "quantity"), expected,
-                _opt(r, "source") or "purchase")
-    for number, row in rows:
-        try:
-            handler, command = build(row)
-        except (ValueError, KeyError) as error:
-            raise ImportError_(number, str(error)) from error
-        steps.append(Step(number, handler, command))
-    return steps
-
-
-def read_csv(path: str, kind: str | None = None) -> tuple[str, list[Step]]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        found = kind or detect_kind(reader.fieldnames or [])
-        if found is None or found not in KINDS:
-            raise ImportError_(1, "cannot tell what the file holds; columns must include one of "
-                               + "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in KINDS.items()))
-        missing = KINDS[found] - set(reader.fieldnames or [])
-        if missing:
-            raise ImportError_(1, f"missing columns: {', '.join(sorted(missing))}")
-        rows = [(reader.line_num, dict(row)) for row in reader]
-    try:
-        return found, _steps(found, rows)
-    except ValueError as error:
-        raise ImportError_(0, str(error)) from error
-
-
-def apply(store: Store, steps: list[Step], progress: Callable[[int], None] | None = None) -> int:
-    """Apply every step in one transaction; raise ImportError_ at the first refusal."""
+def import_file(store: Store, kind: str, file: CsvFile, mode: str | None, *,
+                dry_run: bool = False) -> Plan | Earlier:
+    """Plan the file against the database and apply it in one transaction (or,
+    dry, apply it and roll back: every refusal shows, nothing changes)."""
+    mode = check_header(kind, file.header, mode)
     with store.unit_of_work() as uow:
         uow.defer_commit = True
-        for done, step in enumerate(steps, 1):
+        already = earlier_import(uow.tx, file.sha256)
+        if already is not None:
+            return already
+        plan = plan_file(uow, kind, mode, file)
+        for step in plan.steps:
             result = step.handler(uow, step.command)
             if not result.ok:
                 # A command of many rows (history) names the row it refused.
                 line = int(result.extra.get("line", step.line))
-                raise ImportError_(line, f"{result.outcome.value}: {result.detail}")
-            if progress:
-                progress(done)
+                raise ImportRefused(line, f"{step.says}: {result.outcome.value}: {result.detail}")
+        if dry_run:
+            return plan
+        uow.emit(IMPORTED, {"kind": kind, "mode": mode, "sha256": file.sha256,
+                            "file": file.path.name, "rows": plan.rows,
+                            "changed": len(plan.steps)})
         uow.commit_now()
-    return len(steps)
+    return plan

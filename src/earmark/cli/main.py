@@ -1,29 +1,52 @@
-"""The ``earmark`` command: serve, demo, check, and the resource commands."""
+"""The ``earmark`` command: serve, demo, check, and one command per operation
+of the HTTP API (``cli/resources.py``, ``supply.py``, ``demand.py``,
+``events.py``, ``forecast.py``), import and export (``exchange.py``).
+
+Each command module imports only Typer and the CLI's own helpers when it
+loads; what a command needs it imports when it runs, so ``earmark --help``
+answers at once (a test holds the import time of this module to a budget).
+A command is one function, registered by its module's ``register``."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from earmark.cli import resources, transfer
-from earmark.cli.common import DatabaseOption, database_url, open_store
-from earmark.cli.forecast import forecast_app
+from earmark.cli import demand, events, exchange, forecast, resources, supply
+from earmark.cli.common import DatabaseOption, chosen, database_url, group, open_store
 
-app = typer.Typer(
-    name="earmark",
-    help="earmark: inventory promising — backorders with a real queue, and commitments.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+app = group("earmark: inventory promising — backorders with a real queue, and commitments.")
+db_app = group("Database schema.")
 app.add_typer(db_app, name="db")
-app.add_typer(forecast_app, name="forecast")
-console = Console()
 resources.register(app)
-app.command("import")(transfer.import_csv)
-app.command("export")(transfer.export)
+supply.register(app)
+demand.register(app)
+events.register(app)
+forecast.register(app)
+app.command("import")(exchange.import_csv)
+app.command("export")(exchange.export)
+
+
+@app.callback()
+def main(database: DatabaseOption = None) -> None:
+    """earmark: inventory promising — backorders with a real queue, and commitments.
+
+    Every command takes --database (a URL, or a SQLite file); given here, before
+    the command, it holds for the command: earmark --database demo.db backorders
+    """
+    chosen.database = database
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console()
 
 
 @db_app.command("upgrade")
@@ -32,8 +55,8 @@ def db_upgrade(database: DatabaseOption = None) -> None:
 
     Example: earmark db upgrade --database postgresql://postgres@127.0.0.1/earmark
     """
-    store = open_store(database)
-    console.print(f"[green]schema is current[/green] ({store.dialect})")
+    store = open_store(database, create=True)
+    _console().print(f"[green]schema is current[/green] ({store.dialect})")
     store.dispose()
 
 
@@ -50,6 +73,7 @@ def check(database: DatabaseOption = None) -> None:
         checked, findings = check_store(store)
     finally:
         store.dispose()
+    console = _console()
     for finding in findings:
         console.print(f"[red]FAIL[/red] {finding}")
     if findings:
@@ -64,6 +88,8 @@ def _serve(database_url: str, host: str, port: int, banner: list[str] | None = N
     from earmark.settings import Settings
 
     settings = Settings().model_copy(update={"database_url": database_url})
+
+    console = _console()
 
     def show_banner() -> None:
         for line in banner or []:
@@ -98,8 +124,12 @@ def serve(
 
     Example: EARMARK_TODAY=2026-01-05 earmark serve --database sqlite:///earmark.db --port 8000
     """
-    console.print(f"earmark listening on http://{host}:{port} ({database_url(database)})")
-    _serve(database_url(database), host, port, workers=workers)
+    url = database_url(database)
+    open_store(database, create=True).dispose()  # made and upgraded here, before it listens
+    base = f"http://{host}:{port}"
+    _serve(url, host, port, workers=workers, banner=[
+        f"earmark listening on {base} ({url})",
+        f"dashboard: {base}/   API: {base}/v1   docs: {base}/docs"])
 
 
 @app.command()
@@ -113,7 +143,7 @@ def dispatch(database: DatabaseOption = None) -> None:
     from earmark.settings import Settings
 
     store = open_store(database)
-    console.print(f"earmark dispatching events from {database_url(database)}")
+    _console().print(f"earmark dispatching events from {database_url(database)}")
     try:
         run_until_stopped(store, Settings())
     finally:
@@ -143,7 +173,8 @@ def demo(
         Path(file + suffix).unlink(missing_ok=True)
     os.environ["EARMARK_TODAY"] = DEMO_TODAY.isoformat()
     url = f"sqlite:///{file}"
-    store = Store(url, Clock(frozen=DEMO_TODAY))
+    # Loaded as if it happened on the demo's day: its events read so.
+    store = Store(url, Clock(frozen=DEMO_TODAY, stamps_today=True))
     store.upgrade()
     steps = load(store)
     # The demo's forecasts are made in the background, by a process of their own
@@ -152,24 +183,50 @@ def demo(
     run_id = start_in_background(store, launcher)
     store.dispose()
     base = f"http://{host}:{port}"
+    cli = f"{_command_name()} --database {file}"
     _serve(url, host, port, banner=[
         f"[bold green]earmark demo[/bold green] — {steps} commands loaded into {file}, "
-        f"today is frozen at {DEMO_TODAY.isoformat()}",
-        f"API:  {base}/v1   docs: {base}/docs",
-        "Try:",
+        f"today is frozen at {DEMO_TODAY.isoformat()} (stored with the database)",
+        f"Dashboard: [bold]{base}/[/bold]   API: {base}/v1   docs: {base}/docs",
+        "Try, in another terminal (the CLI opens the same database, on the same day):",
+        f"  {cli} availability BEAM-W12 --location YARD",
+        f"  {cli} backorders --sku COAT-ASTRID-M",
+        f"  {cli} commitments show C-STEEL-Q2",
+        f"  {cli} receipts move MILL-MAR --to 2026-05-01",
+        f"  {cli} events tail --type commitment.at_risk",
         f"  curl -s '{base}/v1/availability/BEAM-W12?location=YARD'",
-        f"  curl -s '{base}/v1/backorders?sku=COAT-ASTRID-M'",
-        f"  curl -s {base}/v1/commitments/C-STEEL-Q2",
-        f"  curl -s -X PATCH {base}/v1/receipts/MILL-MAR -H 'Content-Type: application/json' "
-        "-d '{\"expected_date\": \"2026-05-01\"}'",
-        f"  curl -s '{base}/v1/events?type=commitment.at_risk'",
         f"  curl -s {base}/v1/forecast-runs/{run_id}   (the demo's forecast run, in the background)",
         "Ctrl-C stops the server.",
     ])
 
 
+def _command_name() -> str:
+    """How to call this command again from here: ``earmark`` when that is what
+    the shell finds, else the path it was started by (``.venv/bin/earmark``)."""
+    import shutil
+    from pathlib import Path
+
+    started = Path(sys.argv[0])
+    found = shutil.which("earmark")
+    if found and Path(found).resolve() == started.resolve():
+        return "earmark"
+    try:
+        return str(started.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(started)
+
+
 def run() -> None:
-    app()
+    """The console script. A bug must still not print a traceback at a user:
+    one line says what failed (EARMARK_DEBUG=1 shows the traceback)."""
+    try:
+        app()
+    except Exception as error:
+        if os.environ.get("EARMARK_DEBUG"):
+            raise
+        print(f"earmark: internal error ({type(error).__name__}: {error}); this is a bug "
+              "(EARMARK_DEBUG=1 shows where)", file=sys.stderr)
+        sys.exit(70)
 
 
 if __name__ == "__main__":

@@ -188,6 +188,9 @@ def _commit(
 def commands() -> list[tuple[Any, Any]]:
     """Every command of the demo, in the order it happened."""
     steps: list[tuple[Any, Any]] = []
+    # The demo's day, stored with its database: every process that opens it (the
+    # server, `earmark --database demo.db ...`) plans by the same today.
+    steps += [(cm.advance_clock, cm.AdvanceClock(DEMO_TODAY))]
     steps += [(master.upsert_location, c) for c in LOCATIONS]
     steps += [(network.set_lane, c) for c in LANES]
     steps += [(master.upsert_account, c) for c in ACCOUNTS]

@@ -70,10 +70,10 @@ an hour (bench ``forecast``)."""
 NAIVE_BELOW_DAYS = 2 * SEASON_DAYS
 INTERMITTENT_ADI = 1.32
 
-HORIZON_DAYS_DEFAULT = 90
-HORIZON_DAYS_MAX = 180
-"""Conformal intervals over ``h`` days need ``2h + 1`` days of training data;
-at most 180 keeps that within ``TRAINING_DAYS_MAX``."""
+# Conformal intervals over ``h`` days need ``2h + 1`` days of training data;
+# a horizon of at most 180 days keeps that within ``TRAINING_DAYS_MAX``.
+from earmark.forecast.limits import HORIZON_DAYS_DEFAULT as HORIZON_DAYS_DEFAULT  # noqa: E402
+from earmark.forecast.limits import HORIZON_DAYS_MAX as HORIZON_DAYS_MAX  # noqa: E402
 
 ETS_MODEL = "AAA"
 ETS_DAMPED = True

@@ -5,13 +5,22 @@ A dispatcher reader turns events into notices, in the transaction that
 moves its cursor, so each change is told exactly once:
 
 - ``backordered``: units of an order line are backordered (when the order
-  is placed, or later when supply is lost), with the date they are expected;
+  is placed, or later when supply is lost), with their date;
+- ``scheduled``: the same, for a line whose every open unit is confirmed on
+  or before the date the customer asked for: nothing is late, so the
+  customer is not told "backordered", whatever the line's status says;
 - ``date_moved``: a line's promised date moved earlier or later, with the
   cause in words (a delivery delayed, a harvest short, stock damaged,
   supply arrived, a commitment expired, ...);
 - ``ready_to_ship``: units became allocated after the order was placed;
 - ``commitment_at_risk``: a commitment can no longer be met by its need
   date, with the shortfall and the earliest date it can be.
+
+Dates are told as what they are. A date that no supply confirms is an
+estimate (the item's lead time), and the words say so ("we estimate");
+a confirmed date (every open unit pegged to stock or to a receipt: the
+event's ``confirmed``) is told as confirmed, and a date that became
+confirmed says so, with "we are sorry" only when it got later.
 
 The events one change records for one order line (say ``order.backordered``
 and ``order.promise_changed``) make one notice, not two. Notices are
@@ -127,10 +136,14 @@ def _facts(kind: str, n: dict[str, Any]) -> list[tuple[str, str]]:
                 ("Shortfall", _qty(n["shortfall"])), ("Needed by", _day(n["need_date"])),
                 ("Earliest full date", _day(n["earliest_date"]))]
     facts = [("Order", n["order"]), ("Line", n["line"]), ("Item", f"{n['item']} ({n['sku']})")]
+    told = "Confirmed" if n.get("confirmed") else "Estimated"
     if kind == "date_moved":
-        facts += [("Was", _day(n["old_date"])), ("Now", _day(n["new_date"]))]
+        facts += [("Was", _day(n["old_date"])), (f"Now ({told.lower()})", _day(n["new_date"]))]
     elif kind == "backordered":
-        facts += [("Backordered", _qty(n["quantity"])), ("Expected", _day(n["date"]))]
+        facts += [("Backordered", _qty(n["quantity"])), (told, _day(n["date"]))]
+    elif kind == "scheduled":
+        facts += [("Scheduled", _qty(n["quantity"])), ("Confirmed", _day(n["date"])),
+                  ("Asked for", _day(n["requested_date"]))]
     else:
         facts += [("Ready to ship", _qty(n["quantity"]))]
     return facts
@@ -157,7 +170,8 @@ class _LineChange:
         if seen is None:
             setattr(self, kind, dict(data))
         elif kind == "moved":
-            seen.update(new_date=data["new_date"], cause=data.get("cause"))
+            seen.update(new_date=data["new_date"], cause=data.get("cause"),
+                        confirmed=data.get("confirmed", False))
         else:
             seen.update({k: v for k, v in data.items() if k != "quantity"},
                         quantity=seen["quantity"] + data["quantity"])
@@ -177,7 +191,10 @@ def _line_notice(change: _LineChange) -> tuple[str, dict[str, Any]] | None:
                          "location": data["location"]}
     moved = change.moved or {}
     n.update(old_date=moved.get("old_date"), new_date=moved.get("new_date"),
-             direction=_direction(moved.get("old_date"), moved.get("new_date")))
+             direction=_direction(moved.get("old_date"), moved.get("new_date")),
+             # The newest word on the line's date: events recorded before
+             # `confirmed` existed say nothing, and are told as estimates.
+             confirmed=bool((change.moved or change.backordered or {}).get("confirmed")))
     if change.backordered is not None:
         placed = "cause" not in change.backordered
         # A date that moved in the same moment is the line's newest.
@@ -202,6 +219,29 @@ _LINE_EVENTS = {"order.allocated": "allocated", "order.backordered": "backordere
                 "order.promise_changed": "moved"}
 
 
+def _scheduled(connection: Connection, found: list[tuple[OutboxEvent, str, dict[str, Any]]]
+               ) -> list[tuple[OutboxEvent, str, dict[str, Any]]]:
+    """Each line notice with the date the customer asked for; a backordered
+    line whose date is confirmed on or before it is *scheduled*."""
+    order_ids = sorted({n["order"] for _, kind, n in found if "order" in n})
+    if not order_ids:
+        return found
+    ol = t.order_lines.c
+    requested = {(o, line): day for o, line, day in connection.execute(
+        select(ol.order_id, ol.line, ol.requested_date).where(ol.order_id.in_(order_ids)))}
+    told: list[tuple[OutboxEvent, str, dict[str, Any]]] = []
+    for event, kind, n in found:
+        if "order" in n:
+            asked: date | None = requested.get((n["order"], n["line"]))
+            day = n.get("new_date") if kind == "date_moved" else n.get("date")
+            n.update(requested_date=asked, as_asked=bool(
+                n["confirmed"] and day and asked and date.fromisoformat(day) <= asked))
+            if kind == "backordered" and n["as_asked"]:
+                kind = "scheduled"
+        told.append((event, kind, n))
+    return told
+
+
 def notices_for(connection: Connection, events: list[OutboxEvent]) -> list[dict[str, Any]]:
     """The notice rows the events make, in event order."""
     changes: dict[tuple[datetime, str, str], _LineChange] = {}
@@ -220,7 +260,7 @@ def notices_for(connection: Connection, events: list[OutboxEvent]) -> list[dict[
         if notice is not None:
             found.append((change.event, *notice))
     found.sort(key=lambda item: item[0].id)
-    return _with_accounts(connection, found)
+    return _with_accounts(connection, _scheduled(connection, found))
 
 
 def _with_accounts(connection: Connection, found: list[tuple[OutboxEvent, str, dict[str, Any]]]

@@ -19,6 +19,10 @@ FROZEN_DAY = "frozen_today"
 class Clock:
     frozen: date | None = None
     """The day ``EARMARK_TODAY`` names, or None to follow the real date."""
+    stamps_today: bool = False
+    """Frozen, stamp what happens (events, rows' ``created_at``) on today,
+    at the real time of day, instead of at the real moment. The demo loads
+    its data so, and its events read as happening on the demo's day."""
 
     @property
     def is_frozen(self) -> bool:
@@ -27,8 +31,7 @@ class Clock:
     def today(self, tx: Connection) -> date:
         if self.frozen is None:
             return datetime.now(UTC).date()
-        return self.today_from(
-            tx.execute(select(t.clock.c.day).where(t.clock.c.name == FROZEN_DAY)).scalar())
+        return self.today_from(stored_day(tx))
 
     def today_from(self, stored: date | None) -> date:
         """Today, given the frozen day as stored (``POST /v1/clock`` moves it)."""
@@ -39,3 +42,18 @@ class Clock:
     @staticmethod
     def now() -> datetime:
         return datetime.now(UTC)
+
+    def moment(self, today: date) -> datetime:
+        """The timestamp of what happens now, on the calendar of ``today``."""
+        now = datetime.now(UTC)
+        if self.frozen is None or not self.stamps_today:
+            return now
+        return datetime.combine(today, now.timetz())
+
+
+def stored_day(tx: Connection) -> date | None:
+    """The day a frozen calendar was last moved to (``POST /v1/clock``, or the
+    demo when it loads its data), as stored with the database."""
+    day: date | None = tx.execute(
+        select(t.clock.c.day).where(t.clock.c.name == FROZEN_DAY)).scalar()
+    return day

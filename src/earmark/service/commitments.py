@@ -32,13 +32,12 @@ from earmark.service.validation import (
     need_location,
     resolve_location,
 )
+from earmark.service.vocabulary import COMMITMENT_KINDS, COMMITMENT_MODES
 from earmark.store import tables as t
 
 CALENDAR_END = date.max - timedelta(days=LEAD_TIME_DAYS_MAX)
 """The last day the calendar may reach: a waiting unit's estimate (today +
 lead time) must still be a date."""
-COMMITMENT_KINDS = ("contract", "project", "key_account", "forecast")
-COMMITMENT_MODES = ("strict", "partial")
 
 
 @dataclass(frozen=True)

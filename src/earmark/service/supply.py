@@ -24,10 +24,8 @@ from earmark.service.validation import (
     need_item,
     need_location,
 )
+from earmark.service.vocabulary import ADJUSTMENT_REASONS, RECEIPT_SOURCES
 from earmark.store import tables as t
-
-ADJUSTMENT_REASONS = ("initial", "count", "damage", "return", "correction")
-RECEIPT_SOURCES = ("purchase", "production", "transfer", "harvest")
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,10 @@ def read_by_ids(ids: list[str], read: Callable[[list[str]], Iterable[tuple[str, 
     return found
 
 
+DATED_LINE_EVENTS = frozenset({"order.backordered", "order.promise_changed"})
+"""Events that tell a line's date; they also say whether it is ``confirmed``."""
+
+
 class Store:
     """A database: its engine, its dialect and the calendar it runs on."""
 
@@ -420,7 +424,7 @@ class UnitOfWork:
             raise
         self._tx = connection
         connection.info[QUEUE_PLACES] = self.queue_places
-        self.now = Clock.now()
+        self.now = self.store.clock.moment(self.today)
         return self
 
     def __exit__(
@@ -726,7 +730,23 @@ class UnitOfWork:
 
     def emit(self, event_type: str, data: dict[str, Any]) -> None:
         """Record an event; it is written with the commit, or not at all."""
+        if event_type in DATED_LINE_EVENTS:
+            data = {**data, "confirmed": self._date_confirmed(data)}
         self._events.append({"type": event_type, "at": self.now, "data": data})
+
+    def _date_confirmed(self, data: dict[str, Any]) -> bool:
+        """Whether the date a line's event tells is confirmed: every open unit
+        of the line (the part at the event's location) pegged to supply, none
+        waiting on an estimate. Read from the position as the change left it,
+        because a notice made later must tell the date as it was told then.
+        (The events of DESIGN.md's rules carry dates only; this is the one
+        place that sees both the event and the position.)"""
+        if data.get("promised_date", data.get("new_date")) is None:
+            return False
+        loaded = self._positions.get((data["sku"], data["location"]))
+        demand = loaded.position.demands.get(DemandKey.for_line(data["order"], data["line"])) \
+            if loaded is not None else None
+        return demand is not None and demand.quantity > 0 and demand.waiting == 0
 
     @property
     def pending_events(self) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
 from earmark.api.schemas.common import (
@@ -16,10 +14,9 @@ from earmark.api.schemas.common import (
     Timestamp,
     Units,
 )
-
-CommitmentKind = Literal["contract", "project", "key_account", "forecast"]
-CommitmentMode = Literal["strict", "partial"]
-CommitmentStatus = Literal["open", "consumed", "expired", "released"]
+from earmark.service.vocabulary import CommitmentKind as CommitmentKind
+from earmark.service.vocabulary import CommitmentMode as CommitmentMode
+from earmark.service.vocabulary import CommitmentStatus as CommitmentStatus
 
 
 class CommitmentCreate(In):

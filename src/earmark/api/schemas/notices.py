@@ -10,7 +10,7 @@ from pydantic import Field
 from earmark.api.schemas.common import In, NextCursor, Out, Timestamp
 from earmark.notify.mailer import EMAIL_LENGTH_MAX
 
-NoticeKind = Literal["backordered", "date_moved", "ready_to_ship", "commitment_at_risk"]
+NoticeKind = Literal["backordered", "scheduled", "date_moved", "ready_to_ship", "commitment_at_risk"]
 
 
 class NoticeOut(Out):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
 from earmark.api.schemas.common import (
@@ -15,9 +13,8 @@ from earmark.api.schemas.common import (
     Timestamp,
     Units,
 )
-
-ReceiptSource = Literal["purchase", "production", "transfer", "harvest"]
-ReceiptStatus = Literal["open", "received", "cancelled"]
+from earmark.service.vocabulary import ReceiptSource as ReceiptSource
+from earmark.service.vocabulary import ReceiptStatus as ReceiptStatus
 
 
 class ReceiptCreate(In):

@@ -1,0 +1,209 @@
+"""``earmark import KIND FILE`` and ``earmark export KIND``: data in and out
+as files (CSV; exports also as Parquet for data tools). Every importable
+kind exports with the columns its import reads, so an export imports back
+with nothing changed (:mod:`earmark.cli.imports` says how)."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TextIO
+
+import typer
+
+from earmark.cli.common import DatabaseOption, fail, open_store
+
+if TYPE_CHECKING:
+    from earmark.service.uow import UnitOfWork
+
+ImportKind = Literal["items", "locations", "accounts", "stock", "receipts", "orders",
+                     "commitments", "history"]
+ExportKind = Literal["items", "locations", "accounts", "stock", "receipts", "orders",
+                     "commitments", "history", "positions", "events"]
+StockMode = Literal["set", "add"]
+
+
+def import_csv(
+    kind: Annotated[ImportKind, typer.Argument(help="What the file holds.", show_default=False)],
+    file: Annotated[Path, typer.Argument(help="The CSV file (UTF-8, a header line first).",
+                                         show_default=False)],
+    mode: Annotated[StockMode | None, typer.Option(
+        help="Stock only: set (the figures are counts: on-hand becomes each figure, recorded "
+        "as count adjustments) or add (the figures are added: initial stock, goods "
+        "received). Default: set for the header of `earmark export stock` "
+        "(sku,location,on_hand); other stock files must say.")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Print what would change; change nothing.")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Import a CSV file of one kind, all or nothing: the database is made to say
+    what the file says, through the same commands as the API.
+
+    Rows that already hold change nothing, so an export imports back with nothing
+    changed; the same file (by content) is never applied twice. Columns: those of
+    `earmark export KIND` (history: date,sku,location,quantity).
+
+    Example: earmark import stock counts.csv --mode set --dry-run
+    Example: earmark import receipts receipts.csv
+    """
+    from earmark.cli import imports
+
+    store = open_store(database)
+    try:
+        read = imports.read_csv(file)
+        done = imports.import_file(store, kind, read, mode, dry_run=dry_run)
+    except imports.ImportRefused as refused:
+        fail(f"{file}: {refused}; nothing was imported")
+    finally:
+        store.dispose()
+    if isinstance(done, imports.Earlier):
+        typer.echo(f"{file} was imported already (the same content, as {done.kind}, on "
+                   f"{done.at:%Y-%m-%d %H:%M} UTC, event {done.event_id}); nothing changed")
+        return
+    plan = done
+    for step in plan.steps if dry_run else []:
+        typer.echo(f"line {step.line}: {step.says}")
+    mode_says = f" --mode {plan.mode}" if plan.mode else ""
+    verb = "would change" if dry_run else "changed"
+    typer.echo(f"{kind}{mode_says} from {file}: {plan.rows} row(s); {verb} "
+               f"{len(plan.steps)}, {plan.unchanged} unchanged"
+               + ("; nothing was changed (dry run)" if dry_run else ""))
+
+
+# Export
+
+
+def _table_rows(uow: UnitOfWork, table_name: str, columns: list[str],
+                order: list[str]) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from earmark.store import tables as t
+
+    table = t.metadata.tables[table_name]
+    query = select(*[table.c[c] for c in columns]).order_by(*[table.c[c] for c in order])
+    return [dict(r) for r in uow.tx.execute(query).mappings()]
+
+
+def _every(read: Any, cursors: Any) -> Iterator[dict[str, Any]]:
+    """Every item of a paged list, page by page."""
+    key = None
+    while True:
+        found = read(key)
+        yield from found["items"]
+        if not found["next_cursor"]:
+            return
+        key = cursors.decode(found["next_cursor"])
+
+
+ORDER_COLUMNS = ["order", "account", "line", "sku", "location", "quantity", "requested_date",
+                 "backorder", "allocated", "backordered", "shipped", "cancelled",
+                 "promised_date", "queue_position", "status"]
+POSITION_COLUMNS = ["sku", "location", "on_hand", "allocated", "committed", "backordered",
+                    "incoming", "safety_stock", "available_now", "safety_stock_short"]
+EXPORT_PAGE = 1000
+
+
+def export_rows(uow: UnitOfWork, kind: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """The columns and rows of an export."""
+    if kind == "items":
+        cols = ["sku", "name", "unit", "unit_cost", "lead_time_days", "backorders",
+                "safety_stock"]
+        return cols, _table_rows(uow, "items", cols, ["sku"])
+    if kind == "locations":
+        return ["code", "name"], _table_rows(uow, "locations", ["code", "name"], ["code"])
+    if kind == "accounts":
+        cols = ["id", "name", "priority"]
+        return cols, _table_rows(uow, "accounts", cols, ["id"])
+    if kind == "stock":
+        cols = ["sku", "location", "on_hand"]
+        return cols, _table_rows(uow, "positions", cols, ["sku", "location"])
+    if kind == "receipts":
+        cols = ["id", "sku", "location", "quantity", "received", "expected_date", "source",
+                "status"]
+        return cols, _table_rows(uow, "receipts", cols, ["seq", "id"])
+    if kind == "commitments":
+        cols = ["id", "account", "sku", "location", "quantity", "need_date", "expires_on",
+                "kind", "mode", "released", "consumed", "status"]
+        return cols, _table_rows(uow, "commitments", cols, ["seq", "id"])
+    if kind == "history":
+        rows = _table_rows(uow, "demand_history", ["day", "sku", "location", "quantity"],
+                           ["sku", "location", "day"])
+        return ["date", "sku", "location", "quantity"], [
+            {"date": r.pop("day"), **r} for r in rows]
+    if kind == "orders":
+        from earmark.service import queries
+
+        orders = _every(lambda key: queries.list_orders(uow.tx, uow.today, None, None, key,
+                                                        EXPORT_PAGE), queries.ORDERS.cursors)
+        return ORDER_COLUMNS, [{"order": o["id"], "account": o["account"], **line}
+                               for o in orders for line in o["lines"]]
+    if kind == "positions":
+        from sqlalchemy import select
+
+        from earmark.service import queries
+        from earmark.store import tables as t
+
+        p = t.positions.c
+        keys = uow.tx.execute(select(p.sku, p.location).order_by(p.sku, p.location)).all()
+        return POSITION_COLUMNS, [queries.availability(uow.position(sku, location))
+                                  for sku, location in keys]
+    from earmark.service import queries
+
+    events = _every(lambda key: queries.list_events(uow.tx, key[0] if key else 0, None,
+                                                    EXPORT_PAGE), queries.EVENTS.cursors)
+    return ["id", "type", "at", "data"], list(events)
+
+
+def export(
+    kind: Annotated[ExportKind, typer.Argument(help="What to export.", show_default=False)],
+    out: Annotated[Path | None, typer.Option(help="File to write (default: stdout).")] = None,
+    format: Annotated[Literal["csv", "parquet"], typer.Option(
+        help="csv, or parquet for data tools (needs --out).")] = "csv",
+    database: DatabaseOption = None,
+) -> None:
+    """Export a kind of data. items, locations, accounts, stock, receipts, orders
+    (a row per line), commitments and history import back as they are
+    (`earmark import KIND FILE` changes nothing); positions (the figures of
+    each) and events are for reading.
+
+    Example: earmark export orders --out orders.csv
+    Example: earmark export events --format parquet --out events.parquet
+    """
+    if format == "parquet" and out is None:
+        fail("--format parquet writes a file: say --out PATH", 2)
+    store = open_store(database)
+    try:
+        with store.unit_of_work(write=False) as uow:
+            columns, rows = export_rows(uow, kind)
+    finally:
+        store.dispose()
+    if out is None:
+        _write(sys.stdout, columns, rows)
+        return
+    if format == "parquet":
+        _parquet(out, columns, rows)
+    else:
+        with open(out, "w", newline="", encoding="utf-8") as handle:
+            _write(handle, columns, rows)
+    typer.echo(f"wrote {len(rows)} {kind} row(s) to {out}", err=True)
+
+
+def _write(handle: TextIO, columns: list[str], rows: Sequence[dict[str, Any]]) -> None:
+    from earmark.cli.common import cell
+
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([cell(r.get(c)) for c in columns] for r in rows)
+
+
+def _parquet(out: Path, columns: list[str], rows: Sequence[dict[str, Any]]) -> None:
+    import pandas as pd
+
+    from earmark.cli.common import cell
+
+    # Nested values (an event's data) as JSON text; the rest as they are.
+    frame = pd.DataFrame([{c: cell(r.get(c)) if isinstance(r.get(c), (dict, list))
+                           else r.get(c) for c in columns} for r in rows], columns=columns)
+    frame.to_parquet(out, index=False)

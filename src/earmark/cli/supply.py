@@ -1,0 +1,153 @@
+"""Supply over the same handlers as the HTTP API: stock adjustments and
+receipts (create, move or resize, receive, cancel)."""
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from earmark.cli.common import (
+    SIGNED_NUMBERS,
+    CursorOption,
+    DatabaseOption,
+    Day,
+    FormatOption,
+    LimitOption,
+    after,
+    day_option,
+    fail,
+    group,
+    need,
+    reading,
+    report,
+    run,
+    show,
+    show_page,
+)
+from earmark.service.vocabulary import AdjustmentReason, ReceiptSource, ReceiptStatus
+
+stock_app = group("Stock on hand: adjustments (counts, damage, returns, ...).")
+receipts_app = group("Receipts: incoming supply.")
+
+RECEIPT_COLUMNS = ["id", "sku", "location", "quantity", "received", "open", "expected_date",
+                   "source", "status"]
+
+
+@stock_app.command("adjust", context_settings=SIGNED_NUMBERS)
+def stock_adjust(
+    sku: str, location: str,
+    quantity: Annotated[int, typer.Argument(
+        help="Units to add, or to take away when negative (-3).", show_default=False)],
+    reason: Annotated[AdjustmentReason, typer.Option(
+        help="Why on-hand changes.")] = "correction",
+    note: Annotated[str | None, typer.Option()] = None,
+    database: DatabaseOption = None, format: FormatOption = "json",
+) -> None:
+    """Add or take units on hand (POST /v1/adjustments). Taking more than is
+    free takes held units back, lowest rank first: they become backordered.
+
+    Example: earmark stock adjust COAT-XL WEB -3 --reason damage
+    """
+    from earmark.service import supply
+
+    report(run(database, supply.adjust, supply.Adjust(sku, location, quantity, reason, note)),
+           format)
+
+
+@receipts_app.command("create")
+def receipt_create(
+    receipt_id: str, sku: str, location: str, quantity: int, expected_date: Day,
+    source: Annotated[ReceiptSource, typer.Option()] = "purchase",
+    database: DatabaseOption = None, format: FormatOption = "json",
+) -> None:
+    """Record incoming supply (POST /v1/receipts).
+
+    Example: earmark receipts create PO-7 COAT-XL WEB 40 2026-03-16
+    """
+    from earmark.service import supply
+
+    report(run(database, supply.create_receipt, supply.CreateReceipt(
+        receipt_id, sku, location, quantity, expected_date, source)), format)
+
+
+@receipts_app.command("show")
+def receipt_show(receipt_id: str, database: DatabaseOption = None,
+                 format: FormatOption = "json") -> None:
+    """One receipt.  Example: earmark receipts show PO-7"""
+    from earmark.service.queries import get_receipt
+
+    with reading(database) as uow:
+        found = get_receipt(uow.tx, receipt_id)
+    show(need(found, f"receipt {receipt_id!r}"), format)
+
+
+@receipts_app.command("list")
+def receipt_list(
+    sku: Annotated[str | None, typer.Option()] = None,
+    location: Annotated[str | None, typer.Option()] = None,
+    status: Annotated[ReceiptStatus | None, typer.Option()] = None,
+    limit: LimitOption = 100, cursor: CursorOption = None,
+    database: DatabaseOption = None, format: FormatOption = "table",
+) -> None:
+    """List receipts in the order they were created.  Example: earmark receipts list --status open"""
+    from earmark.service import catalog
+
+    with reading(database) as uow:
+        found = catalog.list_receipts(uow.tx, sku, location, status,
+                                      after(catalog.RECEIPTS.cursors, cursor), limit)
+    show_page(found, format, columns=None if format == "json" else RECEIPT_COLUMNS,
+              title="Receipts")
+
+
+@receipts_app.command("move")
+def receipt_move(
+    receipt_id: str,
+    expected_date: Annotated[date | None, day_option(
+        "--expected-date", "--to", help="The new expected date.")] = None,
+    quantity: Annotated[int | None, typer.Option(help="The new quantity in all.")] = None,
+    database: DatabaseOption = None, format: FormatOption = "json",
+) -> None:
+    """Move a receipt to another date or change its quantity (PATCH
+    /v1/receipts/{id}); the demand pegged to it is re-planned.
+
+    Example: earmark receipts move MILL-MAR --to 2026-05-01
+    """
+    from earmark.service import supply
+
+    if expected_date is None and quantity is None:
+        fail("say --to YYYY-MM-DD, --quantity N, or both", 2)
+    report(run(database, supply.patch_receipt,
+               supply.PatchReceipt(receipt_id, expected_date, quantity)), format)
+
+
+@receipts_app.command("receive")
+def receipt_receive(
+    receipt_id: str,
+    quantity: Annotated[int | None, typer.Option(help="Default: all that is open.")] = None,
+    database: DatabaseOption = None, format: FormatOption = "json",
+) -> None:
+    """Receive a receipt: its units join on-hand (POST /v1/receipts/{id}/receive).
+
+    Example: earmark receipts receive PO-7 --quantity 10
+    """
+    from earmark.service import supply
+
+    report(run(database, supply.receive_receipt, supply.ReceiveReceipt(receipt_id, quantity)),
+           format)
+
+
+@receipts_app.command("cancel")
+def receipt_cancel(receipt_id: str, database: DatabaseOption = None,
+                   format: FormatOption = "json") -> None:
+    """Cancel what is still open of a receipt (POST /v1/receipts/{id}/cancel).
+
+    Example: earmark receipts cancel PO-7
+    """
+    from earmark.service import supply
+
+    report(run(database, supply.cancel_receipt, supply.CancelReceipt(receipt_id)), format)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(stock_app, name="stock")
+    app.add_typer(receipts_app, name="receipts")
