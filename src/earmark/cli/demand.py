@@ -74,16 +74,22 @@ def order_create(
     backorder: Annotated[BackorderWord | None, typer.Option(
         help="Units that cannot be held now: wait (allow), are cancelled (deny), or the "
         "order is refused (reject). Default: the item's.")] = None,
+    ship_to: Annotated[str | None, typer.Option(
+        help="Deliver to this location instead of naming --location: served from it or from "
+        "a location with a lane to it, whichever delivers every unit first.")] = None,
+    split: Annotated[bool, typer.Option(
+        help="With --ship-to: may be served from several locations.")] = False,
     database: DatabaseOption = None, format: FormatOption = "json",
 ) -> None:
     """Place an order (POST /v1/orders).
 
-    Example: earmark orders create SO-1001 acme COAT-XL 3 SCARF 1 --location WEB
+    Examples: earmark orders create SO-1001 acme COAT-XL 3 SCARF 1 --location WEB
+              earmark orders create SO-1002 acme COAT-XL 3 --ship-to STORE-SOHO --split
     """
     from earmark.service import orders
 
     placed = [orders.LineIn(str(n), sku, _count(quantity, "quantity"), location,
-                            requested_date, backorder)
+                            requested_date, backorder, ship_to, split)
               for n, (sku, quantity) in enumerate(pairs(lines, "quantity"), start=1)]
     report(run(database, orders.place_order, orders.PlaceOrder(order_id, account, placed)),
            format)
@@ -135,6 +141,8 @@ def order_ship(
     lines: Annotated[list[str] | None, typer.Argument(
         metavar="[LINE QUANTITY]...", help="Default: every allocated unit of every line.",
         show_default=False)] = None,
+    part: Annotated[str | None, typer.Option(
+        "--from", help="The part's location, for a ship-to line served from several.")] = None,
     database: DatabaseOption = None, format: FormatOption = "json",
 ) -> None:
     """Ship allocated units; on-hand falls with them (POST /v1/orders/{id}/ship).
@@ -144,7 +152,7 @@ def order_ship(
     from earmark.service import orders
 
     if lines:
-        shipped = [orders.LineQuantity(line, _count(quantity, "quantity"))
+        shipped = [orders.LineQuantity(line, _count(quantity, "quantity"), part)
                    for line, quantity in pairs(lines, "quantity")]
     else:
         shipped = [orders.LineQuantity(line["line"], line["allocated"])
@@ -302,17 +310,20 @@ def promise(
     account: Annotated[str | None, typer.Option(
         help="Whose commitments an order would consume.")] = None,
     requested_date: Annotated[date | None, day_option(help="Default: today.")] = None,
+    ship_to: Annotated[str | None, typer.Option(
+        help="What a line delivered here would get (instead of --location).")] = None,
+    split: Annotated[bool, typer.Option(help="With --ship-to: may be split.")] = False,
     database: DatabaseOption = None, format: FormatOption = "json",
 ) -> None:
     """What an order line placed now would get; nothing is held (POST /v1/promise).
 
-    Example: earmark promise COAT-XL 3 --location WEB
+    Example: earmark promise COAT-XL 3 --ship-to STORE-SOHO
     """
     from earmark.service import commitments as cm
 
     with reading(database) as uow:
         result = cm.quote_promise(uow, cm.QuotePromise(sku, quantity, location, account,
-                                                        requested_date))
+                                                        requested_date, ship_to, split))
     report(result, format)
 
 

@@ -138,12 +138,18 @@ def suggestion_accept(
     """
     from earmark.forecast.planning import AcceptSuggestion, accept_suggestion, find_suggestion
     from earmark.forecast.suggestions import Params
+    from earmark.service.rebalancing import TransferSuggestion
 
     with reading(database) as uow:
         seen = find_suggestion(uow.tx, uow.today, suggestion_id, Params())
+    transfer = seen if isinstance(seen, TransferSuggestion) else None
+    location = (transfer.destination if transfer
+                else seen.location if seen is not None and not isinstance(seen, TransferSuggestion)
+                else None)
     report(run(database, accept_suggestion, AcceptSuggestion(
-        suggestion_id, seen.sku if seen else None, seen.location if seen else None,
-        create_id=create_id, mode=mode, source=source)), format)
+        suggestion_id, seen.sku if seen else None, location,
+        create_id=create_id, mode=mode, source=source,
+        also_locked=(transfer.origin,) if transfer else ())), format)
 
 
 def register(app: typer.Typer) -> None:
