@@ -277,11 +277,10 @@ def _event(tid: str, sku: str, origin: str, destination: str, quantity: int) -> 
 # Ship, receive, cancel
 
 
-def _transfer(uow: UnitOfWork, transfer_id: str) -> tuple[RowMapping | None, Result | None]:
+def _transfer(uow: UnitOfWork, transfer_id: str) -> RowMapping | Result:
+    """The transfer's row, or why there is none."""
     rows = transfer_rows(uow.tx, {transfer_id})
-    if not rows:
-        return None, fail(Outcome.not_found, f"no transfer {transfer_id!r}")
-    return rows[0], None
+    return rows[0] if rows else fail(Outcome.not_found, f"no transfer {transfer_id!r}")
 
 
 def _update(uow: UnitOfWork, row: RowMapping, **values: Any) -> None:
@@ -308,9 +307,9 @@ def _answer(uow: UnitOfWork, effects: Effects, row: RowMapping, kind: str, quant
 
 def ship_transfer(uow: UnitOfWork, cmd: ShipTransfer) -> Result:
     """Held units at the source leave on-hand there; they arrive on today + transit."""
-    row, error = _transfer(uow, cmd.id)
-    if error or row is None:
-        return error or fail(Outcome.not_found, cmd.id)
+    row = _transfer(uow, cmd.id)
+    if isinstance(row, Result):
+        return row
     if cmd.quantity is not None and (error := check_quantity("quantity", cmd.quantity)):
         return error
     if at_source(row) == 0:
@@ -332,9 +331,9 @@ def ship_transfer(uow: UnitOfWork, cmd: ShipTransfer) -> Result:
 
 def receive_transfer(uow: UnitOfWork, cmd: ReceiveTransfer) -> Result:
     """Units in transit, and only those, join on-hand at the destination (rule 5)."""
-    row, error = _transfer(uow, cmd.id)
-    if error or row is None:
-        return error or fail(Outcome.not_found, cmd.id)
+    row = _transfer(uow, cmd.id)
+    if isinstance(row, Result):
+        return row
     if cmd.quantity is not None and (error := check_quantity("quantity", cmd.quantity)):
         return error
     travelling = in_transit(row)
@@ -359,9 +358,9 @@ def receive_transfer(uow: UnitOfWork, cmd: ReceiveTransfer) -> Result:
 
 def cancel_transfer(uow: UnitOfWork, cmd: CancelTransfer) -> Result:
     """What has not shipped is given back at the source and leaves the receipt."""
-    row, error = _transfer(uow, cmd.id)
-    if error or row is None:
-        return error or fail(Outcome.not_found, cmd.id)
+    row = _transfer(uow, cmd.id)
+    if isinstance(row, Result):
+        return row
     left = at_source(row)
     if left == 0:
         return fail(Outcome.not_open, f"transfer {cmd.id!r} has nothing left at "
