@@ -270,3 +270,28 @@ def test_the_start_up_banners_name_the_dashboard(tmp_path: Path,
                                         "--port", "8124"])
     assert ran.exit_code == 0, ran.output
     assert "dashboard: http://127.0.0.1:8124/" in "\n".join(shown)
+
+
+def test_a_ship_to_order_and_a_transfer_are_done_with_the_cli_alone(cli: Cli) -> None:
+    seed(cli)  # 4 coats at WEB, none at STORE; today 2026-01-05
+    cli("lanes", "set", "WEB", "STORE", "2")
+    quote = cli.json("promise", "COAT", "3", "--ship-to", "STORE")
+    assert quote["promised_date"] == "2026-01-07" and quote["complete"] is True
+    order = cli.json("orders", "create", "SO-S", "acme", "COAT", "3", "--ship-to", "STORE")
+    [line] = order["lines"]
+    assert (line["ship_to"], line["location"], line["promised_date"]) == (
+        "STORE", "WEB", "2026-01-07")
+    assert [(p["location"], p["transit_days"], p["allocated"]) for p in line["parts"]] == [
+        ("WEB", 2, 3)]
+    shipped = cli.json("orders", "ship", "SO-S", "1", "3", "--from", "WEB")
+    assert shipped["lines"][0]["shipped"] == 3
+    # The last coat at WEB moves to the store; it arrives two days after it ships.
+    made = cli.json("transfers", "create", "TR-1", "COAT", "WEB", "STORE", "1")
+    assert (made["status"], made["open"], made["expected_date"]) == ("open", 1, "2026-01-07")
+    assert cli.json("transfers", "ship", "TR-1")["in_transit"] == 1
+    assert [t["id"] for t in cli.json("transfers", "list", "--to", "STORE")] == ["TR-1"]
+    assert cli.json("transfers", "receive", "TR-1")["status"] == "received"
+    assert cli.json("availability", "COAT", "--location", "STORE")["on_hand"] == 1
+    assert cli.refused("transfers", "create", "TR-2", "COAT", "STORE", "WEB", "1").startswith(
+        "earmark: no_lane: no lane from 'STORE' to 'WEB'")
+    assert "every invariant holds" in cli("check")

@@ -151,3 +151,108 @@ def receipt_cancel(receipt_id: str, database: DatabaseOption = None,
 def register(app: typer.Typer) -> None:
     app.add_typer(stock_app, name="stock")
     app.add_typer(receipts_app, name="receipts")
+    app.add_typer(transfers_app, name="transfers")
+
+
+# Transfers
+
+transfers_app = group("Transfers: stock moved along a lane, promised at the destination.")
+
+TRANSFER_COLUMNS = ["id", "sku", "from", "to", "quantity", "open", "in_transit", "received",
+                    "cancelled", "transit_days", "expected_date", "status"]
+
+
+@transfers_app.command("create")
+def transfer_create(
+    transfer_id: str, sku: str, origin: str, destination: str, quantity: int,
+    need_date: Annotated[date | None, day_option(
+        help="When it must arrive (default: from free on-hand now).")] = None,
+    priority: Annotated[int | None, typer.Option(
+        help="Rank at the source (default: after every account).")] = None,
+    database: DatabaseOption = None, format: FormatOption = "json",
+) -> None:
+    """Move stock from FROM to TO along their lane (POST /v1/transfers); refused
+    unless every unit is pegged at FROM by its need date.
+
+    Example: earmark transfers create TR-1 AVOCADO-HASS DC-EAST SHOP-HOBOKEN 40
+    """
+    from earmark.service import transfers
+
+    report(run(database, transfers.create_transfer, transfers.CreateTransfer(
+        transfer_id, sku, origin, destination, quantity, need_date, priority)), format)
+
+
+@transfers_app.command("show")
+def transfer_show(transfer_id: str, database: DatabaseOption = None,
+                  format: FormatOption = "json") -> None:
+    """One transfer (GET /v1/transfers/{id}).  Example: earmark transfers show TR-1"""
+    from earmark.service import transfers
+
+    with reading(database) as uow:
+        found = need(transfers.get_transfer(uow.tx, transfer_id, uow.today),
+                     f"transfer {transfer_id!r}")
+    show(found, format, title=f"Transfer {transfer_id}")
+
+
+@transfers_app.command("list")
+def transfer_list(
+    sku: Annotated[str | None, typer.Option()] = None,
+    origin: Annotated[str | None, typer.Option("--from")] = None,
+    destination: Annotated[str | None, typer.Option("--to")] = None,
+    status: Annotated[str | None, typer.Option(
+        help="open, in_transit, received or cancelled.")] = None,
+    limit: LimitOption = 100, cursor: CursorOption = None,
+    database: DatabaseOption = None, format: FormatOption = "table",
+) -> None:
+    """List transfers in the order they were created.  Example: earmark transfers list --to STORE"""
+    from earmark.service import transfers
+
+    with reading(database) as uow:
+        found = transfers.list_transfers(uow.tx, uow.today, sku, origin, destination, status,
+                                         after(transfers.TRANSFERS.cursors, cursor), limit)
+    show_page(found, format, columns=None if format == "json" else TRANSFER_COLUMNS,
+              title="Transfers")
+
+
+@transfers_app.command("ship")
+def transfer_ship(
+    transfer_id: str,
+    quantity: Annotated[int | None, typer.Option(help="Default: all held at the source.")]
+    = None,
+    database: DatabaseOption = None, format: FormatOption = "json",
+) -> None:
+    """Ship held units: on-hand at the source falls; they arrive after the transit
+    (POST /v1/transfers/{id}/ship).  Example: earmark transfers ship TR-1"""
+    from earmark.service import transfers
+
+    report(run(database, transfers.ship_transfer,
+               transfers.ShipTransfer(transfer_id, quantity)), format)
+
+
+@transfers_app.command("receive")
+def transfer_receive(
+    transfer_id: str,
+    quantity: Annotated[int | None, typer.Option(help="Default: all in transit.")] = None,
+    database: DatabaseOption = None, format: FormatOption = "json",
+) -> None:
+    """Receive units in transit at the destination (POST /v1/transfers/{id}/receive).
+
+    Example: earmark transfers receive TR-1
+    """
+    from earmark.service import transfers
+
+    report(run(database, transfers.receive_transfer,
+               transfers.ReceiveTransfer(transfer_id, quantity)), format)
+
+
+@transfers_app.command("cancel")
+def transfer_cancel(transfer_id: str, database: DatabaseOption = None,
+                    format: FormatOption = "json") -> None:
+    """Give back what has not shipped (POST /v1/transfers/{id}/cancel).
+
+    Example: earmark transfers cancel TR-1
+    """
+    from earmark.service import transfers
+
+    report(run(database, transfers.cancel_transfer, transfers.CancelTransfer(transfer_id)),
+           format)
