@@ -122,6 +122,15 @@ def test_the_network_page_shows_lanes_and_an_item_at_every_location(server: Serv
     assert f'href="/positions/{position.sku}/{position.location}"' in row
     assert "Transfers in flight" in page
     assert "Transfers in flight" not in _html(server, "/network?sku=")
+    ok(api.post("/v1/transfers", json={"id": ids("TR"), "sku": position.sku,
+                                       "from": position.location, "to": store, "quantity": 2}), 201)
+    moving = _html(server, f"/network?sku={position.sku}").split(
+        f'<tr data-transfer="{ids("TR")}">')[1].split("</tr>")[0]
+    assert "2026-01-07" in moving and ">open<" in moving
+    there = _html(server, f"/positions/{position.sku}/{store}")
+    incoming = there.split(f'id="receipt-{ids("TR")}"')[1].split("</li>")[0]
+    assert f'from <a href="/positions/{position.sku}/{position.location}">' in incoming
+    assert "2 still there" in incoming
 
 
 def test_an_order_page_shows_the_parts_of_a_ship_to_line(server: Server, ids: Ids) -> None:

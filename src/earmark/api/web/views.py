@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from earmark.api.web.forecast_chart import forecast_chart
 from earmark.domain.limits import PAGE_LIMIT_MAX
-from earmark.service import catalog, network
+from earmark.service import catalog, network, transfers
 from earmark.service.pages import Keyset
 from earmark.service.queries import (
     BACKORDERS,
@@ -175,6 +175,8 @@ class PositionView:
     events: list[dict[str, Any]]
     chart: dict[str, Any]
     at_risk: set[str]
+    incoming_transfers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Transfers into the position by id (their receipts' ids): where they come from."""
     forecast: dict[str, Any] | None = None
     """The forecast chart's data (:mod:`earmark.api.web.forecast_chart`); None without a current forecast."""
 
@@ -189,7 +191,14 @@ def position_view(uow: UnitOfWork, sku: str, location: str) -> PositionView | No
     commitments.sort(key=lambda c: (not is_at_risk(c, uow.today), c["need_date"], c["id"]))
     receipts = _all_pages(lambda after, limit: catalog.list_receipts(
         uow.tx, sku, location, "open", after, limit), catalog.RECEIPTS)
+    incoming = {
+        transfer["id"]: transfer
+        for status in ("open", "in_transit")
+        for transfer in _all_pages(lambda after, limit, status=status: transfers.list_transfers(
+            uow.tx, uow.today, sku, None, location, status, after, limit), transfers.TRANSFERS)
+    }
     return PositionView(
+        incoming_transfers=incoming,
         figures=figures,
         item=item,
         queue=queue,
@@ -354,5 +363,10 @@ def network_view(uow: UnitOfWork, sku: str | None) -> NetworkView:
                      for location in catalog.position_locations(uow.tx, sku)]
     else:
         sku = None
+    moving: list[dict[str, Any]] = []
+    if sku is not None:
+        for status in ("open", "in_transit"):
+            moving += _all_pages(lambda after, limit, status=status: transfers.list_transfers(
+                uow.tx, uow.today, sku, None, None, status, after, limit), transfers.TRANSFERS)
     return NetworkView(locations=locations, lanes=lanes, skus=_names(uow, t.items.c.sku),
-                       sku=sku, positions=positions)
+                       sku=sku, positions=positions, transfers=moving)
