@@ -30,7 +30,7 @@ from earmark.domain.backorder import BackorderPolicy
 from earmark.forecast import history
 from earmark.forecast.synthetic import Profile, series
 from earmark.service import commitments as cm
-from earmark.service import master, network, orders, supply
+from earmark.service import master, network, orders, supply, transfers
 from earmark.service.uow import Store
 
 DEMO_TODAY = date(2026, 1, 5)
@@ -326,6 +326,18 @@ def commands() -> list[tuple[Any, Any]]:
         ]
     ]
     steps += [
+        # The hub feeds its shops overnight.
+        (transfers.create_transfer, transfers.CreateTransfer(
+            "TR-HOB-0105", "MANGO-KENT", "DC-EAST", "SHOP-HOBOKEN", 24)),
+        (transfers.create_transfer, transfers.CreateTransfer(
+            "TR-JC-0105", "MANGO-KENT", "DC-EAST", "SHOP-JERSEY", 40)),
+        (transfers.ship_transfer, transfers.ShipTransfer("TR-JC-0105")),
+        # February's avocados for Jersey City ride on the second Mexican harvest.
+        (transfers.create_transfer, transfers.CreateTransfer(
+            "TR-JC-0204", "AVOCADO-HASS", "DC-EAST", "SHOP-JERSEY", 60, _day(30))),
+    ]
+    steps += [
+        (orders.place_order, _ship_to("FMJ-0204", "freshmart", "AVOCADO-HASS", "SHOP-JERSEY", 30, 30)),
         (orders.ship_order, orders.ShipOrder("WEB-10231", [orders.LineQuantity("2", 1)])),
         (supply.receive_receipt, supply.ReceiveReceipt("TRANSFER-MANGO-01", 150)),
     ]
