@@ -33,6 +33,7 @@ def _number(text: str) -> int:
     ("/commitments", "Commitments"),
     ("/events", "Events"),
     ("/act", "Place & plan"),
+    ("/network", "Network"),
 ])
 def test_every_page_loads_with_its_heading(demo_server: Server, page: Page, path: str,
                                            heading: str) -> None:
@@ -46,7 +47,8 @@ def test_the_overview_shows_the_apis_figures_for_every_position(demo_server: Ser
                                                                 page: Page) -> None:
     page.goto(demo_server.url + "/")
     rows = page.locator("#positions tbody tr")
-    expect(rows).to_have_count(15)
+    # 15 positions of their own, and three shops fed by transfers from the produce hub.
+    expect(rows).to_have_count(18)
     for row in rows.all():
         sku, location = row.get_attribute("data-sku"), row.get_attribute("data-location")
         assert sku and location
