@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     today: date | None = None
     # NoDecode: the environment holds "key1,key2", not a JSON list.
     api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    """``EARMARK_CURRENCY``: the one currency of every cost and price (ISO 4217)."""
     batch_writes: bool = True
     """``EARMARK_BATCH_WRITES``: apply commands from concurrent requests in
     batches, one transaction each (false: one transaction per command)."""

@@ -45,6 +45,7 @@ from earmark.api.routes import (
     projection,
     promise,
     receipts,
+    reports,
     suggestions,
     transfers,
     webhooks,
@@ -62,7 +63,7 @@ ROUTERS = (health, items, locations, lanes, transfers, accounts, adjustments, re
            commitments, availability, promise, backorders, events, clock, webhooks, notices,
            forecast_runs,
            # After the forecast runs' router: /v1/forecasts/{sku} must not take their paths.
-           projection, suggestions, position_forecast)
+           projection, suggestions, position_forecast, reports)
 """In the order the schema lists them."""
 MATCHED_FIRST = (orders,)
 VENDOR_URL = "/static/vendor"

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from earmark.domain.backorder import ITEM_BACKORDER_POLICIES, BackorderPolicy, in_words
 from earmark.domain.limits import LEAD_TIME_DAYS_MAX, PRIORITY_MAX, QUANTITY_MAX
+from earmark.domain.money import is_money
 from earmark.domain.outcomes import Outcome
 from earmark.service.effects import Effects
 from earmark.service.results import Result, invalid
@@ -28,6 +29,7 @@ class UpsertItem:
     lead_time_days: int | None = None
     backorders: str = BackorderPolicy.allow
     safety_stock: int = 0
+    unit_price: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ def item_out(row: Any) -> dict[str, Any]:
         "name": row["name"],
         "unit": row["unit"],
         "unit_cost": row["unit_cost"],
+        "unit_price": row["unit_price"],
         "lead_time_days": row["lead_time_days"],
         "backorders": row["backorders"],
         "safety_stock": int(row["safety_stock"]),
@@ -78,10 +81,14 @@ def upsert_item(uow: UnitOfWork, cmd: UpsertItem) -> Result:
         return invalid("safety_stock", f"must be from 0 to {QUANTITY_MAX}")
     if cmd.lead_time_days is not None and not 0 <= cmd.lead_time_days <= LEAD_TIME_DAYS_MAX:
         return invalid("lead_time_days", f"must be from 0 to {LEAD_TIME_DAYS_MAX}")
+    for field, value in (("unit_cost", cmd.unit_cost), ("unit_price", cmd.unit_price)):
+        if value is not None and not is_money(value):
+            return invalid(field, "must be a decimal string ≥ 0 such as 12.50")
     tx = uow.tx
     old = tx.execute(select(t.items).where(t.items.c.sku == cmd.sku)).mappings().first()
     values = {
         "name": cmd.name, "unit": cmd.unit, "unit_cost": cmd.unit_cost,
+        "unit_price": cmd.unit_price,
         "lead_time_days": cmd.lead_time_days, "backorders": BackorderPolicy(cmd.backorders).value,
         "safety_stock": cmd.safety_stock, "updated_at": uow.now,
     }

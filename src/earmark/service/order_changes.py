@@ -229,9 +229,20 @@ def ship_order(uow: UnitOfWork, cmd: ShipOrder) -> Result:
                                      ol.c.line == row["line"], ol.c.location == row["location"])
                    .values(shipped=ol.c.shipped + quantity, open=ol.c.open - quantity))
         ledger(uow, row["sku"], row["location"], -quantity, "shipment", f"{cmd.id}/{row['line']}")
+        _record_shipment(uow, row, quantity)
         uow.emit("order.shipped", line_event(cmd.id, row["line"], row["location"], row["ship_to"],
                                               quantity))
     return _settled(uow, effects, cmd.id, own)
+
+
+def _record_shipment(uow: UnitOfWork, row: Any, quantity: int) -> None:
+    """Keep the shipment with the line: the service report measures each
+    shipped unit against the line's first promised date (see service.reports)."""
+    uow.tx.execute(t.shipments.insert().values(
+        sku=row["sku"], location=row["location"], order_id=row["order_id"], line=row["line"],
+        account=row["account"], quantity=quantity, shipped_on=uow.today,
+        first_promised_date=row["first_promised_date"],
+    ))
 
 
 def _consumed_commitments(uow: UnitOfWork, position: Position, row: Any) -> list[tuple[Demand, int]]:

@@ -10,6 +10,7 @@ from typing import Any
 from earmark.domain.backorder import BackorderPolicy, in_words
 from earmark.domain.events import iso
 from earmark.domain.limits import ORDER_LINES_MAX
+from earmark.domain.money import is_money
 from earmark.domain.network import ShipToLine, delivered
 from earmark.domain.outcomes import Outcome
 from earmark.domain.position import Demand, DemandKey, Position, Promise
@@ -21,7 +22,14 @@ from earmark.service.order_changes import cancel_order as cancel_order
 from earmark.service.order_changes import line_event
 from earmark.service.order_changes import ship_order as ship_order
 from earmark.service.parts import StoredPlaces, TrialPlaces, candidate_positions, place_line
-from earmark.service.queries import Consumed, PartKey, assemble_orders, get_order
+from earmark.service.queries import (
+    Consumed,
+    PartKey,
+    assemble_orders,
+    get_order,
+    line_promises,
+    promised_date_of,
+)
 from earmark.service.results import Result, fail, invalid
 from earmark.service.uow import UnitOfWork
 from earmark.service.validation import (
@@ -49,6 +57,7 @@ class LineIn:
     backorder: str | None = None
     ship_to: str | None = None
     split: bool = False
+    unit_price: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,7 @@ class PlannedLine:
     policy: BackorderPolicy
     ship_to: str | None = None
     split: bool = False
+    unit_price: str | None = None
 
     def lock_keys(self, uow: UnitOfWork) -> list[tuple[str, str]]:
         """The positions the line may be placed at or planned on."""
@@ -93,6 +103,8 @@ def _line_request(ln: LineIn) -> dict[str, Any]:
         request["ship_to"] = ln.ship_to
     if ln.split:
         request["split"] = True
+    if ln.unit_price is not None:
+        request["unit_price"] = ln.unit_price
     return request
 
 
@@ -119,6 +131,8 @@ def check_order(uow: UnitOfWork, cmd: PlaceOrder) -> tuple[list[PlannedLine], Re
         seen.add(ln.line)
         if error := check_quantity(f"{where}.quantity", ln.quantity):
             return [], error
+        if ln.unit_price is not None and not is_money(ln.unit_price):
+            return [], invalid(f"{where}.unit_price", "must be a decimal string ≥ 0 such as 25.00")
         item, error = need_item(uow, ln.sku, f"{where}.sku")
         if error or item is None:
             return [], error
@@ -139,7 +153,8 @@ def check_order(uow: UnitOfWork, cmd: PlaceOrder) -> tuple[list[PlannedLine], Re
             return [], invalid(f"{where}.backorder", f"must be {in_words(BackorderPolicy)}")
         planned.append(
             PlannedLine(idx, ln.line, ln.sku, location, ln.quantity,
-                        ln.requested_date or uow.today, policy, ln.ship_to, ln.split)
+                        ln.requested_date or uow.today, policy, ln.ship_to, ln.split,
+                        ln.unit_price)
         )
     return planned, None
 
@@ -220,7 +235,9 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
                 "shipped": 0, "cancelled": cancelled, "allocated": 0,
                 "requested_date": p.requested_date, "backorder": p.policy.value,
                 "open": part.quantity - cancelled, "ship_to": p.ship_to, "split": p.split,
-                "transit_days": part.transit_days,
+                "transit_days": part.transit_days, "unit_price": p.unit_price,
+                "first_promised_date": None, "ordered_on": uow.today,
+                "held_at_order": demand.held,
             }
             staged_lines.append(line_row)
             line_rows.append({**line_row, "allocated": demand.held, "priority": priority})
@@ -246,6 +263,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
             placed_parts.append((p.line, position, demand))
     if not any_open:
         order_row["status"] = "closed"
+    _first_promised(staged_lines + line_rows, known)
     uow.stage_order(order_row, staged_lines)
     effects.finish(own)
     # The answer is built from what was just written: no need to read it back.
@@ -257,6 +275,21 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
     body = assemble_orders([order_row], line_rows, known, queue, consumed)[0]
     uow.stage_commit()
     return Result(Outcome.created, body)
+
+
+def _first_promised(rows: list[dict[str, Any]], known: dict[PartKey, list[Promise]]) -> None:
+    """Record on every part row the line's promised date as this answer shows
+    it: what the service report measures shipments and waits against."""
+    by_line: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_line.setdefault(row["line"], []).append(row)
+    for line_rows in by_line.values():
+        # A line's rows appear twice (staged and answered): its parts once each.
+        parts = list({row["location"]: row for row in line_rows}.values())
+        first = promised_date_of(line_promises(parts, known))
+        for row in line_rows:
+            row["first_promised_date"] = first
+
 
 def _consume_commitment(uow: UnitOfWork, commitment: Demand, order_id: str, line: str,
                         sku: str, location: str, n: int) -> None:

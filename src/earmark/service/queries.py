@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from earmark.domain.events import iso
 from earmark.domain.limits import PAGE_LIMIT_DEFAULT
+from earmark.domain.money import money, money_out
 from earmark.domain.network import line_promises as merged_promises
 from earmark.domain.network import need_date_at
 from earmark.domain.position import ON_HAND, Demand, DemandKey, DemandKind, Position, Promise
@@ -341,6 +342,7 @@ def assemble_orders(
                 "queue_position": waits[0] if waits else None,
                 "status": line_status(quantity, allocated, shipped, cancelled),
                 "parts": [_part_out(r, promises[part_key(r)]) for r in parts],
+                "unit_price": money_out(money(first.get("unit_price"))),
             }
         )
         if taken := consumed.get((order_id, line)):

@@ -52,6 +52,8 @@ items = Table(
     Column("safety_stock", BigInteger, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Money is kept as the decimal string it was given (Decimal in arithmetic, never float).
+    Column("unit_price", String(32), nullable=True),
 )
 
 locations = Table(
@@ -174,8 +176,37 @@ order_lines = Table(
     # Days from this part's location to ``ship_to`` (0 for a ``location`` line):
     # the part's need date is requested_date - transit_days (not before today).
     Column("transit_days", Integer, nullable=False, server_default="0"),
+    # The line's own price (null: the item's). The same on every part row.
+    Column("unit_price", String(32), nullable=True),
+    # The line's promised_date in the answer that placed it (a delivered date
+    # for a ship_to line; null when a unit had no date). The same on every part row.
+    Column("first_promised_date", Date, nullable=True),
+    # earmark's today when the order was placed (the service report's order day).
+    Column("ordered_on", Date, nullable=True),
+    # Units of this part held from on-hand by the placing itself (the fill rate).
+    Column("held_at_order", BigInteger, nullable=False, server_default="0"),
 )
 Index("ix_order_lines_position_open", order_lines.c.sku, order_lines.c.location, order_lines.c.open)
+Index("ix_order_lines_ordered_on", order_lines.c.ordered_on)
+
+shipments = Table(
+    "shipments",
+    metadata,
+    # One row per shipment of a part of an order line: ``quantity`` units left
+    # ``location`` on ``shipped_on`` (earmark's today). The line's account and
+    # first promised date are copied so that the service report is one
+    # aggregate over a date range of this table.
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("sku", Id, nullable=False),
+    Column("location", Id, nullable=False),
+    Column("order_id", Id, nullable=False),
+    Column("line", Id, nullable=False),
+    Column("account", Id, nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("shipped_on", Date, nullable=False),
+    Column("first_promised_date", Date, nullable=True),
+)
+Index("ix_shipments_shipped_on", shipments.c.shipped_on)
 
 commitments = Table(
     "commitments",

@@ -44,7 +44,8 @@ def place_command(body: OrderCreate) -> orders.PlaceOrder:
         body.id, body.account,
         # A line left unnamed is numbered by its place: "1", "2", ... (API.md).
         [orders.LineIn(ln.line if ln.line is not None else str(n), ln.sku, ln.quantity, ln.location,
-                       ln.requested_date, ln.backorder, ln.ship_to, ln.split)
+                       ln.requested_date, ln.backorder, ln.ship_to, ln.split,
+                       ln.unit_price)
          for n, ln in enumerate(body.lines, start=1)],
     )
 

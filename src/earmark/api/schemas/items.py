@@ -9,12 +9,14 @@ from pydantic import Field
 from earmark.api.schemas.common import In, Name, NextCursor, Out, Quantity, Timestamp
 from earmark.domain.backorder import BackorderPolicy
 from earmark.domain.limits import LEAD_TIME_DAYS_MAX
+from earmark.domain.money import MONEY_PATTERN
 
 ItemBackorders = Literal[BackorderPolicy.allow, BackorderPolicy.deny]
 """An item's default backorder policy (``reject`` is for an order line only)."""
 
 Unit = Annotated[str, Field(min_length=1, max_length=32)]
-UnitCost = Annotated[str, Field(pattern=r"^\d{1,12}(\.\d{1,6})?$", examples=["12.50"])]
+UnitCost = Annotated[str, Field(pattern=MONEY_PATTERN, examples=["12.50"])]
+UnitPrice = Annotated[str, Field(pattern=MONEY_PATTERN, examples=["25.00"])]
 LeadTimeDays = Annotated[int, Field(strict=True, ge=0, le=LEAD_TIME_DAYS_MAX)]
 
 
@@ -22,6 +24,9 @@ class ItemPut(In):
     name: Name
     unit: Unit = "each"
     unit_cost: UnitCost | None = None
+    unit_price: UnitPrice | None = Field(
+        default=None, description="What a unit sells for, in the server's currency (an order "
+                                  "line may carry its own).")
     lead_time_days: LeadTimeDays | None = Field(
         default=None, description="Estimate for units no known supply can serve: today + this."
     )
@@ -34,6 +39,7 @@ class ItemOut(Out):
     name: str
     unit: str
     unit_cost: str | None
+    unit_price: str | None = None
     lead_time_days: int | None
     backorders: ItemBackorders
     safety_stock: int

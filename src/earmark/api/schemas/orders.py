@@ -18,6 +18,7 @@ from earmark.api.schemas.common import (
 )
 from earmark.domain.backorder import BackorderPolicy
 from earmark.domain.limits import BATCH_ORDERS_MAX, ORDER_LINES_MAX
+from earmark.domain.money import MONEY_PATTERN
 
 LineStatus = Literal["allocated", "partially_allocated", "backordered", "shipped",
                      "cancelled", "closed"]
@@ -44,6 +45,9 @@ class OrderLineCreate(In):
     split: StrictBool = Field(
         default=False, description="A ship_to line that no one location serves in full may be "
                                    "served from several (rule N2).")
+    unit_price: Annotated[str, Field(pattern=MONEY_PATTERN, examples=["25.00"])] | None = Field(
+        default=None, description="What a unit of this line sells for (default: the item's "
+                                  "unit_price), in the server's currency.")
 
 
 class OrderCreate(In):
@@ -114,6 +118,8 @@ class OrderLineOut(Out):
     parts: list[PartOut] | None = Field(
         default=None, description="One per location the line is served from, in candidate order; "
                                   "the line's promises are delivered dates (+ transit days).")
+    unit_price: str | None = Field(
+        default=None, description="The line's own price, two places; null: the item's applies.")
     consumed: list[ConsumedOut] | None = Field(
         default=None,
         description="Units taken over from the account's commitments (left out when none): "

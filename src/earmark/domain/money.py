@@ -1,0 +1,44 @@
+"""Money: decimal strings in, Decimal in arithmetic, two-place strings out.
+
+A float cannot hold 0.10 exactly, so money never becomes one: a cost or price
+is kept as the decimal string it was given, read into ``Decimal`` to compute,
+and shown rounded to cents (half up, as a till does) only at the end, so
+that totals are rounded once and not summed from rounded parts.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+MONEY_PATTERN = r"^\d{1,12}(\.\d{1,6})?$"
+"""A cost or price as a request gives it: up to 12 digits, up to 6 decimals, ≥ 0."""
+
+_MONEY = re.compile(MONEY_PATTERN)
+CENT = Decimal("0.01")
+
+
+def is_money(text: str) -> bool:
+    return _MONEY.match(text) is not None
+
+
+def money(text: str | None) -> Decimal | None:
+    """A stored cost or price, or None where there is none."""
+    return None if text is None else Decimal(text)
+
+
+def money_out(value: Decimal | None) -> str | None:
+    """Money as answers show it: a two-place decimal string (null stays null)."""
+    return None if value is None else str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def times(units: int, price: Decimal | None) -> Decimal | None:
+    """``units`` × ``price``; unknown when the price is (even for no units:
+    a report says the value needs a price rather than inventing a zero)."""
+    return None if price is None else price * units
+
+
+def week_of(day: date) -> date:
+    """The Monday that names the week of ``day``."""
+    return day - timedelta(days=day.weekday())
