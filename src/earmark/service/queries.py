@@ -342,9 +342,12 @@ def assemble_orders(
                 "queue_position": waits[0] if waits else None,
                 "status": line_status(quantity, allocated, shipped, cancelled),
                 "parts": [_part_out(r, promises[part_key(r)]) for r in parts],
-                "unit_price": money_out(money(first.get("unit_price"))),
             }
         )
+        # Like ``consumed``, only where the line has one, so that answers of
+        # lines without a price are as they always were.
+        if (price := first.get("unit_price")) is not None:
+            by_order[order_id][-1]["unit_price"] = money_out(money(price))
         if taken := consumed.get((order_id, line)):
             by_order[order_id][-1]["consumed"] = taken
     return [

@@ -20,7 +20,7 @@ of 100 weighs as 100 lines of one. What a unit counts as, figure by figure:
 - ``quoted_wait_days_mean``: first promised date − order day of each unit
   ordered in the window whose line had a first promised date.
 - ``promise_changes``: ``order.promise_changed`` events recorded on a day of
-  the window (an event, not a unit: one per part whose dates moved).
+  the window (earmark's calendar, ``events.day``) (an event, not a unit: one per part whose dates moved).
 - ``aging``: each unit open and not held (open − allocated) of every line,
   as of today, by whole days since its order was placed; ``lines`` counts
   the lines (not parts) that have such units in the bucket.
@@ -35,7 +35,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -214,13 +214,10 @@ def _promise_changes(tx: Connection, scope: Scope) -> list[str]:
     """The account of each ``order.promise_changed`` event of the window (and
     of the scope's sku and location)."""
     e = t.events
-    since = datetime.combine(scope.start, time.min, UTC)
-    until = datetime.combine(scope.end + timedelta(days=1), time.min, UTC)
-    rows = tx.execute(select(e.c.at, e.c.data).where(e.c.type == "order.promise_changed",
-                                                     e.c.at >= since, e.c.at < until)).all()
-    wanted = [data for at, data in rows
-              if scope.start <= _day(at) <= scope.end
-              and (scope.sku is None or data.get("sku") == scope.sku)
+    rows = tx.execute(select(e.c.data).where(e.c.type == "order.promise_changed",
+                                             e.c.day >= scope.start, e.c.day <= scope.end)).all()
+    wanted = [data for (data,) in rows
+              if (scope.sku is None or data.get("sku") == scope.sku)
               and (scope.location is None or data.get("location") == scope.location)]
     owners = _accounts_of(tx, {data["order"] for data in wanted})
     return [owner for data in wanted
@@ -232,8 +229,9 @@ def _accounts_of(tx: Connection, order_ids: set[str]) -> dict[str, str]:
     accounts: dict[str, str] = {}
     ids = sorted(order_ids)
     for start in range(0, len(ids), 1000):
-        accounts.update(tx.execute(select(t.orders.c.id, t.orders.c.account)
-                                   .where(t.orders.c.id.in_(ids[start:start + 1000]))).tuples())
+        rows = tx.execute(select(t.orders.c.id, t.orders.c.account)
+                          .where(t.orders.c.id.in_(ids[start:start + 1000]))).all()
+        accounts.update((order_id, account) for order_id, account in rows)
     return accounts
 
 

@@ -732,7 +732,9 @@ class UnitOfWork:
         """Record an event; it is written with the commit, or not at all."""
         if event_type in DATED_LINE_EVENTS:
             data = {**data, "confirmed": self._date_confirmed(data)}
-        self._events.append({"type": event_type, "at": self.now, "data": data})
+        # ``day`` is earmark's calendar (frozen or not), ``at`` the wall clock's
+        # moment: reports count events by the day they happened on the calendar.
+        self._events.append({"type": event_type, "at": self.now, "data": data, "day": self.today})
 
     def _date_confirmed(self, data: dict[str, Any]) -> bool:
         """Whether the date a line's event tells is confirmed: every open unit

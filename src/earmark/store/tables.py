@@ -264,8 +264,11 @@ events = Table(
     Column("type", String(40), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("data", JSON, nullable=False),
+    # earmark's today when the event happened (``at`` is the wall clock's moment).
+    Column("day", Date, nullable=True),
 )
 Index("ix_events_type", events.c.type, events.c.id)
+Index("ix_events_type_day", events.c.type, events.c.day)
 
 counters = Table(
     "counters",

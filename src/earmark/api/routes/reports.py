@@ -21,8 +21,9 @@ from earmark.service.service_levels import Scope, default_window, service_report
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 CSV = "text/csv"
-CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {CSV: {}}, "description": "The report (JSON, or CSV when "
-                                                           "the request accepts text/csv)."}}
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {CSV: {}},
+          "description": "The report (JSON, or CSV when the request accepts text/csv)."}}
 
 
 def _wants_csv(request: Request) -> bool:

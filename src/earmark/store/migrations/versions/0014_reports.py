@@ -55,10 +55,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_shipments")),
     )
     op.create_index("ix_shipments_shipped_on", "shipments", ["shipped_on"])
+    with op.batch_alter_table("events") as batch:
+        batch.add_column(sa.Column("day", sa.Date(), nullable=True))
+    op.create_index("ix_events_type_day", "events", ["type", "day"])
     _backfill(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_index("ix_events_type_day", table_name="events")
+    with op.batch_alter_table("events") as batch:
+        batch.drop_column("day")
     op.drop_index("ix_shipments_shipped_on", table_name="shipments")
     op.drop_table("shipments")
     op.drop_index("ix_order_lines_ordered_on", table_name="order_lines")
@@ -82,7 +88,8 @@ _pegs = sa.table("pegs", sa.column("demand_kind"), sa.column("demand_ref"), sa.c
                  sa.column("location"), sa.column("bucket"), sa.column("quantity"))
 _receipts = sa.table("receipts", sa.column("id"), sa.column("expected_date"))
 _items = sa.table("items", sa.column("sku"), sa.column("lead_time_days"))
-_events = sa.table("events", sa.column("type"), sa.column("at"), sa.column("data"))
+_events = sa.table("events", sa.column("id"), sa.column("type"), sa.column("at"),
+                   sa.column("data"), sa.column("day"))
 _ledger = sa.table("stock_ledger", sa.column("sku"), sa.column("location"), sa.column("quantity"),
                    sa.column("reason"), sa.column("ref"), sa.column("at"))
 _shipments = sa.table(
@@ -118,6 +125,9 @@ def _backfill(bind: Any) -> None:
         ).values(first_promised_date=first.get(key), ordered_on=orders.get(row["order_id"]),
                  held_at_order=min(int(row["quantity"]), held.get((*key, row["location"]), 0))))
     _backfill_shipments(bind, first)
+    # The best day an existing event has: the date of its timestamp.
+    for event_id, at in bind.execute(sa.select(_events.c.id, _events.c.at)).all():
+        bind.execute(_events.update().where(_events.c.id == event_id).values(day=_day(at)))
 
 
 def _held_at_placing(bind: Any, created: dict[str, Any]) -> dict[tuple[str, str, str], int]:
