@@ -26,10 +26,11 @@ def _imported_top_level_modules() -> set[str]:
 
 
 def _declared() -> dict[str, str]:
-    """Declared distribution (normalised name) -> its requirement."""
+    """Declared distribution (normalised name) -> its requirement: the
+    dependencies, and the extras that add a feature (not the dev tools)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     declared: dict[str, str] = {}
-    for requirement in project["dependencies"]:
+    for requirement in [*project["dependencies"], *project["optional-dependencies"]["parquet"]]:
         name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]
         declared[_normalised(name)] = requirement
     return declared

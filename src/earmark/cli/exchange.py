@@ -5,11 +5,10 @@ with nothing changed (:mod:`earmark.cli.imports` says how)."""
 
 from __future__ import annotations
 
-import csv
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
 ImportKind = Literal["items", "locations", "accounts", "stock", "receipts", "orders",
                      "commitments", "history"]
 ExportKind = Literal["items", "locations", "accounts", "stock", "receipts", "orders",
-                     "commitments", "history", "positions", "events"]
+                     "commitments", "history", "positions", "events", "reports"]
 StockMode = Literal["set", "add"]
 
 
@@ -76,14 +75,16 @@ def import_csv(
 
 
 def _table_rows(uow: UnitOfWork, table_name: str, columns: list[str],
-                order: list[str]) -> list[dict[str, Any]]:
+                order: list[str]) -> Iterator[dict[str, Any]]:
     from sqlalchemy import select
 
     from earmark.store import tables as t
 
     table = t.metadata.tables[table_name]
     query = select(*[table.c[c] for c in columns]).order_by(*[table.c[c] for c in order])
-    return [dict(r) for r in uow.tx.execute(query).mappings()]
+    # Streamed from the server (PostgreSQL), a thousand rows at a time.
+    rows = uow.tx.execution_options(yield_per=EXPORT_PAGE).execute(query).mappings()
+    return (dict(r) for r in rows)
 
 
 def _every(read: Any, cursors: Any) -> Iterator[dict[str, Any]]:
@@ -105,11 +106,12 @@ POSITION_COLUMNS = ["sku", "location", "on_hand", "allocated", "committed", "bac
 EXPORT_PAGE = 1000
 
 
-def export_rows(uow: UnitOfWork, kind: str) -> tuple[list[str], list[dict[str, Any]]]:
-    """The columns and rows of an export."""
+def export_rows(uow: UnitOfWork, kind: str) -> tuple[list[str], Iterator[dict[str, Any]]]:
+    """The columns and rows of an export, the rows read as they are written
+    (orders and events page by page, positions one at a time)."""
     if kind == "items":
         cols = ["sku", "name", "unit", "unit_cost", "lead_time_days", "backorders",
-                "safety_stock"]
+                "safety_stock", "unit_price"]
         return cols, _table_rows(uow, "items", cols, ["sku"])
     if kind == "locations":
         return ["code", "name"], _table_rows(uow, "locations", ["code", "name"], ["code"])
@@ -130,80 +132,100 @@ def export_rows(uow: UnitOfWork, kind: str) -> tuple[list[str], list[dict[str, A
     if kind == "history":
         rows = _table_rows(uow, "demand_history", ["day", "sku", "location", "quantity"],
                            ["sku", "location", "day"])
-        return ["date", "sku", "location", "quantity"], [
-            {"date": r.pop("day"), **r} for r in rows]
+        return ["date", "sku", "location", "quantity"], (
+            {"date": r.pop("day"), **r} for r in rows)
     if kind == "orders":
         from earmark.service import queries
 
         orders = _every(lambda key: queries.list_orders(uow.tx, uow.today, None, None, key,
                                                         EXPORT_PAGE), queries.ORDERS.cursors)
-        return ORDER_COLUMNS, [{"order": o["id"], "account": o["account"], **line}
-                               for o in orders for line in o["lines"]]
+        return ORDER_COLUMNS, ({"order": o["id"], "account": o["account"], **line}
+                               for o in orders for line in o["lines"])
     if kind == "positions":
-        from sqlalchemy import select
-
-        from earmark.service import queries
-        from earmark.store import tables as t
-
-        p = t.positions.c
-        keys = uow.tx.execute(select(p.sku, p.location).order_by(p.sku, p.location)).all()
-        return POSITION_COLUMNS, [queries.availability(uow.position(sku, location))
-                                  for sku, location in keys]
+        return POSITION_COLUMNS, _positions(uow)
+    if kind == "reports":
+        return _reports(uow)
     from earmark.service import queries
 
     events = _every(lambda key: queries.list_events(uow.tx, key[0] if key else 0, None,
                                                     EXPORT_PAGE), queries.EVENTS.cursors)
-    return ["id", "type", "at", "data"], list(events)
+    return ["id", "type", "at", "data"], events
+
+
+def _positions(uow: UnitOfWork) -> Iterator[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from earmark.service import queries
+    from earmark.store import tables as t
+
+    p = t.positions.c
+    keys = uow.tx.execute(select(p.sku, p.location).order_by(p.sku, p.location)).all()
+    for n, (sku, location) in enumerate(keys, start=1):
+        yield queries.availability(uow.position(sku, location))
+        if n % EXPORT_PAGE == 0:
+            uow.forget_positions()  # what was exported need not stay loaded
+
+
+REPORT_KINDS = ("capital", "service")
+
+
+def _reports(uow: UnitOfWork) -> tuple[list[str], Iterator[dict[str, Any]]]:
+    """Both reports as one table: the capital report's rows (per position and
+    the total), then the service report's (per account and everyone, over the
+    default window), each named in the column ``report``."""
+    from earmark.service import report_tables
+    from earmark.service.capital import capital_report
+    from earmark.service.service_levels import Scope, default_window, service_report
+    from earmark.settings import Settings
+
+    capital = report_tables.capital_table(
+        capital_report(uow.tx, uow.today, Settings().currency))
+    service = report_tables.service_table(
+        service_report(uow.tx, uow.today, Scope(*default_window(uow.today, None, None))))
+    columns = ["report", *capital[0], *(c for c in service[0] if c not in capital[0])]
+    rows = [{"report": name, **dict(zip(head, row, strict=True))}
+            for name, (head, body) in zip(REPORT_KINDS, (capital, service), strict=True)
+            for row in body]
+    return columns, iter(rows)
 
 
 def export(
     kind: Annotated[ExportKind, typer.Argument(help="What to export.", show_default=False)],
     out: Annotated[Path | None, typer.Option(help="File to write (default: stdout).")] = None,
     format: Annotated[Literal["csv", "parquet"], typer.Option(
-        help="csv, or parquet for data tools (needs --out).")] = "csv",
+        help="csv, or parquet for data tools (needs --out and pyarrow: "
+             "pip install 'earmark[parquet]').")] = "csv",
     database: DatabaseOption = None,
 ) -> None:
     """Export a kind of data. items, locations, accounts, stock, receipts, orders
     (a row per line), commitments and history import back as they are
     (`earmark import KIND FILE` changes nothing); positions (the figures of
-    each) and events are for reading.
+    each), events and reports (the capital and service reports, as `GET
+    /v1/reports/...` answer them in CSV) are for reading. Rows are written as
+    they are read: memory does not grow with the number of rows.
 
     Example: earmark export orders --out orders.csv
     Example: earmark export events --format parquet --out events.parquet
     """
+    from earmark.cli.export_files import ParquetMissing, write_csv, write_parquet
+
     if format == "parquet" and out is None:
         fail("--format parquet writes a file: say --out PATH", 2)
     store = open_store(database)
     try:
         with store.unit_of_work(write=False) as uow:
             columns, rows = export_rows(uow, kind)
+            if out is None:
+                write_csv(sys.stdout, columns, rows)
+                return
+            if format == "parquet":
+                try:
+                    count = write_parquet(out, columns, rows)
+                except ParquetMissing as missing:
+                    fail(str(missing), 2)
+            else:
+                with open(out, "w", newline="", encoding="utf-8") as handle:
+                    count = write_csv(handle, columns, rows)
     finally:
         store.dispose()
-    if out is None:
-        _write(sys.stdout, columns, rows)
-        return
-    if format == "parquet":
-        _parquet(out, columns, rows)
-    else:
-        with open(out, "w", newline="", encoding="utf-8") as handle:
-            _write(handle, columns, rows)
-    typer.echo(f"wrote {len(rows)} {kind} row(s) to {out}", err=True)
-
-
-def _write(handle: TextIO, columns: list[str], rows: Sequence[dict[str, Any]]) -> None:
-    from earmark.cli.common import cell
-
-    writer = csv.writer(handle, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([cell(r.get(c)) for c in columns] for r in rows)
-
-
-def _parquet(out: Path, columns: list[str], rows: Sequence[dict[str, Any]]) -> None:
-    import pandas as pd
-
-    from earmark.cli.common import cell
-
-    # Nested values (an event's data) as JSON text; the rest as they are.
-    frame = pd.DataFrame([{c: cell(r.get(c)) if isinstance(r.get(c), (dict, list))
-                           else r.get(c) for c in columns} for r in rows], columns=columns)
-    frame.to_parquet(out, index=False)
+    typer.echo(f"wrote {count} {kind} row(s) to {out}", err=True)
