@@ -28,14 +28,15 @@ class Spec:
 
 SPECS: dict[str, Spec] = {
     "items": Spec(("sku", "name"), ("unit", "unit_cost", "lead_time_days", "backorders",
-                                    "safety_stock")),
+                                    "safety_stock", "unit_price")),
     "locations": Spec(("code", "name")),
     "accounts": Spec(("id", "name"), ("priority",)),
     "stock": Spec(("sku", "location"), ("on_hand", "quantity", "reason", "note")),
     "receipts": Spec(("id", "sku", "location", "quantity", "expected_date"),
                      ("source", "received", "status"), ("open",)),
     "orders": Spec(("order", "account", "sku", "quantity"),
-                   ("line", "location", "requested_date", "backorder", "shipped", "cancelled"),
+                   ("line", "location", "requested_date", "backorder", "shipped", "cancelled",
+                    "unit_price"),
                    ("allocated", "backordered", "promised_date", "queue_position", "status")),
     "commitments": Spec(("id", "account", "sku", "location", "quantity", "need_date"),
                         ("expires_on", "kind", "mode", "released"), ("consumed", "status")),

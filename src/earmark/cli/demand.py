@@ -79,6 +79,8 @@ def order_create(
         "a location with a lane to it, whichever delivers every unit first.")] = None,
     split: Annotated[bool, typer.Option(
         help="With --ship-to: may be served from several locations.")] = False,
+    unit_price: Annotated[str | None, typer.Option(
+        help="What a unit of every line sells for (default: each item's unit_price).")] = None,
     database: DatabaseOption = None, format: FormatOption = "json",
 ) -> None:
     """Place an order (POST /v1/orders).
@@ -89,7 +91,7 @@ def order_create(
     from earmark.service import orders
 
     placed = [orders.LineIn(str(n), sku, _count(quantity, "quantity"), location,
-                            requested_date, backorder, ship_to, split)
+                            requested_date, backorder, ship_to, split, unit_price)
               for n, (sku, quantity) in enumerate(pairs(lines, "quantity"), start=1)]
     report(run(database, orders.place_order, orders.PlaceOrder(order_id, account, placed)),
            format)

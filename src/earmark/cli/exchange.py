@@ -100,7 +100,7 @@ def _every(read: Any, cursors: Any) -> Iterator[dict[str, Any]]:
 
 ORDER_COLUMNS = ["order", "account", "line", "sku", "location", "quantity", "requested_date",
                  "backorder", "allocated", "backordered", "shipped", "cancelled",
-                 "promised_date", "queue_position", "status"]
+                 "promised_date", "queue_position", "status", "unit_price"]
 POSITION_COLUMNS = ["sku", "location", "on_hand", "allocated", "committed", "backordered",
                     "incoming", "safety_stock", "available_now", "safety_stock_short"]
 EXPORT_PAGE = 1000

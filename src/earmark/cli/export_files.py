@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from earmark.cli.common import cell
 
-PARQUET_BATCH_ROWS = 10_000
+PARQUET_BATCH_ROWS = 4_096
 """Rows per Parquet row group: what an export holds in memory at once."""
 PARQUET_MISSING = ("--format parquet needs pyarrow, which is not installed: "
                    "pip install 'earmark[parquet]' (or use --format csv)")

@@ -90,7 +90,8 @@ def _plan_master(kind: str, tx: Connection, file: CsvFile, plan: Plan) -> None:
                      "unit_cost": opt(r, "unit_cost"),
                      "lead_time_days": opt_int(line, r, "lead_time_days"),
                      "backorders": opt(r, "backorders") or "allow",
-                     "safety_stock": integer(line, r, "safety_stock", 0)}
+                     "safety_stock": integer(line, r, "safety_stock", 0),
+                     "unit_price": opt(r, "unit_price")}
             handler: Any = master.upsert_item
         elif kind == "locations":
             key = text(line, r, "code")
@@ -107,7 +108,8 @@ def _plan_master(kind: str, tx: Connection, file: CsvFile, plan: Plan) -> None:
         if kind == "items":
             command: Any = master.UpsertItem(key, wanted["name"], wanted["unit"],
                                              wanted["unit_cost"], wanted["lead_time_days"],
-                                             wanted["backorders"], wanted["safety_stock"])
+                                             wanted["backorders"], wanted["safety_stock"],
+                                             wanted["unit_price"])
         elif kind == "locations":
             command = master.UpsertLocation(key, wanted["name"])
         else:
@@ -240,7 +242,7 @@ def _plan_orders(tx: Connection, today: date, file: CsvFile, plan: Plan) -> None
         if now is None:
             placed = [orders.LineIn(name, text(line, r, "sku"), integer(line, r, "quantity"),
                                     opt(r, "location"), day(line, r, "requested_date"),
-                                    opt(r, "backorder"))
+                                    opt(r, "backorder"), unit_price=opt(r, "unit_price"))
                       for line, name, r in named]
             steps.append((rows.line, f"place order {order_id} ({len(placed)} line(s))",
                           orders.place_order, orders.PlaceOrder(order_id, rows.account, placed)))

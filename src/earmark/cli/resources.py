@@ -43,6 +43,8 @@ def item_create(
         help="The default of the item's order lines.")] = "allow",
     unit: Annotated[str, typer.Option()] = "each",
     unit_cost: Annotated[str | None, typer.Option(help="A decimal, e.g. 12.50.")] = None,
+    unit_price: Annotated[str | None, typer.Option(
+        help="What a unit sells for, a decimal, e.g. 25.00.")] = None,
     database: DatabaseOption = None, format: FormatOption = "json",
 ) -> None:
     """Create or replace an item (PUT /v1/items/{sku}).
@@ -52,7 +54,7 @@ def item_create(
     from earmark.service import master
 
     report(run(database, master.upsert_item, master.UpsertItem(
-        sku, name, unit, unit_cost, lead_time_days, backorders, safety_stock)), format)
+        sku, name, unit, unit_cost, lead_time_days, backorders, safety_stock, unit_price)), format)
 
 
 @items_app.command("show")
