@@ -10,6 +10,11 @@
 - A grocer promising out-of-season produce against harvest receipts, with a
   key account ahead of the corner shops.
 
+Every item has a cost and a price, and the four weeks before the demo's day
+hold closed orders, filled or backordered and shipped on time or late
+(``earmark.demo.service_history``): the capital and service reports show
+real figures at once.
+
 Every position also has two years of daily demand history (generated,
 seeded: trends, weekly and yearly seasons, promotions, and intermittent
 items: the boot, the plate and the accelerator chips), which forecasting
@@ -21,11 +26,13 @@ pegs and ledger are real.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 
+from earmark.demo.service_history import RecordServiceHistory, record_service_history
 from earmark.domain.backorder import BackorderPolicy
 from earmark.forecast import history
 from earmark.forecast.synthetic import Profile, series
@@ -56,6 +63,25 @@ ITEMS: list[master.UpsertItem] = [
     master.UpsertItem("CHERRY-LAPINS", "Lapins cherries, 5 kg crate", "crate", "38.00", 10),
     master.UpsertItem("MANGO-KENT", "Kent mangoes, case of 12", "case", "24.00", 7, safety_stock=20),
 ]
+
+PRICES = {
+    "COAT-ASTRID-S": "890.00",
+    "COAT-ASTRID-M": "890.00",
+    "COAT-ASTRID-L": "890.00",
+    "SCARF-MERINO": "145.00",
+    "BOOT-CHELSEA-42": "390.00",
+    "BEAM-W12": "1240.00",
+    "PLATE-S355-20": "860.00",
+    "BOLT-M20": "2.10",
+    "CHIP-AX900": "26000.00",
+    "HBM-STACK-24": "2900.00",
+    "PSU-3KW": "980.00",
+    "AVOCADO-HASS": "78.00",
+    "CHERRY-LAPINS": "64.00",
+    "MANGO-KENT": "39.00",
+}
+"""What a unit of each item sells for (its cost is in ``ITEMS``)."""
+ITEMS = [replace(item, unit_price=PRICES[item.sku]) for item in ITEMS]
 
 LOCATIONS = [
     master.UpsertLocation("WEB", "Online fulfilment centre"),
@@ -196,6 +222,8 @@ def commands() -> list[tuple[Any, Any]]:
     steps += [(master.upsert_account, c) for c in ACCOUNTS]
     steps += [(master.upsert_item, c) for c in ITEMS]
     steps += [(history.record_history, demand_history())]
+    # Four weeks of closed orders before today: what the service report measures.
+    steps += [(record_service_history, RecordServiceHistory(DEMO_TODAY))]
     steps += [
         (supply.adjust, c)
         for c in [
