@@ -76,10 +76,10 @@ vendor:
 	cp .vendor-build/swagger-ui/LICENSE $(VENDOR_DIR)/swagger-ui.LICENSE
 	rm -rf .vendor-build
 
-## screenshots: docs/screenshots/{overview,position}.png of the demo (needs /usr/bin/chromium)
+## screenshots: docs/screenshots/{overview,position,capital,service}.png of the demo (needs /usr/bin/chromium)
 screenshots: $(DEV)
 	EARMARK_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -p no:xdist \
-	  tests/browser/test_dashboard.py -k screenshots
+	  tests/browser/test_dashboard.py tests/browser/test_report_pages.py -k screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo.db*

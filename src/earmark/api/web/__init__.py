@@ -12,12 +12,12 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from earmark.api.web import actions, auth, live, pages
+from earmark.api.web import actions, auth, live, pages, reports
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 router = APIRouter(include_in_schema=False)
-for _module in (pages, actions, live, auth):
+for _module in (pages, reports, actions, live, auth):
     router.include_router(_module.router)
 
 __all__ = ["STATIC_DIR", "router"]

@@ -1,4 +1,4 @@
-// earmark's web UI: the ATP and forecast charts (uPlot) and the live event feed (EventSource).
+// earmark's web UI: the ATP, forecast and report charts (uPlot) and the live event feed (EventSource).
 // The pages read without this file; it only draws and keeps things current.
 (function () {
   "use strict";
@@ -111,10 +111,68 @@
     window.addEventListener("resize", resize);
   }
 
+  // A report chart (the Capital and Service pages): categories along x (locations,
+  // weeks, age buckets), one bar or line series per figure, stacked when asked.
+  // A stack is drawn as cumulative bars, tallest first, so each shows its own
+  // band; the legend and the cursor show each series' own value, never the sum.
+  function drawReport(el) {
+    if (!window.uPlot || el.dataset.drawn === "1") return;
+    var source = el.parentNode.querySelector(".report-data");
+    if (!source) return;
+    var chart = JSON.parse(source.textContent);
+    var xs = chart.labels.map(function (_, i) { return i; });
+    var own = chart.series.map(function (s) { return s.values; });
+    var shown = own;
+    if (chart.stacked) {
+      var sums = xs.map(function () { return 0; });
+      shown = own.map(function (values) {
+        sums = sums.map(function (sum, i) { return sum + (values[i] || 0); });
+        return sums.slice();
+      });
+    }
+    var order = chart.series.map(function (_, i) { return i; });
+    if (chart.stacked) order.reverse();
+    var bars = uPlot.paths.bars({size: [0.6, 64]});
+    var format = function (v) { return v == null ? "—" : v.toLocaleString("en-US", {maximumFractionDigits: 2}); };
+    var series = [{label: chart.x_label, value: function (u, v) { return v == null ? "" : chart.labels[v]; }}];
+    order.forEach(function (i) {
+      var s = chart.series[i];
+      series.push({
+        label: s.label, stroke: s.color, width: chart.lines ? 2 : 1,
+        fill: chart.lines ? undefined : s.color,
+        paths: chart.lines ? undefined : bars, points: {show: !!chart.lines, size: 6},
+        spanGaps: true,
+        value: function (u, v, si, idx) { return idx == null ? "—" : format(own[i][idx]); }
+      });
+    });
+    var options = {
+      title: chart.title,
+      width: Math.max(el.clientWidth, 280),
+      height: 300,
+      scales: {x: {time: false, range: function () { return [-0.6, xs.length - 0.4]; }},
+               y: {range: function (u, lo, hi) { return [0, chart.lines ? 100 : Math.max(hi * 1.08, 1)]; }}},
+      axes: [
+        {label: chart.x_label, values: function (u, vals) { return vals.map(function (v) { return Number.isInteger(v) && chart.labels[v] !== undefined ? chart.labels[v] : ""; }); },
+         splits: function () { return xs; }},
+        {label: chart.y_label, size: 70}
+      ],
+      series: series
+    };
+    var data = [xs].concat(order.map(function (i) { return shown[i]; }));
+    el.innerHTML = "";
+    var plot = new uPlot(options, data, el);
+    el.dataset.drawn = "1";
+    el.dataset.points = String(xs.length);
+    el.dataset.series = chart.series.map(function (s) { return s.label; }).join("|");
+    var resize = function () { if (document.body.contains(el)) plot.setSize({width: Math.max(el.clientWidth, 280), height: 300}); };
+    window.addEventListener("resize", resize);
+  }
+
   function drawCharts(root) {
     var scope = root.querySelectorAll ? root : document;
     scope.querySelectorAll(".atp-chart").forEach(drawChart);
     scope.querySelectorAll(".forecast-chart").forEach(drawForecast);
+    scope.querySelectorAll(".report-chart").forEach(drawReport);
   }
 
   function liveFeed() {
