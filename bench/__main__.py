@@ -27,10 +27,10 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from bench import forecast, network, pg, report, server, service, steps
+from bench import forecast, network, pg, report, reports, server, service, steps
 from bench.report import Line, emit, progress, rate, ratio
 
-SCENARIOS = ("peers", "a", "s", "b", "c", "d", "e", "q", "n", "f", "forecast")
+SCENARIOS = ("peers", "a", "s", "b", "c", "d", "e", "q", "n", "r", "f", "forecast")
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PEERS_NEEDED = {"a": "saleor-hot", "b": "single-spread", "c": "saleor-hot"}
 TARGET_A, TARGET_B, TARGET_C, TARGET_C_P99_MS, TARGET_C_BATCH = 30.0, 1.0, 5.0, 50.0, 25.0
@@ -43,6 +43,8 @@ TARGET_Q_RATIO = 1.5
 TARGET_N_RATIO = 2.0
 """An order placed by ship_to over five candidates costs at most this many times one by location."""
 TARGET_N_PROMISE_P99_MS = 10.0
+TARGET_R_MS = 1000.0
+"""Each report (capital, service) on 10,000 skus × 3 locations and 1,000,000 order lines."""
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -276,6 +278,18 @@ class Bench:
                       f"{network.PROMISE_WARM_CALLS}; a read-only unit of work per call", database,
                       "n promise"))
 
+    def r(self, database: str) -> None:
+        progress(f"r: bulk-inserting {reports.LINES:,} order lines over {reports.SKUS:,} skus × "
+                 f"{len(reports.LOCATIONS)} locations")
+        result = reports.reports(self.url(database, "r"))
+        slowest = max(result.capital_ms, result.service_ms)
+        self.add(Line("r", f"reports, {reports.SKUS:,} skus × {len(reports.LOCATIONS)}, "
+                      f"{reports.LINES:,} lines [{database}]", f"{slowest:,.0f} ms", "",
+                      f"target ≤{TARGET_R_MS:,.0f} ms each", slowest <= TARGET_R_MS,
+                      f"capital {result.capital_ms:,.0f} ms, service (30 days) "
+                      f"{result.service_ms:,.0f} ms, best of {reports.READS}; seeded in "
+                      f"{result.seed_s:,.0f} s", database))
+
     def f(self) -> None:
         for database, (rss, hwm) in self.server_rss.items():
             self.add(Line("f", f"server RSS after c [{database}]", f"{rss:,.0f} MB", "",
@@ -306,7 +320,7 @@ class Bench:
     def run(self) -> None:
         self.run_peers()
         for database in self.args.databases:
-            for name in ("a", "s", "b", "c", "d", "e", "q", "n"):
+            for name in ("a", "s", "b", "c", "d", "e", "q", "n", "r"):
                 if name in self.args.only:
                     self.guarded(name, database, partial(getattr(self, name), database))
         if "f" in self.args.only:

@@ -188,6 +188,11 @@ order_lines = Table(
 )
 Index("ix_order_lines_position_open", order_lines.c.sku, order_lines.c.location, order_lines.c.open)
 Index("ix_order_lines_ordered_on", order_lines.c.ordered_on)
+# The lines with units waiting for supply (open, not held): the capital report's
+# backordered revenue and the service report's aging read only these.
+ORDER_LINE_WAITING = order_lines.c.open > order_lines.c.allocated
+Index("ix_order_lines_waiting", order_lines.c.sku, order_lines.c.location,
+      postgresql_where=ORDER_LINE_WAITING, sqlite_where=ORDER_LINE_WAITING)
 
 shipments = Table(
     "shipments",

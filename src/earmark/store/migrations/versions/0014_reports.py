@@ -40,6 +40,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("held_at_order", sa.BigInteger(), nullable=False,
                                    server_default="0"))
     op.create_index("ix_order_lines_ordered_on", "order_lines", ["ordered_on"])
+    waiting = sa.text('"open" > allocated')
+    op.create_index("ix_order_lines_waiting", "order_lines", ["sku", "location"],
+                    postgresql_where=waiting, sqlite_where=waiting)
     op.create_table(
         "shipments",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -67,6 +70,7 @@ def downgrade() -> None:
         batch.drop_column("day")
     op.drop_index("ix_shipments_shipped_on", table_name="shipments")
     op.drop_table("shipments")
+    op.drop_index("ix_order_lines_waiting", table_name="order_lines")
     op.drop_index("ix_order_lines_ordered_on", table_name="order_lines")
     with op.batch_alter_table("order_lines") as batch:
         batch.drop_column("held_at_order")
