@@ -164,6 +164,9 @@
     el.dataset.drawn = "1";
     el.dataset.points = String(xs.length);
     el.dataset.series = chart.series.map(function (s) { return s.label; }).join("|");
+    // Axis labels are drawn on the canvas: say them on the element too (tests, assistive tools).
+    el.dataset.axes = plot.axes.map(function (a) { return a.label || ""; }).join("|");
+    el.dataset.title = chart.title;
     var resize = function () { if (document.body.contains(el)) plot.setSize({width: Math.max(el.clientWidth, 280), height: 300}); };
     window.addEventListener("resize", resize);
   }
