@@ -35,7 +35,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.e2e.conftest import DATABASES, Server, _database_url, launch, ok, problem
+from tests.e2e.conftest import DATABASES, Ids, Server, _database_url, launch, ok, problem
 
 
 @dataclass
@@ -310,3 +310,42 @@ def test_service_as_csv_has_a_row_per_account_and_the_total(history: History) ->
         ("account", "acme"), ("account", "bolt"), ("total", "")]
     assert float(rows[-1]["on_time_rate"]) == pytest.approx(11 / 16)
     assert (rows[-1]["aging_8-30_units"], rows[-1]["promise_error_days_p90"]) == ("2", "7")
+
+
+# ----------------------------------------------------------------------
+# Money on items and lines (the shared server)
+
+
+def test_an_item_keeps_its_cost_and_price(api: httpx.Client, ids: Ids) -> None:
+    sku = ids("PRICED")
+    item = ok(api.put(f"/v1/items/{sku}", json={"name": "Priced", "unit_cost": "12.5",
+                                               "unit_price": "25.00"}), 201)
+    assert (item["unit_cost"], item["unit_price"]) == ("12.5", "25.00")
+    assert ok(api.get(f"/v1/items/{sku}"))["unit_price"] == "25.00"
+
+
+@pytest.mark.parametrize("price", ["-1.00", "1e3", "12.1234567", "twelve", 12.5])
+def test_a_price_that_is_no_decimal_string_is_refused(api: httpx.Client, ids: Ids,
+                                                      price: object) -> None:
+    document = problem(api.put(f"/v1/items/{ids('BAD')}", json={"name": "x", "unit_price": price}),
+                       422)
+    assert document["errors"][0]["field"].endswith("unit_price")
+
+
+def test_a_lines_own_price_is_answered_with_two_places_and_replays(api: httpx.Client,
+                                                                   ids: Ids) -> None:
+    sku, loc, account = ids("LP"), ids("LOC"), ids("acct")
+    ok(api.put(f"/v1/items/{sku}", json={"name": "x", "unit_price": "9.99"}), 201)
+    ok(api.put(f"/v1/locations/{loc}", json={"name": "x"}), 201)
+    ok(api.put(f"/v1/accounts/{account}", json={"name": "x"}), 201)
+    body = {"id": ids("SO"), "account": account, "lines": [
+        {"line": "1", "sku": sku, "quantity": 1, "location": loc, "unit_price": "7.5"},
+        {"line": "2", "sku": sku, "quantity": 1, "location": loc}]}
+    placed = ok(api.post("/v1/orders", json=body), 201)
+    assert placed["lines"][0]["unit_price"] == "7.50"
+    assert "unit_price" not in placed["lines"][1]  # the item's price applies
+    assert ok(api.post("/v1/orders", json=body), 200) == placed
+    changed = {**body, "lines": [{**body["lines"][0], "unit_price": "8.00"}, body["lines"][1]]}
+    problem(api.post("/v1/orders", json=changed), 409)
+    bad = {**body, "id": ids("SO-BAD"), "lines": [{**body["lines"][0], "unit_price": "-1"}]}
+    assert problem(api.post("/v1/orders", json=bad), 422)["errors"][0]["field"].endswith("unit_price")
