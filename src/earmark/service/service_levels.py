@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, and_, case, cast, func, literal, select
 from sqlalchemy.engine import Connection
 
 from earmark.store import tables as t
@@ -62,7 +62,7 @@ class Tally:
     """Units shipped (with a first promised date) by their promise error in days."""
     promise_changes: int = 0
     aging_units: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    aging_lines: dict[str, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
+    aging_lines: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def figures(self) -> dict[str, Any]:
         dated = sum(self.errors.values())
@@ -74,7 +74,7 @@ class Tally:
             "quoted_wait_days_mean": _share(self.quoted_days, self.quoted_units),
             "promise_changes": self.promise_changes,
             "aging": [{"bucket": name, "units": self.aging_units.get(name, 0),
-                       "lines": len(self.aging_lines.get(name, ()))}
+                       "lines": self.aging_lines.get(name, 0)}
                       for name, _ in AGING_BUCKETS],
         }
 
@@ -122,24 +122,33 @@ class Scope:
 
 def service_report(tx: Connection, today: date, scope: Scope) -> dict[str, Any]:
     """The service report of ``scope``: everyone's figures, each account's,
-    and the window's weeks (for the dashboard's chart)."""
+    and the window's weeks (for the dashboard's chart). Each query sums in
+    SQL by account and day (or error in days): a few thousand rows reach
+    Python however many lines the window holds."""
     everyone = Tally()
     accounts: dict[str, Tally] = defaultdict(Tally)
     weeks: dict[date, Tally] = defaultdict(Tally)
-    for account, ordered_on, first, units, held in _ordered(tx, scope):
+    for account, ordered_on, units, held, quoted_units, quoted_days in _ordered(tx, scope):
         for tally in (everyone, accounts[account], weeks[_monday(ordered_on)]):
-            _count_ordered(tally, ordered_on, first, int(units), int(held))
-    for account, shipped_on, first, units in _shipped(tx, scope):
+            tally.ordered += int(units)
+            tally.filled += int(held or 0)
+            tally.quoted_units += int(quoted_units or 0)
+            tally.quoted_days += int(quoted_days or 0)
+    for account, shipped_on, units, on_time in _shipped(tx, scope):
         for tally in (everyone, accounts[account], weeks[_monday(shipped_on)]):
-            _count_shipped(tally, shipped_on, first, int(units))
+            tally.shipped += int(units)
+            tally.on_time += int(on_time or 0)
+    for account, error_days, units in _promise_errors(tx, scope):
+        for tally in (everyone, accounts[account]):
+            tally.errors[int(error_days)] += int(units)
     for account in _promise_changes(tx, scope):
         everyone.promise_changes += 1
         accounts[account].promise_changes += 1
-    for account, order_id, line, ordered_on, units in _waiting(tx, scope):
+    for account, ordered_on, units, lines in _waiting(tx, scope):
         bucket = aging_bucket((today - _day(ordered_on)).days if ordered_on else 0)
         for tally in (everyone, accounts[account]):
             tally.aging_units[bucket] += int(units)
-            tally.aging_lines[bucket].add((order_id, line))
+            tally.aging_lines[bucket] += int(lines)
     return {
         "from": scope.start.isoformat(),
         "to": scope.end.isoformat(),
@@ -147,8 +156,8 @@ def service_report(tx: Connection, today: date, scope: Scope) -> dict[str, Any]:
         "by_account": [{"account": account, **accounts[account].figures()}
                        for account in sorted(accounts)],
         "by_week": [{"week": week.isoformat(),
-                     "fill_rate": weeks[week].figures()["fill_rate"],
-                     "on_time_rate": weeks[week].figures()["on_time_rate"]}
+                     "fill_rate": _share(weeks[week].filled, weeks[week].ordered),
+                     "on_time_rate": _share(weeks[week].on_time, weeks[week].shipped)}
                     for week in _weeks_of(scope)],
     }
 
@@ -160,54 +169,72 @@ def aging_bucket(days: int) -> str:
     return AGING_BUCKETS[-1][0]
 
 
-def _count_ordered(tally: Tally, ordered_on: Any, first: Any, units: int, held: int) -> None:
-    tally.ordered += units
-    tally.filled += held
-    if first is not None:
-        tally.quoted_units += units
-        tally.quoted_days += units * (_day(first) - _day(ordered_on)).days
-
-
-def _count_shipped(tally: Tally, shipped_on: Any, first: Any, units: int) -> None:
-    tally.shipped += units
-    if first is None:
-        return
-    shipped, promised = _day(shipped_on), _day(first)
-    if shipped <= promised:
-        tally.on_time += units
-    tally.errors[abs((shipped - promised).days)] += units
+def _days(tx: Connection, later: Any, earlier: Any) -> Any:
+    """``later`` − ``earlier`` in whole days, in SQL (a date difference is
+    an integer on PostgreSQL; SQLite keeps dates as text)."""
+    if tx.dialect.name == "postgresql":
+        return later - earlier
+    return cast(func.julianday(later) - func.julianday(earlier), Integer)
 
 
 def _ordered(tx: Connection, scope: Scope) -> Iterable[Any]:
-    """Units ordered in the window, summed by account, order day and first promised date."""
+    """Units ordered in the window by account and order day: all, held at
+    placing, with a first promised date, and their quoted days summed."""
     ol = t.order_lines
+    dated = ol.c.first_promised_date.is_not(None)
     return tx.execute(
-        select(ol.c.account, ol.c.ordered_on, ol.c.first_promised_date,
-               func.sum(ol.c.quantity), func.sum(ol.c.held_at_order))
+        select(ol.c.account, ol.c.ordered_on, func.sum(ol.c.quantity), func.sum(ol.c.held_at_order),
+               func.sum(case((dated, ol.c.quantity), else_=0)),
+               func.sum(case((dated, ol.c.quantity * _days(tx, ol.c.first_promised_date,
+                                                          ol.c.ordered_on)), else_=0)))
         .where(ol.c.ordered_on >= scope.start, ol.c.ordered_on <= scope.end, *scope.where(ol))
-        .group_by(ol.c.account, ol.c.ordered_on, ol.c.first_promised_date)
+        .group_by(ol.c.account, ol.c.ordered_on)
     ).all()
 
 
 def _shipped(tx: Connection, scope: Scope) -> Iterable[Any]:
-    """Units shipped in the window, summed by account, ship day and first promised date."""
+    """Units shipped in the window by account and ship day, and those on time."""
     s = t.shipments
+    on_time = and_(s.c.first_promised_date.is_not(None), s.c.shipped_on <= s.c.first_promised_date)
     return tx.execute(
-        select(s.c.account, s.c.shipped_on, s.c.first_promised_date, func.sum(s.c.quantity))
+        select(s.c.account, s.c.shipped_on, func.sum(s.c.quantity),
+               func.sum(case((on_time, s.c.quantity), else_=0)))
         .where(s.c.shipped_on >= scope.start, s.c.shipped_on <= scope.end, *scope.where(s))
-        .group_by(s.c.account, s.c.shipped_on, s.c.first_promised_date)
+        .group_by(s.c.account, s.c.shipped_on)
     ).all()
 
 
-def _waiting(tx: Connection, scope: Scope) -> Iterable[Any]:
-    """Open units not held, as of today, by line (its parts summed)."""
-    ol = t.order_lines
+def _promise_errors(tx: Connection, scope: Scope) -> Iterable[Any]:
+    """Units shipped in the window with a first promised date, by account and
+    |ship day − first promised date| in days."""
+    s = t.shipments
+    error = func.abs(_days(tx, s.c.shipped_on, s.c.first_promised_date))
     return tx.execute(
-        select(ol.c.account, ol.c.order_id, ol.c.line, ol.c.ordered_on,
-               func.sum(ol.c.open - ol.c.allocated))
-        .where(ol.c.open > ol.c.allocated, *scope.where(ol))
-        .group_by(ol.c.account, ol.c.order_id, ol.c.line, ol.c.ordered_on)
+        select(s.c.account, error, func.sum(s.c.quantity))
+        .where(s.c.shipped_on >= scope.start, s.c.shipped_on <= scope.end,
+               s.c.first_promised_date.is_not(None), *scope.where(s))
+        .group_by(s.c.account, error)
     ).all()
+
+
+def _waiting(tx: Connection, scope: Scope) -> list[Any]:
+    """Open units not held, as of today, by account and order day, with the
+    number of lines they belong to. A line placed by location is one row; a
+    line placed by ship_to may wait at several parts, so its rows are summed
+    per line first (there are few)."""
+    ol = t.order_lines
+    waiting = [ol.c.open > ol.c.allocated, *scope.where(ol)]
+    by_location = tx.execute(
+        select(ol.c.account, ol.c.ordered_on, func.sum(ol.c.open - ol.c.allocated), func.count())
+        .where(*waiting, ol.c.ship_to.is_(None))
+        .group_by(ol.c.account, ol.c.ordered_on)
+    ).all()
+    by_ship_to = tx.execute(
+        select(ol.c.account, ol.c.ordered_on, func.sum(ol.c.open - ol.c.allocated), literal(1))
+        .where(*waiting, ol.c.ship_to.is_not(None))
+        .group_by(ol.c.account, ol.c.ordered_on, ol.c.order_id, ol.c.line)
+    ).all()
+    return [*by_location, *by_ship_to]
 
 
 def _promise_changes(tx: Connection, scope: Scope) -> list[str]:
