@@ -33,6 +33,25 @@ def money_out(value: Decimal | None) -> str | None:
     return None if value is None else str(value.quantize(CENT, rounding=ROUND_HALF_UP))
 
 
+MICROS = 10**6
+"""Money in reports is summed in whole millionths: a cost or price has at most
+six decimals, so units × millionths is exact integer arithmetic (and fast
+enough for a report of 30,000 rows), still never a float."""
+
+
+def micros(text: str | None) -> int | None:
+    """A stored cost or price in millionths (exact: at most six decimals)."""
+    return None if text is None else int(Decimal(text) * MICROS)
+
+
+def micros_out(value: int | None) -> str | None:
+    """Millionths as a two-place decimal string, rounded half up (≥ 0)."""
+    if value is None:
+        return None
+    cents = (value + 5_000) // 10_000
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
 def times(units: int, price: Decimal | None) -> Decimal | None:
     """``units`` × ``price``; unknown when the price is (even for no units:
     a report says the value needs a price rather than inventing a zero)."""

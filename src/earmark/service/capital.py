@@ -3,8 +3,9 @@ that waits on supply (API.md, "Money and service reports").
 
 Every figure is units × money. The units are summed in SQL per position (and
 per price, or per receipt date, where the money or the week depends on it);
-only those few sums are multiplied in Python, with ``Decimal``. What a unit
-counts as:
+only those sums are multiplied in Python, in exact integer millionths of the
+currency (``domain.money.micros``), and shown rounded to cents once, at the
+end. What a unit counts as:
 
 - ``on_hand``: a unit of the position's on-hand (the ledger's sum).
 - ``held``: an on-hand unit pegged to an order line (its ``allocated``).
@@ -38,7 +39,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.engine import Connection
 
-from earmark.domain.money import money, money_out, times, week_of
+from earmark.domain.money import micros, micros_out, week_of
 from earmark.domain.position import ON_HAND, DemandKind
 from earmark.store import tables as t
 
@@ -49,17 +50,32 @@ MONEY_FIGURES = ("on_hand", "held", "committed_held", "free", "safety_stock", "i
                  "committed_incoming", "backordered_revenue", "excess")
 """The money figures of a report and of each of its rows, in the answer's order."""
 
+ROW_FIELDS = ("sku", "location", *MONEY_FIGURES)
+REVENUE = MONEY_FIGURES.index("backordered_revenue")
+
 Key = tuple[str, str]
 
 
-@dataclass
+class _Shown(dict[int | None, str | None]):
+    """Money as shown, each value formatted once (rows repeat many: 0.00 above all)."""
+
+    def __missing__(self, value: int | None) -> str | None:
+        shown = self[value] = micros_out(value)
+        return shown
+
+    def __call__(self, value: int | None) -> str | None:
+        return self[value]
+
+
+@dataclass(slots=True)
 class PositionUnits:
     """One position's units by what they count as (see the module's docstring)."""
 
     sku: str
     location: str
-    unit_cost: Decimal | None
-    unit_price: Decimal | None
+    unit_cost: int | None
+    unit_price: int | None
+    """Cost and price in millionths (``domain.money.micros``)."""
     safety_stock_units: int
     lead_time_days: int
     on_hand: int = 0
@@ -68,43 +84,37 @@ class PositionUnits:
     incoming: int = 0
     committed_incoming: int = 0
     forecast_units: int = 0
-    backordered: dict[Decimal | None, int] = field(default_factory=dict)
+    backordered: dict[int | None, int] = field(default_factory=dict)
     """Backordered units by the line's own price (None: the item's)."""
 
     @property
     def free(self) -> int:
         return max(0, self.on_hand - self.held - self.committed_held)
 
-    @property
-    def safety(self) -> int:
-        return min(self.free, self.safety_stock_units)
-
-    @property
-    def excess(self) -> int:
-        return max(0, self.free - self.safety_stock_units - self.forecast_units)
-
-    def revenue(self) -> Decimal | None:
+    def revenue(self) -> int | None:
         """Backordered units × price; null when a unit has no price, and when
         the item has none and no line brought its own (the row lacks a price)."""
         if self.unit_price is None and not self.backordered:
             return None
-        total = Decimal(0)
+        total = 0
         for own, units in self.backordered.items():
-            value = times(units, own if own is not None else self.unit_price)
-            if value is None:
+            price = own if own is not None else self.unit_price
+            if price is None:
                 return None
-            total += value
+            total += units * price
         return total
 
-    def figures(self) -> dict[str, Decimal | None]:
+    def figures(self) -> tuple[int | None, ...]:
+        """The row's money in millionths, in ``MONEY_FIGURES`` order."""
         cost = self.unit_cost
-        return {
-            "on_hand": times(self.on_hand, cost), "held": times(self.held, cost),
-            "committed_held": times(self.committed_held, cost), "free": times(self.free, cost),
-            "safety_stock": times(self.safety, cost), "incoming": times(self.incoming, cost),
-            "committed_incoming": times(self.committed_incoming, cost),
-            "backordered_revenue": self.revenue(), "excess": times(self.excess, cost),
-        }
+        revenue = self.revenue()
+        if cost is None:
+            return (None,) * 7 + (revenue, None)
+        free = self.free
+        return (self.on_hand * cost, self.held * cost, self.committed_held * cost, free * cost,
+                min(free, self.safety_stock_units) * cost, self.incoming * cost,
+                self.committed_incoming * cost, revenue,
+                max(0, free - self.safety_stock_units - self.forecast_units) * cost)
 
 
 def capital_report(tx: Connection, today: date, currency: str,
@@ -117,22 +127,26 @@ def capital_report(tx: Connection, today: date, currency: str,
     _add_forecasts(tx, positions, today, location, sku)
     rows = [positions[key] for key in sorted(positions)]
     by_sku = []
-    totals: dict[str, Decimal] = {name: Decimal(0) for name in MONEY_FIGURES}
+    totals = [0] * len(MONEY_FIGURES)
+    no_price: set[str] = set()
+    shown = _Shown()
     for row in rows:
         figures = row.figures()
-        for name, value in figures.items():
+        for n, value in enumerate(figures):
             if value is not None:
-                totals[name] += value
-        by_sku.append({"sku": row.sku, "location": row.location,
-                       **{name: money_out(value) for name, value in figures.items()}})
+                totals[n] += value
+        if figures[REVENUE] is None:
+            no_price.add(row.sku)
+        by_sku.append(dict(zip(ROW_FIELDS, (row.sku, row.location, *map(shown, figures)),
+                               strict=True)))
     return {
         "currency": currency,
         "as_of": today.isoformat(),
-        **{name: money_out(value) for name, value in totals.items()},
+        **dict(zip(MONEY_FIGURES, map(micros_out, totals), strict=True)),
         "by_week": _by_week(tx, positions, today, location, sku),
         "by_sku": by_sku,
         "missing_cost": len({r.sku for r in rows if r.unit_cost is None}),
-        "missing_price": len({r.sku for r in rows if r.revenue() is None}),
+        "missing_price": len(no_price),
     }
 
 
@@ -152,12 +166,19 @@ def _positions(tx: Connection, location: str | None, sku: str | None) -> dict[Ke
                i.c.safety_stock, i.c.lead_time_days)
         .join(i, i.c.sku == p.c.sku).where(*_where(p, location, sku))
     ).all()
-    return {
-        (row.sku, row.location): PositionUnits(
-            row.sku, row.location, money(row.unit_cost), money(row.unit_price),
-            int(row.safety_stock), int(row.lead_time_days or 0), on_hand=int(row.on_hand))
-        for row in rows
-    }
+    # Each item's money is read once, not once per location.
+    costs: dict[str | None, int | None] = {}
+    prices: dict[str | None, int | None] = {}
+    out: dict[Key, PositionUnits] = {}
+    for row_sku, row_location, on_hand, cost, price, safety, lead in rows:
+        if cost not in costs:
+            costs[cost] = micros(cost)
+        if price not in prices:
+            prices[price] = micros(price)
+        out[(row_sku, row_location)] = PositionUnits(
+            row_sku, row_location, costs[cost], prices[price], int(safety), int(lead or 0),
+            on_hand=int(on_hand))
+    return out
 
 
 def _add_pegged(tx: Connection, positions: dict[Key, PositionUnits],
@@ -208,7 +229,7 @@ def _add_backordered(tx: Connection, positions: dict[Key, PositionUnits],
     ).all()
     for row_sku, row_location, price, units in rows:
         if (position := positions.get((row_sku, row_location))) is not None:
-            own = money(price)
+            own = micros(price)
             position.backordered[own] = position.backordered.get(own, 0) + int(units)
 
 
@@ -232,31 +253,31 @@ def _by_week(tx: Connection, positions: dict[Key, PositionUnits], today: date,
              location: str | None, sku: str | None) -> list[dict[str, Any]]:
     """Backordered revenue by the week each unit is promised for; what no
     supply serves (and what has no price) is summed under ``unconfirmed``."""
-    weeks: dict[date, Decimal] = defaultdict(Decimal)
-    confirmed: dict[tuple[Key, Decimal | None], int] = defaultdict(int)
+    weeks: dict[date, int] = defaultdict(int)
+    confirmed: dict[tuple[Key, int | None], int] = defaultdict(int)
     for row in _receipt_pegged(tx, location, sku):
         key = (row.sku, row.location)
         if (position := positions.get(key)) is None:
             continue
-        own = money(row.unit_price)
+        own = micros(row.unit_price)
         transit = timedelta(days=int(row.transit_days))
         need = max(today, row.requested_date - transit)
         due = max(_as_date(row.expected_date), need) + transit
         confirmed[(key, own)] += int(row.units)
-        value = times(int(row.units), own if own is not None else position.unit_price)
-        if value is not None:
-            weeks[week_of(due)] += value
-    unconfirmed = Decimal(0)
+        price = own if own is not None else position.unit_price
+        if price is not None:
+            weeks[week_of(due)] += int(row.units) * price
+    unconfirmed = 0
     for key, position in positions.items():
         for own, units in position.backordered.items():
             left = units - confirmed.get((key, own), 0)
-            value = times(left, own if own is not None else position.unit_price)
-            if left > 0 and value is not None:
-                unconfirmed += value
-    out = [{"week": week.isoformat(), "value": money_out(value)}
+            price = own if own is not None else position.unit_price
+            if left > 0 and price is not None:
+                unconfirmed += left * price
+    out = [{"week": week.isoformat(), "value": micros_out(value)}
            for week, value in sorted(weeks.items())]
     if unconfirmed:
-        out.append({"week": UNCONFIRMED, "value": money_out(unconfirmed)})
+        out.append({"week": UNCONFIRMED, "value": micros_out(unconfirmed)})
     return out
 
 
