@@ -302,6 +302,16 @@ def test_a_window_that_ends_before_it_starts_is_refused(history: History) -> Non
                             params={"from": "2026-01-10", "to": "2026-01-01"}), 422)
 
 
+def test_a_window_of_more_than_ten_years_is_refused(history: History) -> None:
+    problem(history.api.get("/v1/reports/service",
+                            params={"from": "0001-01-01", "to": "9999-12-31"}), 422)
+
+
+def test_a_window_at_the_start_of_the_calendar_is_clipped_to_it(history: History) -> None:
+    report = ok(history.api.get("/v1/reports/service", params={"to": "0001-01-05"}))
+    assert (report["from"], report["to"], report["fill_rate"]) == ("0001-01-01", "0001-01-05", None)
+
+
 def test_service_as_csv_has_a_row_per_account_and_the_total(history: History) -> None:
     response = history.api.get("/v1/reports/service", headers={"Accept": "text/csv"})
     assert response.headers["content-type"].startswith("text/csv")

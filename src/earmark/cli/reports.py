@@ -140,7 +140,12 @@ def service(location: LocationOption = None, sku: SkuOption = None,
     from rich.console import Console
 
     from earmark.cli.common import fail
-    from earmark.service.service_levels import Scope, default_window, service_report
+    from earmark.service.service_levels import (
+        Scope,
+        default_window,
+        service_report,
+        window_problem,
+    )
 
     try:
         first_day = None if start is None else date.fromisoformat(start)
@@ -149,8 +154,9 @@ def service(location: LocationOption = None, sku: SkuOption = None,
         fail("--from and --to are dates written YYYY-MM-DD", 2)
     with reading(database) as uow:
         first, last = default_window(uow.today, first_day, last_day)
-        if first > last:
-            fail("--from must not be after --to", 2)
+        if problem := window_problem(first, last):
+            fail(f"--{problem[0]} {problem[1]}".replace("must not be after to",
+                                                         "must not be after --to"), 2)
         report = service_report(uow.tx, uow.today, Scope(first, last, sku, location, account))
     console = Console()
     console.print(service_table(report))

@@ -44,6 +44,8 @@ from sqlalchemy.engine import Connection
 from earmark.store import tables as t
 
 WINDOW_DAYS_DEFAULT = 30
+WINDOW_DAYS_MAX = 3_660
+"""A window spans at most ten years (its weeks are listed one by one)."""
 AGING_BUCKETS = (("0-7", 7), ("8-30", 30), ("31-90", 90), ("90+", None))
 """Aging buckets by their last day since the order (the last is open-ended)."""
 
@@ -101,7 +103,20 @@ def nearest_rank(counts: dict[int, int], share: float) -> int | None:
 def default_window(today: date, start: date | None, end: date | None) -> tuple[date, date]:
     """The window's days, both included: without ``from`` the 30 days ending on ``to``."""
     last = end or today
-    return start or last - timedelta(days=WINDOW_DAYS_DEFAULT - 1), last
+    if start is not None:
+        return start, last
+    # The first days of the calendar have no 29 days before them.
+    return max(date.min + timedelta(days=WINDOW_DAYS_DEFAULT - 1), last) - timedelta(
+        days=WINDOW_DAYS_DEFAULT - 1), last
+
+
+def window_problem(first: date, last: date) -> tuple[str, str] | None:
+    """Why a window cannot be reported: (field, message), or None."""
+    if first > last:
+        return "from", "must not be after to"
+    if (last - first).days >= WINDOW_DAYS_MAX:
+        return "from", f"a window spans at most {WINDOW_DAYS_MAX} days"
+    return None
 
 
 @dataclass(frozen=True)

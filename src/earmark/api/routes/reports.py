@@ -16,7 +16,7 @@ from earmark.api.routes import problems
 from earmark.api.schemas.reports import CapitalOut, ServiceOut
 from earmark.service.capital import capital_report
 from earmark.service.report_tables import Table, capital_table, csv_text, service_table
-from earmark.service.service_levels import Scope, default_window, service_report
+from earmark.service.service_levels import Scope, default_window, service_report, window_problem
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -57,8 +57,8 @@ def get_service(request: Request, commands: CommandsDep,
     backorder aging over a window of days (both included), per account."""
     with commands.reading() as uow:
         first, last = default_window(uow.today, start, end)
-        if first > last:
-            raise invalid_parameter("from", "must not be after to")
+        if problem := window_problem(first, last):
+            raise invalid_parameter(*problem)
         report = service_report(uow.tx, uow.today, Scope(first, last, sku, location, account))
     if _wants_csv(request):
         return _csv(service_table(report))

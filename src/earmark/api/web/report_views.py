@@ -15,7 +15,7 @@ from typing import Any
 
 from earmark.domain.money import money_out
 from earmark.service.capital import capital_report
-from earmark.service.service_levels import Scope, default_window, service_report
+from earmark.service.service_levels import Scope, default_window, service_report, window_problem
 from earmark.service.uow import UnitOfWork
 
 WORST_SKUS_SHOWN = 10
@@ -70,8 +70,9 @@ def capital_view(uow: UnitOfWork, currency: str, location: str | None) -> dict[s
 def service_view(uow: UnitOfWork, currency: str, start: date | None, end: date | None,
                  account: str | None) -> dict[str, Any]:
     first, last = default_window(uow.today, start, end)
-    if first > last:
-        first, last = last, first
+    if window_problem(first, last):
+        # The page shows the default window rather than an error for an odd form.
+        first, last = default_window(uow.today, None, None)
     report = service_report(uow.tx, uow.today, Scope(first, last, account=account))
     capital = capital_report(uow.tx, uow.today, currency)
     worst = sorted((r for r in capital["by_sku"]
