@@ -1,9 +1,10 @@
 """Money: decimal strings in, Decimal in arithmetic, two-place strings out.
 
 A float cannot hold 0.10 exactly, so money never becomes one: a cost or price
-is kept as the decimal string it was given, read into ``Decimal`` to compute,
-and shown rounded to cents (half up, as a till does) only at the end, so
-that totals are rounded once and not summed from rounded parts.
+is kept as the decimal string it was given, read into ``Decimal`` (or, where a
+report multiplies thousands of them, into exact integer millionths), and
+shown rounded to cents (half up, as a till does) only at the end, so that
+totals are rounded once and not summed from rounded parts.
 """
 
 from __future__ import annotations
@@ -50,12 +51,6 @@ def micros_out(value: int | None) -> str | None:
         return None
     cents = (value + 5_000) // 10_000
     return f"{cents // 100}.{cents % 100:02d}"
-
-
-def times(units: int, price: Decimal | None) -> Decimal | None:
-    """``units`` × ``price``; unknown when the price is (even for no units:
-    a report says the value needs a price rather than inventing a zero)."""
-    return None if price is None else price * units
 
 
 def week_of(day: date) -> date:
