@@ -1,0 +1,52 @@
+"""Suppliers and their slips: a receipt names its supplier and keeps its first
+expected date; the slip recorded when it is received in full feeds the
+confidence dates (``likely_by``). Items and accounts choose which date their
+customers are told (``promise_basis``).
+
+Revision ID: 0015
+Revises: 0013
+Create Date: 2026-12-03
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0015"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "suppliers",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_suppliers")),
+    )
+    with op.batch_alter_table("receipts") as batch:
+        batch.add_column(sa.Column("supplier", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("first_expected_date", sa.Date(), nullable=True))
+        batch.add_column(sa.Column("slip_days", sa.Integer(), nullable=True))
+    # A receipt stored before this revision was first expected on the date it
+    # has now: nothing older is known.
+    op.execute("UPDATE receipts SET first_expected_date = expected_date")
+    with op.batch_alter_table("receipts") as batch:
+        batch.alter_column("first_expected_date", existing_type=sa.Date(), nullable=False)
+    op.create_index("ix_receipts_supplier", "receipts", ["supplier", "slip_days"])
+    with op.batch_alter_table("items") as batch:
+        batch.add_column(sa.Column("promise_basis", sa.String(8), nullable=True))
+    with op.batch_alter_table("accounts") as batch:
+        batch.add_column(sa.Column("promise_basis", sa.String(8), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("accounts") as batch:
+        batch.drop_column("promise_basis")
+    with op.batch_alter_table("items") as batch:
+        batch.drop_column("promise_basis")
+    op.drop_index("ix_receipts_supplier", table_name="receipts")
+    with op.batch_alter_table("receipts") as batch:
+        batch.drop_column("slip_days")
+        batch.drop_column("first_expected_date")
+        batch.drop_column("supplier")
+    op.drop_table("suppliers")
