@@ -237,8 +237,9 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
             backordered = demand.quantity - demand.held
             if backordered > 0:
                 promised = delivered(position.promised_date(demand), part.transit_days)
-                uow.emit("order.backordered", {**where, "quantity": backordered,
-                                               "promised_date": iso(promised)})
+                uow.emit("order.backordered", {
+                    **where, "quantity": backordered, "promised_date": iso(promised),
+                    "customer_date": iso(effects.customer_dates.now(position, demand))})
             if cancelled > 0:
                 uow.emit("order.cancelled", line_event(cmd.id, p.line, part.location,
                                                         p.ship_to, cancelled))
