@@ -10,7 +10,7 @@ from tests.integration.helpers import run, seed
 from earmark.notify import notices
 from earmark.notify.outbox import transaction
 from earmark.service import commitments as cm
-from earmark.service import master, orders, supply, suppliers
+from earmark.service import master, orders, suppliers, supply
 from earmark.service.queries import get_order, list_events
 from earmark.service.uow import Store
 
