@@ -93,7 +93,7 @@ class Scenario:
     """Units per order are 1 + Poisson(this): 2.3 on average."""
     lead_time_days: int = 14
     review_days: int = 7
-    base_stock: int = 170
+    base_stock: int = 140
     """Weekly orders bring on hand + on order − backordered up to this (about
     (lead time + review) × daily demand + a buffer), so they average the
     weekly demand, about 45 units."""
