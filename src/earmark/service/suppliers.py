@@ -11,14 +11,19 @@ source, not a supplier.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 
 from earmark.domain.limits import PAGE_LIMIT_DEFAULT
+from earmark.domain.outcomes import Outcome
 from earmark.domain.slips import summarize
 from earmark.service.pages import Key, Keyset, page
+from earmark.service.results import Result, fail, invalid
 from earmark.service.uow import UnitOfWork
+from earmark.service.validation import check_id, check_quantity, need_item, need_location
 from earmark.store import tables as t
 
 TRANSFER_SOURCE = "transfer"
@@ -87,3 +92,62 @@ def list_suppliers(uow: UnitOfWork, after: Key | None,
                    limit: int = PAGE_LIMIT_DEFAULT) -> dict[str, Any]:
     rows, cursor = SUPPLIERS.read(uow.tx, select(t.suppliers), after, limit)
     return page(_suppliers_out(uow, [r["id"] for r in rows]), cursor)
+
+
+# ----------------------------------------------------------------------
+# History
+
+
+@dataclass(frozen=True)
+class PastReceipt:
+    """A receipt received before earmark kept the stock: only its slip matters now."""
+
+    id: str
+    sku: str
+    location: str
+    quantity: int
+    supplier: str
+    first_expected_date: date
+    received_on: date
+
+
+@dataclass(frozen=True)
+class RecordSlipHistory:
+    receipts: tuple[PastReceipt, ...]
+
+
+def record_slip_history(uow: UnitOfWork, cmd: RecordSlipHistory) -> Result:
+    """Store suppliers' past receipts, received in full, with their slips, so
+    that confidence dates start from what is known (like demand history for
+    forecasts). Their units are in on-hand already: nothing joins the stock.
+
+    Refused, changing nothing: a bad or taken id, an unknown sku or location,
+    a quantity below 1, a receipt received after today."""
+    r = t.receipts
+    for past in cmd.receipts:
+        if error := check_id("id", past.id) or check_id("supplier", past.supplier):
+            return error
+        if error := check_quantity("quantity", past.quantity):
+            return error
+        _, error = need_item(uow, past.sku)
+        if error or (error := need_location(uow, past.location)):
+            return error
+        if past.received_on > uow.today:
+            return invalid("received_on", f"{past.received_on.isoformat()} is after today")
+        if uow.raw.execute(select(r.c.id).where(r.c.id == past.id)).first() is not None:
+            return fail(Outcome.exists_with_different_content, f"receipt {past.id!r} exists")
+    # From here on the command must succeed.
+    for past in cmd.receipts:
+        ensure_supplier(uow, past.supplier)
+        uow.raw.execute(r.insert().values(
+            id=past.id, sku=past.sku, location=past.location, quantity=past.quantity,
+            received=past.quantity, expected_date=past.received_on,
+            first_expected_date=past.first_expected_date, source="purchase",
+            supplier=past.supplier, status="received", seq=uow.next_number("receipt"),
+            slip_days=(past.received_on - past.first_expected_date).days,
+            request={"history": True}, created_at=uow.now, updated_at=uow.now,
+        ))
+    if cmd.receipts:
+        uow.slip_recorded()
+    uow.commit()
+    return Result(Outcome.ok, {"recorded": len(cmd.receipts)})
