@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
-from tests.e2e.conftest import Ids, StartServer, make_account, make_position, ok, problem
+from tests.e2e.conftest import Ids, Server, StartServer, make_account, make_position, ok, problem
 
 
 def test_a_receipt_names_its_supplier_and_an_early_receipt_records_a_negative_slip(
@@ -82,3 +84,25 @@ def test_an_order_line_states_its_p90_and_customer_dates(start_server: StartServ
                                              "quantity": 1, "account": careful}))
     assert (quote["promised_date"], quote["promised_date_p90"], quote["customer_date"]) == (
         "2026-01-20", "2026-01-23", "2026-01-23")
+
+
+def test_the_supplier_page_shows_its_slips_as_a_histogram(server: Server, ids: Ids) -> None:
+    api = server.client
+    at = make_position(api, ids)
+    supplier = ids("mill")
+    # Received today (2026-01-05): expected on the 7th, 7th and 9th, so slips -2, -2, -4.
+    for n, expected in enumerate(("2026-01-07", "2026-01-07", "2026-01-09")):
+        rid = ids(f"PO{n}")
+        ok(api.post("/v1/receipts", json={"id": rid, "sku": at.sku, "location": at.location,
+                                          "quantity": 1, "expected_date": expected,
+                                          "supplier": supplier}), 201)
+        ok(api.post(f"/v1/receipts/{rid}/receive"))
+    page = server.client.get(f"/suppliers/{supplier}", headers={"Accept": "text/html"})
+    assert page.status_code == 200, page.text
+    assert '<dd data-figure="p90">-2</dd>' in page.text
+    chart = json.loads(page.text.split('class="slip-data">')[1].split("</script>")[0])
+    assert chart == {"slip_days": [-4, -3, -2], "receipts": [1, 0, 2]}
+    listing = server.client.get("/suppliers", headers={"Accept": "text/html"}).text
+    assert f'data-supplier="{supplier}"' in listing
+    assert server.client.get(f"/suppliers/{ids('none')}",
+                             headers={"Accept": "text/html"}).status_code == 404
