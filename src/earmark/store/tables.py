@@ -116,7 +116,8 @@ receipts = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("pegged", BigInteger, nullable=False, server_default="0"),
     Column("supplier", Id, nullable=True),
-    Column("first_expected_date", Date, nullable=False),
+    # Set on every receipt (nullable only so that SQLite could add it in place).
+    Column("first_expected_date", Date, nullable=True),
     # Received date - first expected date, recorded when the receipt is
     # received in full; null until then, and always for a receipt without a
     # supplier or of a transfer.
