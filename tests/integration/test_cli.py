@@ -295,3 +295,19 @@ def test_a_ship_to_order_and_a_transfer_are_done_with_the_cli_alone(cli: Cli) ->
     assert cli.refused("transfers", "create", "TR-2", "COAT", "STORE", "WEB", "1").startswith(
         "earmark: no_lane: no lane from 'STORE' to 'WEB'")
     assert "every invariant holds" in cli("check")
+
+
+def test_suppliers_and_promise_basis_from_the_cli(cli: Cli) -> None:
+    cli("locations", "create", "WEB", "Web")
+    assert cli.json("items", "create", "COAT", "Coat", "--promise-basis", "p90")["promise_basis"] == "p90"
+    assert cli.json("accounts", "create", "acme", "Acme",
+                    "--promise-basis", "expected")["promise_basis"] == "expected"
+    made = cli.json("receipts", "create", "PO-1", "COAT", "WEB", "5", "2026-01-09",
+                    "--supplier", "mill")
+    assert (made["supplier"], made["first_expected_date"]) == ("mill", "2026-01-09")
+    # Received in full on 2026-01-05, four days early.
+    assert cli.json("receipts", "receive", "PO-1")["slip_days"] == -4
+    shown = cli.json("suppliers", "show", "mill")
+    assert (shown["received"], shown["slip_days"]["p90"], shown["on_time_share"]) == (1, -4, 1.0)
+    assert [s["id"] for s in cli.json("suppliers", "list")] == ["mill"]
+    assert "slip_p90" in cli("suppliers", "list", "--format", "csv")

@@ -41,7 +41,8 @@ def test_placing_an_order_records_allocated_and_backordered(store: Store) -> Non
         ("order.allocated", {"order": "SO-1", "line": "1", "sku": "COAT", "location": "WEB",
                              "quantity": 2}),
         ("order.backordered", {"order": "SO-1", "line": "1", "sku": "COAT", "location": "WEB",
-                               "quantity": 2, "promised_date": "2026-02-01", "confirmed": True}),
+                               "quantity": 2, "promised_date": "2026-02-01",
+                               "customer_date": "2026-02-01", "confirmed": True}),
     ]
 
 
@@ -55,6 +56,7 @@ def test_delayed_receipt_moves_the_promise_of_pegged_lines(store: Store) -> None
     assert changes == [("order.promise_changed", {
         "order": "SO-1", "line": "1", "sku": "COAT", "location": "WEB",
         "old_date": "2026-02-01", "new_date": "2026-02-20", "cause": "receipt_delayed",
+        "old_customer_date": "2026-02-01", "new_customer_date": "2026-02-20",
         "confirmed": True})]
 
 
@@ -78,7 +80,8 @@ def test_cancel_frees_units_for_the_next_line_in_the_queue(store: Store) -> None
                              "quantity": 2, "cause": "order_cancelled"}),
         ("order.promise_changed", {"order": "SO-2", "line": "1", "sku": "COAT", "location": "WEB",
                                    "old_date": "2026-02-04", "new_date": "2026-01-05",
-                                   "cause": "order_cancelled", "confirmed": True}),
+                                   "cause": "order_cancelled", "old_customer_date": "2026-02-04",
+                                   "new_customer_date": "2026-01-05", "confirmed": True}),
     ]
 
 
@@ -93,10 +96,11 @@ def test_damaged_stock_takes_held_units_from_the_lowest_rank_first(store: Store)
     assert recorded[1:] == [
         ("order.backordered", {"order": "SO-1", "line": "1", "sku": "COAT", "location": "WEB",
                                "quantity": 1, "promised_date": "2026-01-12", "cause": "stock_damage",
-                               "confirmed": False}),
+                               "customer_date": "2026-01-12", "confirmed": False}),
         ("order.promise_changed", {"order": "SO-1", "line": "1", "sku": "COAT", "location": "WEB",
                                    "old_date": "2026-01-05", "new_date": "2026-01-12",
-                                   "cause": "stock_damage", "confirmed": False}),
+                                   "cause": "stock_damage", "old_customer_date": "2026-01-05",
+                                   "new_customer_date": "2026-01-12", "confirmed": False}),
     ]
 
 

@@ -22,15 +22,17 @@ def an_order(created_at: datetime) -> dict[str, Any]:
                        "requested_date": "2026-01-05", "backorder": "allow",
                        "promises": [{"quantity": 3, "date": "2026-01-05", "confirmed": True},
                                     {"quantity": 2, "date": "2026-01-12", "confirmed": False,
-                                     "receipt": "PO-1"}],
-                       "promised_date": "2026-01-12", "queue_position": 1,
+                                     "receipt": "PO-1", "likely_by": "2026-01-15"}],
+                       "promised_date": "2026-01-12", "promised_date_p90": "2026-01-15",
+                       "customer_date": "2026-01-12", "queue_position": 1,
                        "status": "partially_allocated",
                        "consumed": [{"commitment": "C-1", "quantity": 1}]},
                       {"line": "2", "sku": "B", "location": "WH", "quantity": 1,
                        "allocated": 0, "backordered": 1, "shipped": 0, "cancelled": 0,
                        "requested_date": "2026-01-05", "backorder": "allow",
                        "promises": [{"quantity": 1, "date": None, "confirmed": False}],
-                       "promised_date": None, "queue_position": None, "status": "backordered"}]}
+                       "promised_date": None, "promised_date_p90": None, "customer_date": None,
+                       "queue_position": None, "status": "backordered"}]}
 
 
 def model_bytes(value: Any) -> bytes:

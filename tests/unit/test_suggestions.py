@@ -19,6 +19,8 @@ from earmark.forecast.suggestions import (
     Params,
     ReceiptBasis,
     kind_of_id,
+    lead_time_sigma_days,
+    safety_stock,
     sigma,
     suggest_commitments,
     suggest_receipt,
@@ -85,6 +87,35 @@ def test_the_statistical_safety_stock_wins_when_larger_than_the_items() -> None:
     assert basis.reorder_point == pytest.approx(20 + Z95 * 4)
     assert suggestion.quantity == math.ceil(20 + Z95 * 4 - 13) == 14
     assert suggestion.day == date(2026, 1, 9)
+
+
+def test_safety_stock_adds_lead_time_variance_to_demand_variance() -> None:
+    """z · √(L·σ_d² + d²·σ_L²) at 95%, L 14, σ_d 2, d 6, σ_L 2:
+    √(14 × 4 + 36 × 4) = √200 = 14.1421; × 1.6449 = 23.262."""
+    assert safety_stock(Z95, 14 * 2.0**2, 6.0, 2.0) == pytest.approx(23.262, abs=0.001)
+    assert safety_stock(Z95, 14 * 2.0**2, 6.0, 0.0) == pytest.approx(Z95 * math.sqrt(56))
+
+
+def test_the_lead_time_sigma_is_the_spread_of_the_recorded_slips() -> None:
+    """Slips 0, 0, 2, 2: mean 1, every deviation 1, σ_L = 1; one slip or none: 0."""
+    assert lead_time_sigma_days([0, 0, 2, 2]) == pytest.approx(1.0)
+    assert lead_time_sigma_days([5]) == 0.0
+    assert lead_time_sigma_days([]) == 0.0
+
+
+def test_supplier_slips_raise_the_suggested_safety_stock() -> None:
+    """As the case above (5 a day, σ 2, L 4) with slips 0, 0, 2, 2 (σ_L 1):
+    √(4 × 4 + 25 × 1) = √41; × 1.6449 = 10.532 > 4. Reorder point 30.532:
+    ceil(30.532 - 13) = 18 units."""
+    slipping = replace(state(lead_time_days=4), slip_days=(0, 0, 2, 2))
+    suggestion = suggest_receipt(slipping, forecast([5.0] * 10, sigma_per_day=2.0),
+                                 Params(review_days=0))
+    assert suggestion is not None
+    basis = suggestion.basis
+    assert isinstance(basis, ReceiptBasis)
+    assert basis.lead_time_sigma_days == pytest.approx(1.0)
+    assert basis.statistical_safety_stock == pytest.approx(Z95 * math.sqrt(41))
+    assert suggestion.quantity == 18
 
 
 def test_no_receipt_above_the_reorder_point_or_without_a_lead_time() -> None:

@@ -47,6 +47,7 @@ from earmark.api.routes import (
     receipts,
     reports,
     suggestions,
+    suppliers,
     transfers,
     webhooks,
 )
@@ -59,7 +60,8 @@ from earmark.service.uow import Store
 from earmark.service.writer import Writer
 from earmark.settings import Settings
 
-ROUTERS = (health, items, locations, lanes, transfers, accounts, adjustments, receipts, orders,
+ROUTERS = (health, items, locations, lanes, transfers, accounts, adjustments, receipts, suppliers,
+           orders,
            commitments, availability, promise, backorders, events, clock, webhooks, notices,
            forecast_runs,
            # After the forecast runs' router: /v1/forecasts/{sku} must not take their paths.

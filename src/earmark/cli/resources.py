@@ -22,7 +22,7 @@ from earmark.cli.common import (
     show,
     show_page,
 )
-from earmark.service.vocabulary import ItemBackorderWord
+from earmark.service.vocabulary import ItemBackorderWord, PromiseBasisWord
 
 items_app = group("Items (skus).")
 locations_app = group("Locations.")
@@ -45,6 +45,8 @@ def item_create(
     unit_cost: Annotated[str | None, typer.Option(help="A decimal, e.g. 12.50.")] = None,
     unit_price: Annotated[str | None, typer.Option(
         help="What a unit sells for, a decimal, e.g. 25.00.")] = None,
+    promise_basis: Annotated[PromiseBasisWord | None, typer.Option(
+        help="The date its customers are told: expected (promised_date) or p90.")] = None,
     database: DatabaseOption = None, format: FormatOption = "json",
 ) -> None:
     """Create or replace an item (PUT /v1/items/{sku}).
@@ -54,7 +56,8 @@ def item_create(
     from earmark.service import master
 
     report(run(database, master.upsert_item, master.UpsertItem(
-        sku, name, unit, unit_cost, lead_time_days, backorders, safety_stock, unit_price)), format)
+        sku, name, unit, unit_cost, lead_time_days, backorders, safety_stock, unit_price,
+        promise_basis)), format)
 
 
 @items_app.command("show")
@@ -120,6 +123,8 @@ def account_create(
     account_id: str, name: str,
     priority: Annotated[int, typer.Option(min=0, max=1000,
                                           help="Lower is served first.")] = 100,
+    promise_basis: Annotated[PromiseBasisWord | None, typer.Option(
+        help="The date this customer is told (before the item's say): expected or p90.")] = None,
     database: DatabaseOption = None, format: FormatOption = "json",
 ) -> None:
     """Create or replace an account (lower priority is served first).
@@ -129,7 +134,7 @@ def account_create(
     from earmark.service import master
 
     report(run(database, master.upsert_account,
-               master.UpsertAccount(account_id, name, priority)), format)
+               master.UpsertAccount(account_id, name, priority, promise_basis)), format)
 
 
 @accounts_app.command("show")

@@ -58,6 +58,8 @@ def stock_adjust(
 def receipt_create(
     receipt_id: str, sku: str, location: str, quantity: int, expected_date: Day,
     source: Annotated[ReceiptSource, typer.Option()] = "purchase",
+    supplier: Annotated[str | None, typer.Option(
+        help="Who delivers it (created on first use); its slips date likely_by.")] = None,
     database: DatabaseOption = None, format: FormatOption = "json",
 ) -> None:
     """Record incoming supply (POST /v1/receipts).
@@ -67,7 +69,7 @@ def receipt_create(
     from earmark.service import supply
 
     report(run(database, supply.create_receipt, supply.CreateReceipt(
-        receipt_id, sku, location, quantity, expected_date, source)), format)
+        receipt_id, sku, location, quantity, expected_date, source, supplier)), format)
 
 
 @receipts_app.command("show")
@@ -151,7 +153,47 @@ def receipt_cancel(receipt_id: str, database: DatabaseOption = None,
 def register(app: typer.Typer) -> None:
     app.add_typer(stock_app, name="stock")
     app.add_typer(receipts_app, name="receipts")
+    app.add_typer(suppliers_app, name="suppliers")
     app.add_typer(transfers_app, name="transfers")
+
+
+# Suppliers
+
+suppliers_app = group("Suppliers: who delivers receipts, and how late they tend to be.")
+
+SUPPLIER_COLUMNS = ["id", "receipts", "received", "slip_mean", "slip_p50", "slip_p90",
+                    "on_time_share"]
+
+
+@suppliers_app.command("list")
+def supplier_list(limit: LimitOption = 100, cursor: CursorOption = None,
+                  database: DatabaseOption = None, format: FormatOption = "table") -> None:
+    """Suppliers with their slip figures (GET /v1/suppliers).  Example: earmark suppliers list"""
+    from earmark.service import suppliers
+
+    with reading(database) as uow:
+        found = suppliers.list_suppliers(uow, after(suppliers.SUPPLIERS.cursors, cursor), limit)
+    if format == "json":
+        show_page(found, format)
+        return
+    # A table or CSV row per supplier, its slip figures in columns of their own.
+    found["items"] = [{**s, **{f"slip_{k}": v for k, v in s["slip_days"].items()}}
+                      for s in found["items"]]
+    show_page(found, format, title="Suppliers", columns=SUPPLIER_COLUMNS)
+
+
+@suppliers_app.command("show")
+def supplier_show(supplier_id: str, database: DatabaseOption = None,
+                  format: FormatOption = "json") -> None:
+    """A supplier's slip distribution: count, mean, P50, P90, on-time share, histogram.
+
+    Example: earmark suppliers show nordic-wool
+    """
+    from earmark.service import suppliers
+
+    with reading(database) as uow:
+        found = suppliers.get_supplier(uow, supplier_id)
+    show(need(found, f"supplier {supplier_id!r}"), format)
 
 
 # Transfers

@@ -37,7 +37,7 @@ from earmark.domain.backorder import BackorderPolicy
 from earmark.forecast import history
 from earmark.forecast.synthetic import Profile, series
 from earmark.service import commitments as cm
-from earmark.service import master, network, orders, supply, transfers
+from earmark.service import master, network, orders, suppliers, supply, transfers
 from earmark.service.uow import Store
 
 DEMO_TODAY = date(2026, 1, 5)
@@ -164,10 +164,41 @@ def _adjust(sku: str, location: str, quantity: int) -> supply.Adjust:
     return supply.Adjust(sku, location, quantity, "initial", "opening stock")
 
 
+RECEIPT_SUPPLIERS = {
+    "COAT": "nordic-wool", "SCARF": "nordic-wool", "BEAM": "gary-mill", "PLATE": "gary-mill",
+    "HBM": "hbm-fab", "AVOCADO": "mx-growers", "CHERRY": "cl-growers",
+}
+"""Who delivers each kind of item (transfers and the chip fab's own output have no supplier)."""
+
+SLIP_HISTORY: dict[tuple[str, str, str], list[int]] = {
+    # Each supplier's past receipts, oldest first: days late (negative: early).
+    ("nordic-wool", "SCARF-MERINO", "WEB"): [0, 2, 1, 0, 5, 3, 0, 9, 1, 2, 0, 4, 1, 6],
+    ("gary-mill", "BEAM-W12", "YARD"): [0, 0, -1, 0, 1, 0, 0, 2, 0, 0, -2, 3],
+    ("mx-growers", "AVOCADO-HASS", "DC-EAST"): [3, 5, 2, 7, 4, 6],
+    ("hbm-fab", "HBM-STACK-24", "FAB-AUS"): [0, 14, 1],
+}
+"""Slips that make the suppliers page and the confidence dates speak from the
+start: nordic-wool's P90 is 6 days (14 slips), gary-mill's 2 (12 slips);
+mx-growers and hbm-fab have fewer than 10, so the pooled P90 stands in."""
+
+
 def _receipt(
     rid: str, sku: str, location: str, quantity: int, days: int, source: str = "purchase"
 ) -> supply.CreateReceipt:
-    return supply.CreateReceipt(rid, sku, location, quantity, _day(days), source)
+    supplier = RECEIPT_SUPPLIERS.get(sku.split("-")[0])
+    return supply.CreateReceipt(rid, sku, location, quantity, _day(days), source, supplier)
+
+
+def slip_history() -> suppliers.RecordSlipHistory:
+    """Past receipts, one every three weeks back from a month ago, received in full."""
+    past: list[suppliers.PastReceipt] = []
+    for (supplier, sku, location), slips in SLIP_HISTORY.items():
+        for n, slip in enumerate(slips):
+            first_expected = _day(-30 - 21 * (len(slips) - 1 - n))
+            past.append(suppliers.PastReceipt(
+                f"HIST-{supplier}-{n + 1:02d}", sku, location, 100, supplier, first_expected,
+                first_expected + timedelta(days=slip)))
+    return suppliers.RecordSlipHistory(tuple(past))
 
 
 def _order(oid: str, account: str, *lines: tuple[str, str, int, int]) -> orders.PlaceOrder:
@@ -224,6 +255,7 @@ def commands() -> list[tuple[Any, Any]]:
     steps += [(history.record_history, demand_history())]
     # Four weeks of closed orders before today: what the service report measures.
     steps += [(record_service_history, RecordServiceHistory(DEMO_TODAY))]
+    steps += [(suppliers.record_slip_history, slip_history())]
     steps += [
         (supply.adjust, c)
         for c in [

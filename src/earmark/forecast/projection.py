@@ -83,6 +83,10 @@ class PositionState:
     commitments: tuple[OpenCommitment, ...]
     held: int = 0
     """Units held (pegged to on-hand), for orders and commitments alike."""
+    slip_days: tuple[int, ...] = ()
+    """Recorded slips of the position's receipts (days late), or of every
+    supplier pooled while the position has fewer than ``SUPPLIER_SLIPS_MIN``:
+    how uncertain its lead time is (suggestions' safety stock)."""
 
     @property
     def safety_stock_short(self) -> int:

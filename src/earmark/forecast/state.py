@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.engine import Connection
 
+from earmark.domain.slips import SUPPLIER_SLIPS_MIN
 from earmark.forecast.projection import Dated, OpenCommitment, PositionState
 from earmark.store import tables as t
 
@@ -106,12 +107,24 @@ def position_states(tx: Connection, today: date, *, sku: str | None = None,
                 row.id, row.account, row.kind, row.need_date, row.expires_on,
                 int(row.remaining)))
 
+    slips: dict[Key, list[int]] = defaultdict(list)
+    pooled: list[int] = []
+    for row in tx.execute(select(r.c.sku, r.c.location, r.c.slip_days)
+                          .where(r.c.slip_days.is_not(None)).order_by(r.c.seq)):
+        slips[(row.sku, row.location)].append(int(row.slip_days))
+        pooled.append(int(row.slip_days))
+
+    def slips_of(key: Key) -> tuple[int, ...]:
+        own = slips.get(key, [])
+        return tuple(own if len(own) >= SUPPLIER_SLIPS_MIN else pooled)
+
     return {
         (head_sku, head_location): PositionState(
             head_sku, head_location, today, int(on_hand or 0), int(safety_stock), lead_time_days,
             tuple(receipts.get((head_sku, head_location), ())),
             tuple(orders.get((head_sku, head_location), ())),
-            tuple(commitments.get((head_sku, head_location), ())), int(held or 0))
+            tuple(commitments.get((head_sku, head_location), ())), int(held or 0),
+            slips_of((head_sku, head_location)))
         for head_sku, head_location, safety_stock, lead_time_days, on_hand, held in heads
     }
 

@@ -11,7 +11,12 @@ a review period R, :data:`REVIEW_DAYS_DEFAULT`):
   arrives on today + L.
 - safety stock = the larger of the item's configured ``safety_stock`` (a
   floor the business chose; it already keeps it out of ATP) and the
-  statistical one, z(service level) × σ over the lead time. Each day's σ is
+  statistical one, z(service level) × √(L·σ_d² + d²·σ_L²)
+  (:func:`safety_stock`): demand varies, and so does the lead time, by the
+  suppliers' recorded slips (σ_L, their standard deviation in days; the
+  position's own slips once it has ``SUPPLIER_SLIPS_MIN``, else every
+  supplier's pooled; 0 without any). d is the mean daily demand over the
+  lead time. Each day's σ is
   read from its 80% interval: ``hi80`` is that day's 90th percentile, so
   σ = (hi80 − mean) / z(0.90). The upper half of the interval is used
   because a lower bound may be clipped at zero, and the upper tail is what
@@ -70,7 +75,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from statistics import NormalDist
+from statistics import NormalDist, pstdev
 
 from earmark.domain.limits import QUANTITY_MAX
 from earmark.forecast.projection import (
@@ -91,6 +96,30 @@ PLANNING_DAYS_MAX = 365
 SHARE_HISTORY_DAYS = 91
 """How far back an account's orders give its share of a position's demand (13 weeks)."""
 COMMITMENT_QUANTILE = 0.80
+
+def safety_stock(z: float, demand_variance_over_lead_time: float, daily_demand: float,
+                 lead_time_sigma_days: float) -> float:
+    """Safety stock against uncertain demand *and* uncertain lead time:
+    z · √(L·σ_d² + d²·σ_L²), with L·σ_d² the demand's variance over the lead
+    time (here Σ σ² of its days), d the mean daily demand and σ_L the lead
+    time's standard deviation in days.
+
+    Source: S. Chopra and P. Meindl, *Supply Chain Management: Strategy,
+    Planning, and Operation*, chapter "Managing Uncertainty in a Supply
+    Chain: Safety Inventory", section "Impact of supply uncertainty on
+    safety inventory" (σ_L of demand during the lead time =
+    √(L·σ_D² + D²·s_L²)); the same formula is in Silver, Pyke and Peterson,
+    *Inventory Management and Production Planning and Scheduling*, 3rd ed.
+    (1998), on random lead times."""
+    variance = demand_variance_over_lead_time + daily_demand ** 2 * lead_time_sigma_days ** 2
+    return z * math.sqrt(max(variance, 0.0))
+
+
+def lead_time_sigma_days(slip_days: Sequence[int]) -> float:
+    """The standard deviation of the lead time, in days: that of the slips (the
+    nominal lead time is fixed, so the lead time varies exactly as they do)."""
+    return pstdev(slip_days) if len(slip_days) >= 2 else 0.0
+
 
 Z_HI80 = NormalDist().inv_cdf(0.90)
 """hi80 of an 80% interval is the 90th percentile: mean + 1.2816 σ."""
@@ -124,6 +153,8 @@ class ReceiptBasis:
     safety_stock_short: int
     """How many units on-hand lacks to hold its held units and the item's safety stock."""
     statistical_safety_stock: float
+    lead_time_sigma_days: float
+    """σ_L: the standard deviation of the suppliers' slips, in days."""
     reorder_point: float
     order_up_to: float
     extended_days: int
@@ -233,8 +264,10 @@ def suggest_receipt(state: PositionState, forecast: PositionForecast, params: Pa
     means, sigmas, extended = daily(points, today, span)
     days = [today + timedelta(days=i) for i in range(1, span + 1)]  # tomorrow .. today + L + R
     over_lead = sum(means[d] for d in days[:lead])
-    sigma_lead = math.sqrt(sum(sigmas[d] ** 2 for d in days[:lead]))
-    statistical = NormalDist().inv_cdf(params.service_level) * sigma_lead
+    daily_demand = over_lead / lead if lead else 0.0
+    sigma_slip = lead_time_sigma_days(state.slip_days)
+    statistical = safety_stock(NormalDist().inv_cdf(params.service_level),
+                               sum(sigmas[d] ** 2 for d in days[:lead]), daily_demand, sigma_slip)
     safety = max(float(state.safety_stock), statistical)
     reorder_point = over_lead + safety
     order_up_to = sum(means[d] for d in days) + safety
@@ -252,7 +285,7 @@ def suggest_receipt(state: PositionState, forecast: PositionForecast, params: Pa
         review_days=params.review_days,
         service_level=params.service_level, demand_over_lead_time=over_lead, safety_stock=safety,
         item_safety_stock=state.safety_stock, safety_stock_short=state.safety_stock_short,
-        statistical_safety_stock=statistical,
+        statistical_safety_stock=statistical, lead_time_sigma_days=sigma_slip,
         reorder_point=reorder_point, order_up_to=order_up_to,
         extended_days=extended,
     )

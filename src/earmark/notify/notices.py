@@ -242,17 +242,35 @@ def _scheduled(connection: Connection, found: list[tuple[OutboxEvent, str, dict[
     return told
 
 
+def _as_told(kind: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The event's data with the dates its customer is told (``customer_date``:
+    the P90 date for a ``promise_basis: p90`` account or item); None for a
+    move of the promised date that leaves the told date where it was.
+    Events recorded before customer dates existed tell the promised date."""
+    if kind == "order.promise_changed" and "new_customer_date" in data:
+        if data["new_customer_date"] == data["old_customer_date"]:
+            return None
+        return {**data, "old_date": data["old_customer_date"],
+                "new_date": data["new_customer_date"]}
+    if kind == "order.backordered" and "customer_date" in data:
+        return {**data, "promised_date": data["customer_date"]}
+    return data
+
+
 def notices_for(connection: Connection, events: list[OutboxEvent]) -> list[dict[str, Any]]:
     """The notice rows the events make, in event order."""
     changes: dict[tuple[datetime, str, str], _LineChange] = {}
     found: list[tuple[OutboxEvent, str, dict[str, Any]]] = []
     for event in events:
         if event.type in _LINE_EVENTS:
-            key = (event.at, event.data["order"], event.data["line"])
+            data = _as_told(event.type, event.data)
+            if data is None:
+                continue
+            key = (event.at, data["order"], data["line"])
             change = changes.get(key)
             if change is None:
-                change = changes[key] = _LineChange(event, event.data)
-            change.add(_LINE_EVENTS[event.type], event.data)
+                change = changes[key] = _LineChange(event, data)
+            change.add(_LINE_EVENTS[event.type], data)
         elif event.type == "commitment.at_risk":
             found.append((event, "commitment_at_risk", dict(event.data)))
     for change in changes.values():

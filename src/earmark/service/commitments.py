@@ -17,6 +17,7 @@ from earmark.domain.outcomes import Outcome
 from earmark.domain.position import Demand, DemandKey
 from earmark.service import transfers
 from earmark.service.clock import FROZEN_DAY
+from earmark.service.confidence import Confidence, receipt_margins, receipts_of
 from earmark.service.effects import Effects
 from earmark.service.orders import LAST_ARRIVAL
 from earmark.service.parts import TrialPlaces, place_line
@@ -269,18 +270,26 @@ def quote_promise(uow: UnitOfWork, cmd: QuotePromise) -> Result:
     placed = place_line(places, line, location)
     parts = [(p.part, p.position.promises(p.demand)) for p in placed]
     promises = line_promises([(part.transit_days, mine) for part, mine in parts])
+    confidence = Confidence(
+        receipt_margins(uow.raw, receipts_of(p for _, mine in parts for p in mine), {cmd.sku}),
+        {cmd.account: uow.master.account_basis(cmd.account)} if cmd.account else {},
+        {cmd.sku: item["promise_basis"]},
+    )
+    promised = promised_date_of(promises)
     answer: dict[str, Any] = {
         "sku": cmd.sku,
         "location": parts[0][0].location if len(parts) == 1 else None,
         "quantity": cmd.quantity,
         "requested_date": requested.isoformat(),
-        "promises": promises_out(promises),
-        "promised_date": iso(promised_date_of(promises)),
+        "promises": promises_out(promises, confidence),
+        "promised_date": iso(promised),
+        **confidence.dates(promises, promised, cmd.account, cmd.sku),
         "complete": all(p.confirmed for p in promises) and sum(p.quantity for p in promises) == cmd.quantity,
     }
     if cmd.ship_to is not None:
         answer |= {"ship_to": cmd.ship_to, "split": cmd.split,
                    "parts": [{"location": part.location, "transit_days": part.transit_days,
-                              "quantity": part.quantity, "promises": promises_out(mine)}
+                              "quantity": part.quantity,
+                              "promises": promises_out(mine, confidence)}
                              for part, mine in parts]}
     return Result(Outcome.ok, answer)

@@ -12,6 +12,7 @@ from earmark.domain.backorder import ITEM_BACKORDER_POLICIES, BackorderPolicy, i
 from earmark.domain.limits import LEAD_TIME_DAYS_MAX, PRIORITY_MAX, QUANTITY_MAX
 from earmark.domain.money import is_money
 from earmark.domain.outcomes import Outcome
+from earmark.domain.slips import PROMISE_BASES
 from earmark.service.effects import Effects
 from earmark.service.results import Result, invalid
 from earmark.service.uow import RANK_EPOCH, UnitOfWork
@@ -30,6 +31,7 @@ class UpsertItem:
     backorders: str = BackorderPolicy.allow
     safety_stock: int = 0
     unit_price: str | None = None
+    promise_basis: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class UpsertAccount:
     id: str
     name: str
     priority: int = 100
+    promise_basis: str | None = None
 
 
 def item_out(row: Any) -> dict[str, Any]:
@@ -55,6 +58,7 @@ def item_out(row: Any) -> dict[str, Any]:
         "lead_time_days": row["lead_time_days"],
         "backorders": row["backorders"],
         "safety_stock": int(row["safety_stock"]),
+        "promise_basis": row["promise_basis"],
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }
@@ -67,6 +71,7 @@ def location_out(row: Any) -> dict[str, Any]:
 
 def account_out(row: Any) -> dict[str, Any]:
     return {"id": row["id"], "name": row["name"], "priority": int(row["priority"]),
+            "promise_basis": row["promise_basis"],
             "created_at": row["created_at"], "updated_at": row["updated_at"]}
 
 
@@ -84,13 +89,16 @@ def upsert_item(uow: UnitOfWork, cmd: UpsertItem) -> Result:
     for field, value in (("unit_cost", cmd.unit_cost), ("unit_price", cmd.unit_price)):
         if value is not None and not is_money(value):
             return invalid(field, "must be a decimal string ≥ 0 such as 12.50")
+    if error := _check_basis(cmd.promise_basis):
+        return error
     tx = uow.tx
     old = tx.execute(select(t.items).where(t.items.c.sku == cmd.sku)).mappings().first()
     values = {
         "name": cmd.name, "unit": cmd.unit, "unit_cost": cmd.unit_cost,
         "unit_price": cmd.unit_price,
         "lead_time_days": cmd.lead_time_days, "backorders": BackorderPolicy(cmd.backorders).value,
-        "safety_stock": cmd.safety_stock, "updated_at": uow.now,
+        "safety_stock": cmd.safety_stock, "promise_basis": cmd.promise_basis,
+        "updated_at": uow.now,
     }
     # From here on the command must succeed.
     uow.master.forget()
@@ -122,6 +130,12 @@ def _replan_item(uow: UnitOfWork, cmd: UpsertItem) -> None:
     effects.finish()
 
 
+def _check_basis(basis: str | None) -> Result | None:
+    if basis is not None and basis not in PROMISE_BASES:
+        return invalid("promise_basis", f"must be {' or '.join(map(repr, PROMISE_BASES))}")
+    return None
+
+
 def upsert_location(uow: UnitOfWork, cmd: UpsertLocation) -> Result:
     if error := check_id("code", cmd.code):
         return error
@@ -139,12 +153,15 @@ def upsert_account(uow: UnitOfWork, cmd: UpsertAccount) -> Result:
         return invalid("name", "must not be empty")
     if not 0 <= cmd.priority <= PRIORITY_MAX:
         return invalid("priority", f"must be from 0 to {PRIORITY_MAX}")
+    if error := _check_basis(cmd.promise_basis):
+        return error
     old = uow.master.priority(cmd.id)
     if old is not None and old != cmd.priority:
         next_seq(uow.tx, RANK_EPOCH)
         uow.forget_epoch()
     return _upsert(uow, t.accounts, t.accounts.c.id, cmd.id,
-                   {"name": cmd.name, "priority": cmd.priority}, account_out)
+                   {"name": cmd.name, "priority": cmd.priority,
+                    "promise_basis": cmd.promise_basis}, account_out)
 
 
 def _upsert(uow: UnitOfWork, table: Any, key_column: Any, key: str,

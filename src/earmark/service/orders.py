@@ -14,6 +14,7 @@ from earmark.domain.money import is_money
 from earmark.domain.network import ShipToLine, delivered
 from earmark.domain.outcomes import Outcome
 from earmark.domain.position import Demand, DemandKey, Position, Promise
+from earmark.service.confidence import Confidence, receipt_margins, receipts_of
 from earmark.service.effects import Effects
 from earmark.service.order_changes import CancelOrder as CancelOrder
 from earmark.service.order_changes import LineQuantity as LineQuantity
@@ -253,8 +254,9 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
             backordered = demand.quantity - demand.held
             if backordered > 0:
                 promised = delivered(position.promised_date(demand), part.transit_days)
-                uow.emit("order.backordered", {**where, "quantity": backordered,
-                                               "promised_date": iso(promised)})
+                uow.emit("order.backordered", {
+                    **where, "quantity": backordered, "promised_date": iso(promised),
+                    "customer_date": iso(effects.customer_dates.now(position, demand))})
             if cancelled > 0:
                 uow.emit("order.cancelled", line_event(cmd.id, p.line, part.location,
                                                         p.ship_to, cancelled))
@@ -272,7 +274,8 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
         for line, position, demand in placed_parts
         if (place := position.queue_position(demand)) is not None
     }
-    body = assemble_orders([order_row], line_rows, known, queue, consumed)[0]
+    body = assemble_orders([order_row], line_rows, known, queue, consumed,
+                           _confidence(uow, cmd.account, planned, known))[0]
     uow.stage_commit()
     return Result(Outcome.created, body)
 
@@ -289,6 +292,17 @@ def _first_promised(rows: list[dict[str, Any]], known: dict[PartKey, list[Promis
         first = promised_date_of(line_promises(parts, known))
         for row in line_rows:
             row["first_promised_date"] = first
+def _confidence(uow: UnitOfWork, account: str, planned: list[PlannedLine],
+                known: dict[PartKey, list[Promise]]) -> Confidence:
+    """What the answer needs for its confidence dates, from the master data
+    already read and, only once a slip is recorded, the receipts' suppliers."""
+    skus = {p.sku for p in planned}
+    items = uow.master.items(skus)
+    return Confidence(
+        receipt_margins(uow.raw, receipts_of(p for mine in known.values() for p in mine), skus),
+        {account: uow.master.account_basis(account)},
+        {sku: row["promise_basis"] if row is not None else None for sku, row in items.items()},
+    )
 
 
 def _consume_commitment(uow: UnitOfWork, commitment: Demand, order_id: str, line: str,

@@ -21,6 +21,7 @@ from earmark.domain.money import money, money_out
 from earmark.domain.network import line_promises as merged_promises
 from earmark.domain.network import need_date_at
 from earmark.domain.position import ON_HAND, Demand, DemandKey, DemandKind, Position, Promise
+from earmark.service.confidence import Confidence, read_confidence
 from earmark.service.pages import Key, Keyset, page
 from earmark.store import tables as t
 
@@ -40,14 +41,9 @@ def narrowed(query: Select[Any], *filters: tuple[Any, str | None]) -> Select[Any
 # Promises of one demand
 
 
-def promises_out(promises: list[Promise]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for p in promises:
-        entry: dict[str, Any] = {"quantity": p.quantity, "date": iso(p.date), "confirmed": p.confirmed}
-        if p.receipt is not None:
-            entry["receipt"] = p.receipt
-        out.append(entry)
-    return out
+def promises_out(promises: list[Promise], confidence: Confidence) -> list[dict[str, Any]]:
+    """Promise entries as the API shows them; those pegged to a receipt say ``likely_by``."""
+    return confidence.promises_out(promises)
 
 
 def promised_date_of(promises: list[Promise]) -> date | None:
@@ -149,7 +145,10 @@ def receipt_out(row: RowMapping) -> dict[str, Any]:
         "received": received,
         "open": quantity - received if row["status"] == "open" else 0,
         "expected_date": iso(row["expected_date"]),
+        "first_expected_date": iso(row["first_expected_date"]),
         "source": row["source"],
+        "supplier": row["supplier"],
+        "slip_days": None if row["slip_days"] is None else int(row["slip_days"]),
         "status": row["status"],
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
@@ -261,8 +260,10 @@ def orders_out(
     reader = PromiseReader(tx, today)
     promises = dict(known)
     promises.update(reader.promises([part_demand(r) for r in lines if part_key(r) not in known]))
+    confidence = read_confidence(tx, (p for mine in promises.values() for p in mine),
+                                 (o["account"] for o in order_rows), (r["sku"] for r in lines))
     return assemble_orders(order_rows, lines, promises, queue_positions(tx, lines),
-                           line_consumptions(tx, lines))
+                           line_consumptions(tx, lines), confidence)
 
 
 Consumed = dict[tuple[str, str], list[dict[str, Any]]]
@@ -307,7 +308,7 @@ def line_promises(parts: Sequence[Mapping[Any, Any]],
 def assemble_orders(
     order_rows: Sequence[Mapping[Any, Any]], lines: Sequence[Mapping[Any, Any]],
     promises: dict[PartKey, list[Promise]], queue: dict[QueueKey, int],
-    consumed: Consumed,
+    consumed: Consumed, confidence: Confidence,
 ) -> list[dict[str, Any]]:
     """Orders as the API shows them, from their part rows (stored, or just written).
 
@@ -315,6 +316,7 @@ def assemble_orders(
     ``location`` is its part's when it has one part. A line that consumed
     commitments lists them as ``consumed``; other lines leave the field out."""
     by_order: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    accounts = {o["id"]: o["account"] for o in order_rows}
     for (order_id, line), parts in _by_line(lines).items():
         first = parts[0]
         quantity, allocated, shipped, cancelled = (
@@ -337,11 +339,12 @@ def assemble_orders(
                 "cancelled": cancelled,
                 "requested_date": iso(first["requested_date"]),
                 "backorder": first["backorder"],
-                "promises": promises_out(mine),
-                "promised_date": iso(promised_date_of(mine)),
+                "promises": promises_out(mine, confidence),
+                "promised_date": iso(promised := promised_date_of(mine)),
+                **confidence.dates(mine, promised, accounts.get(order_id), first["sku"]),
                 "queue_position": waits[0] if waits else None,
                 "status": line_status(quantity, allocated, shipped, cancelled),
-                "parts": [_part_out(r, promises[part_key(r)]) for r in parts],
+                "parts": [_part_out(r, promises[part_key(r)], confidence) for r in parts],
             }
         )
         # Like ``consumed``, only where the line has one, so that answers of
@@ -362,13 +365,15 @@ def assemble_orders(
     ]
 
 
-def _part_out(row: Mapping[Any, Any], promises: list[Promise]) -> dict[str, Any]:
+def _part_out(row: Mapping[Any, Any], promises: list[Promise],
+              confidence: Confidence) -> dict[str, Any]:
     quantity, allocated = int(row["quantity"]), int(row["allocated"])
     shipped, cancelled = int(row["shipped"]), int(row["cancelled"])
     return {"location": row["location"], "transit_days": int(row["transit_days"]),
             "quantity": quantity, "allocated": allocated,
             "backordered": quantity - allocated - shipped - cancelled,
-            "shipped": shipped, "cancelled": cancelled, "promises": promises_out(promises)}
+            "shipped": shipped, "cancelled": cancelled,
+            "promises": promises_out(promises, confidence)}
 
 
 def get_order(
@@ -411,6 +416,8 @@ def commitments_out(tx: Connection, rows: list[RowMapping], today: date) -> list
             for r in rows
         ]
     )
+    confidence = read_confidence(tx, (p for mine in promises.values() for p in mine),
+                                 (r["account"] for r in rows), (r["sku"] for r in rows))
     out = []
     for r in rows:
         mine = promises[(DemandKey.for_commitment(r["id"]), r["location"])]
@@ -430,8 +437,9 @@ def commitments_out(tx: Connection, rows: list[RowMapping], today: date) -> list
                 "released": int(r["released"]),
                 "remaining": remaining[r["id"]],
                 "confirmed": sum(p.quantity for p in mine if p.confirmed),
-                "promises": promises_out(mine),
-                "promised_date": iso(promised_date_of(mine)),
+                "promises": promises_out(mine, confidence),
+                "promised_date": iso(promised := promised_date_of(mine)),
+                **confidence.dates(mine, promised, r["account"], r["sku"]),
                 "created_at": r["created_at"],
             }
         )

@@ -13,6 +13,7 @@ from earmark.domain.outcomes import Outcome
 from earmark.service.effects import Effects
 from earmark.service.queries import availability, get_receipt
 from earmark.service.results import Result, fail, invalid
+from earmark.service.suppliers import ensure_supplier, record_slip
 from earmark.service.transit import receipt_event_fields
 from earmark.service.uow import UnitOfWork
 from earmark.service.validation import (
@@ -45,6 +46,7 @@ class CreateReceipt:
     quantity: int
     expected_date: date
     source: str = "purchase"
+    supplier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,13 @@ def adjust(uow: UnitOfWork, cmd: Adjust) -> Result:
 
 
 def _receipt_request(cmd: CreateReceipt) -> dict[str, Any]:
-    return {"sku": cmd.sku, "location": cmd.location, "quantity": cmd.quantity,
-            "expected_date": cmd.expected_date.isoformat(), "source": cmd.source}
+    request = {"sku": cmd.sku, "location": cmd.location, "quantity": cmd.quantity,
+               "expected_date": cmd.expected_date.isoformat(), "source": cmd.source}
+    if cmd.supplier is not None:
+        # Only when named, so that receipts stored before suppliers existed
+        # still have an identical twin.
+        request["supplier"] = cmd.supplier
+    return request
 
 
 def _receipt_replay(uow: UnitOfWork, cmd: CreateReceipt) -> Result | None:
@@ -129,6 +136,8 @@ def create_receipt(uow: UnitOfWork, cmd: CreateReceipt) -> Result:
         return error
     if cmd.source not in RECEIPT_SOURCES:
         return invalid("source", "must be one of " + ", ".join(RECEIPT_SOURCES))
+    if cmd.supplier is not None and (error := check_id("supplier", cmd.supplier)):
+        return error
     tx = uow.tx
     if replay := _receipt_replay(uow, cmd):
         return replay
@@ -145,10 +154,13 @@ def create_receipt(uow: UnitOfWork, cmd: CreateReceipt) -> Result:
     position = effects.position(cmd.sku, cmd.location)
     # From here on the command must succeed.
     seq = uow.next_number("receipt")
+    if cmd.supplier is not None:
+        ensure_supplier(uow, cmd.supplier)
     tx.execute(
         t.receipts.insert().values(
             id=cmd.id, sku=cmd.sku, location=cmd.location, quantity=cmd.quantity, received=0,
-            expected_date=cmd.expected_date, source=cmd.source, status="open", seq=seq,
+            expected_date=cmd.expected_date, first_expected_date=cmd.expected_date,
+            source=cmd.source, supplier=cmd.supplier, status="open", seq=seq,
             request=_receipt_request(cmd), created_at=uow.now, updated_at=uow.now,
         )
     )
@@ -205,7 +217,9 @@ def patch_receipt(uow: UnitOfWork, cmd: PatchReceipt) -> Result:
     )
     position.change_receipt(cmd.id, expected_date=expected, open_quantity=quantity - received)
     if closed:
+        # Cut down to what has arrived: received in full now, like a receive.
         position.close_receipt(cmd.id)
+        record_slip(uow, row)
     body = get_receipt(uow.tx, cmd.id)
     uow.emit("receipt.changed", {"receipt": cmd.id, "change": "updated", **receipt_event_fields(body)})
     effects.finish()
@@ -249,6 +263,7 @@ def receive_receipt(uow: UnitOfWork, cmd: ReceiveReceipt) -> Result:
     position.receive(cmd.id, quantity)
     if closed:
         position.close_receipt(cmd.id)
+        record_slip(uow, row)
     ledger(uow, row["sku"], row["location"], quantity, "receipt", cmd.id)
     body = get_receipt(uow.tx, cmd.id)
     uow.emit("receipt.received", {"receipt": cmd.id, "received_now": quantity,

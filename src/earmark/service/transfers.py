@@ -46,6 +46,7 @@ from earmark.domain.transfers import (
     source_need_date,
     transfer_status,
 )
+from earmark.service.confidence import Confidence, receipt_margins, receipts_of
 from earmark.service.effects import Effects
 from earmark.service.pages import Key, Keyset, page
 from earmark.service.queries import PromiseReader, get_receipt, narrowed, promises_out
@@ -113,6 +114,8 @@ def transfers_out(tx: Connection, rows: list[RowMapping], today: date) -> list[d
         select(r_.id, r_.expected_date).where(r_.sku.in_(sorted({r["sku"] for r in rows})),
                                               r_.id.in_(sorted(r["id"] for r in rows)))
     ).all())
+    confidence = Confidence(receipt_margins(
+        tx, receipts_of(p for mine in promises.values() for p in mine), {r["sku"] for r in rows}))
     out = []
     for r in rows:
         mine = promises[(DemandKey.for_transfer(r["id"]), r["from_location"])]
@@ -133,7 +136,7 @@ def transfers_out(tx: Connection, rows: list[RowMapping], today: date) -> list[d
             "expected_date": iso(expected.get(r["id"])),
             "priority": int(r["priority"]),
             "status": r["status"],
-            "promises": promises_out(mine),
+            "promises": promises_out(mine, confidence),
             "created_at": r["created_at"],
             "updated_at": r["updated_at"],
         })
@@ -254,7 +257,8 @@ def create_transfer(uow: UnitOfWork, cmd: CreateTransfer) -> Result:
     expected = supply.expected_date or uow.today
     uow.tx.execute(t.receipts.insert().values(
         id=cmd.id, sku=cmd.sku, location=cmd.destination, quantity=supply.open, received=0,
-        expected_date=expected, source="transfer", status="open", seq=receipt_seq,
+        expected_date=expected, first_expected_date=expected, source="transfer", status="open",
+        seq=receipt_seq,
         request={"transfer": cmd.id}, created_at=uow.now, updated_at=uow.now,
     ))
     destination.add_receipt(cmd.id, expected, supply.open, receipt_seq, transfer=True)

@@ -20,7 +20,9 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from earmark.domain.events import Event
 from earmark.domain.position import DemandKey, Position
+from earmark.domain.slips import SlipBook
 from earmark.service.clock import FROZEN_DAY, Clock
+from earmark.service.confidence import SLIP_BOOK, SLIP_EPOCH, read_slip_book
 from earmark.service.queries import QUEUE_PLACES, position_queue_places
 from earmark.store import db
 from earmark.store import tables as t
@@ -53,6 +55,7 @@ _START = select(
     select(t.clock.c.day).where(t.clock.c.name == bindparam("clock")).scalar_subquery(),
     select(t.counters.c.value).where(t.counters.c.name == bindparam("epoch")).scalar_subquery(),
     select(t.counters.c.value).where(t.counters.c.name == bindparam("rank")).scalar_subquery(),
+    select(t.counters.c.value).where(t.counters.c.name == bindparam("slips")).scalar_subquery(),
 )
 _ORDER_REQUESTS = select(t.orders.c.id, t.orders.c.request).where(
     t.orders.c.id.in_(bindparam("ids", expanding=True)))
@@ -92,6 +95,18 @@ class Store:
         self._positions: dict[tuple[str, str], LoadedPosition] = {}
         self._positions_lock = threading.Lock()
         self._master = SharedMaster(-1)
+        self._slips: tuple[int, SlipBook] = (-1, SlipBook())
+
+    def slip_book(self, epoch: int, read: Callable[[], SlipBook]) -> SlipBook:
+        """The slip book of ``epoch``: the one kept, or ``read`` afresh when it moved."""
+        with self._positions_lock:
+            kept_epoch, book = self._slips
+        if kept_epoch == epoch:
+            return book
+        book = read()
+        with self._positions_lock:
+            self._slips = (epoch, book)
+        return book
 
     def shared_master(self, epoch: int) -> SharedMaster:
         """The master data read so far in ``epoch`` (a fresh one when it moved)."""
@@ -165,6 +180,8 @@ class SharedMaster:
     items: dict[str, RowMapping] = field(default_factory=dict)
     locations: set[str] = field(default_factory=set)
     priorities: dict[str, int] = field(default_factory=dict)
+    bases: dict[str, str | None] = field(default_factory=dict)
+    """Each account's ``promise_basis`` (read with its priority)."""
     lanes_to: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
 
 
@@ -181,6 +198,7 @@ class MasterData:
         self._items: dict[str, RowMapping | None] = {}
         self._locations: dict[str, bool] = {}
         self._priorities: dict[str, int | None] = {}
+        self._bases: dict[str, str | None] = {}
         self._only_location: tuple[str | None] | None = None
         self._lanes_to: dict[str, tuple[tuple[str, int], ...]] = {}
         self._expected_skus: set[str] = set()
@@ -239,13 +257,25 @@ class MasterData:
         if account not in self._priorities:
             if self._shared is not None and account in self._shared.priorities:
                 return self._shared.priorities[account]
-            value = self._uow.raw.execute(
-                select(t.accounts.c.priority).where(t.accounts.c.id == account)
-            ).scalar()
-            self._priorities[account] = None if value is None else int(value)
-            if value is not None and self._shared is not None:
-                self._shared.priorities[account] = int(value)
+            row = self._uow.raw.execute(
+                select(t.accounts.c.priority, t.accounts.c.promise_basis)
+                .where(t.accounts.c.id == account)
+            ).first()
+            self._priorities[account] = None if row is None else int(row[0])
+            self._bases[account] = None if row is None else row[1]
+            if row is not None and self._shared is not None:
+                self._shared.priorities[account] = int(row[0])
+                self._shared.bases[account] = row[1]
         return self._priorities[account]
+
+    def account_basis(self, account: str) -> str | None:
+        """The account's ``promise_basis`` (None: not set, or no such account)."""
+        if account not in self._bases:
+            if self._shared is not None and account in self._shared.bases:
+                return self._shared.bases[account]
+            self._priorities.pop(account, None)
+            self.priority(account)
+        return self._bases.get(account)
 
     def lanes_to(self, code: str) -> tuple[tuple[str, int], ...]:
         """(from location, transit days) of every lane into ``code``, by (transit, from)."""
@@ -277,6 +307,7 @@ class MasterData:
         self._items.clear()
         self._locations.clear()
         self._priorities.clear()
+        self._bases.clear()
         self._lanes_to.clear()
         self._only_location = None
 
@@ -296,6 +327,8 @@ class UnitOfWork:
         self.now: datetime = Clock.now()
         self._events: list[dict[str, Any]] = []
         self._epoch: int | None = None
+        self._slip_epoch = 0
+        self._slips_recorded = False
         self.master = MasterData(self)
         self.defer_commit = False
         """When set, ``commit()`` only flushes: the caller commits several
@@ -310,6 +343,18 @@ class UnitOfWork:
         self._order_requests: dict[str, Any] = {}
         self._pending = False
         self._numbers: dict[str, tuple[int, int]] = {}
+
+    def slip_book(self) -> SlipBook:
+        """Every recorded slip, by supplier: kept by the store per slip epoch;
+        read afresh once this unit of work has recorded a slip itself."""
+        if self._slips_recorded:
+            return read_slip_book(self.raw)
+        return self.store.slip_book(self._slip_epoch, lambda: read_slip_book(self.raw))
+
+    def slip_recorded(self) -> None:
+        """A slip was recorded: move the slip epoch, so no one uses an older book."""
+        next_seq(self.raw, SLIP_EPOCH)
+        self._slips_recorded = True
 
     @property
     def raw(self) -> Connection:
@@ -414,16 +459,19 @@ class UnitOfWork:
                 connection = connection.execution_options(isolation_level="REPEATABLE READ")
             connection.begin()
             # With the transaction's BEGIN in one round trip (PostgreSQL).
-            [[(day, epoch, rank_epoch)]] = db.read_together(connection, [
-                (_START, {"clock": FROZEN_DAY, "epoch": MASTER_EPOCH, "rank": RANK_EPOCH})])
+            [[(day, epoch, rank_epoch, slip_epoch)]] = db.read_together(connection, [
+                (_START, {"clock": FROZEN_DAY, "epoch": MASTER_EPOCH, "rank": RANK_EPOCH,
+                          "slips": SLIP_EPOCH})])
             self.today = self.store.clock.today_from(day)
             self._epoch = int(rank_epoch or 0)
+            self._slip_epoch = int(slip_epoch or 0)
             self.master.share(self.store.shared_master(int(epoch or 0)))
         except BaseException:
             connection.close()
             raise
         self._tx = connection
         connection.info[QUEUE_PLACES] = self.queue_places
+        connection.info[SLIP_BOOK] = self.slip_book
         self.now = self.store.clock.moment(self.today)
         return self
 
@@ -438,6 +486,7 @@ class UnitOfWork:
         if connection is None:
             return
         connection.info.pop(QUEUE_PLACES, None)
+        connection.info.pop(SLIP_BOOK, None)
         try:
             if connection.in_transaction():
                 connection.rollback()

@@ -22,3 +22,6 @@ ADJUSTMENT_REASONS: tuple[str, ...] = get_args(AdjustmentReason)
 RECEIPT_SOURCES: tuple[str, ...] = get_args(ReceiptSource)
 COMMITMENT_KINDS: tuple[str, ...] = get_args(CommitmentKind)
 COMMITMENT_MODES: tuple[str, ...] = get_args(CommitmentMode)
+
+PromiseBasisWord = Literal["expected", "p90"]
+"""Which date an account's or item's customers are told (``domain.slips.PromiseBasis``)."""

@@ -50,6 +50,7 @@ items = Table(
     Column("lead_time_days", Integer, nullable=True),
     Column("backorders", String(8), nullable=False),
     Column("safety_stock", BigInteger, nullable=False),
+    Column("promise_basis", String(8), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     # Money is kept as the decimal string it was given (Decimal in arithmetic, never float).
@@ -71,6 +72,7 @@ accounts = Table(
     Column("id", Id, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("priority", Integer, nullable=False),
+    Column("promise_basis", String(8), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
@@ -115,6 +117,13 @@ receipts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("pegged", BigInteger, nullable=False, server_default="0"),
+    Column("supplier", Id, nullable=True),
+    # Set on every receipt (nullable only so that SQLite could add it in place).
+    Column("first_expected_date", Date, nullable=True),
+    # Received date - first expected date, recorded when the receipt is
+    # received in full; null until then, and always for a receipt without a
+    # supplier or of a transfer.
+    Column("slip_days", Integer, nullable=True),
 )
 Index("ix_receipts_position", receipts.c.sku, receipts.c.location, receipts.c.status)
 Index("ix_receipts_seq", receipts.c.seq, receipts.c.id)
@@ -132,6 +141,15 @@ RECEIPT_HAS_FREE_UNITS = and_(
 Index(
     "ix_receipts_free", receipts.c.sku, receipts.c.location, receipts.c.status,
     postgresql_where=RECEIPT_HAS_FREE_UNITS, sqlite_where=RECEIPT_HAS_FREE_UNITS,
+)
+
+Index("ix_receipts_supplier", receipts.c.supplier, receipts.c.slip_days)
+
+suppliers = Table(
+    "suppliers",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 orders = Table(

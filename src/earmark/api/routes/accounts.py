@@ -24,7 +24,8 @@ AccountsPage = Annotated[PageRequest, keyset_page(catalog.ACCOUNTS.cursors)]
                        **problems(400, 422)})
 def put_account(id: IdPath, body: AccountPut, commands: CommandsDep) -> JSONResponse:
     """Create (201) or replace (200) an account."""
-    return commands.run(master.upsert_account, master.UpsertAccount(id, body.name, body.priority),
+    return commands.run(master.upsert_account, master.UpsertAccount(id, body.name, body.priority,
+                                                              body.promise_basis),
                         AccountOut, None)
 
 

@@ -25,7 +25,8 @@ ItemsPage = Annotated[PageRequest, keyset_page(catalog.ITEMS.cursors)]
 def put_item(sku: SkuPath, body: ItemPut, commands: CommandsDep) -> JSONResponse:
     """Create (201) or replace (200) an item."""
     command = master.UpsertItem(sku, body.name, body.unit, body.unit_cost, body.lead_time_days,
-                                body.backorders, body.safety_stock, body.unit_price)
+                                body.backorders, body.safety_stock, body.unit_price,
+                                body.promise_basis)
     return commands.run(master.upsert_item, command, ItemOut, None)
 
 

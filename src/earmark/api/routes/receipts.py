@@ -32,7 +32,7 @@ ReceiptsPage = Annotated[PageRequest, keyset_page(catalog.RECEIPTS.cursors)]
                         **problems(400, 409, 422)})
 def post_receipt(body: ReceiptCreate, commands: CommandsDep, key: IdempotencyDep) -> JSONResponse:
     command = supply.CreateReceipt(body.id, body.sku, body.location, body.quantity,
-                                   body.expected_date, body.source)
+                                   body.expected_date, body.source, body.supplier)
     return commands.run(supply.create_receipt, command, ReceiptOut, key)
 
 

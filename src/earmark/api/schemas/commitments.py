@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from earmark.api.schemas.common import (
+    CUSTOMER_DATE_DESCRIPTION,
+    P90_DESCRIPTION,
     Day,
     Identifier,
     In,
@@ -54,6 +56,8 @@ class CommitmentOut(Out):
     confirmed: int = Field(description="Remaining units pegged to supply.")
     promises: list[Promise]
     promised_date: Day | None
+    promised_date_p90: Day | None = Field(description=P90_DESCRIPTION)
+    customer_date: Day | None = Field(description=CUSTOMER_DATE_DESCRIPTION)
     created_at: Timestamp
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -135,3 +135,14 @@ class Promise(Out):
     date: Day | None
     confirmed: bool
     receipt: str | None = Field(default=None, description="The receipt the units are pegged to.")
+    likely_by: Day | None = Field(
+        default=None, description="Pegged to a receipt: the date + its supplier's P90 slip "
+                                  "(the pooled P90 with fewer than 10 slips), not below the date.")
+
+
+PromiseBasisField = Literal["expected", "p90"]
+"""Which date a customer is told: ``promised_date`` or ``promised_date_p90``."""
+P90_DESCRIPTION = ("The latest likely_by of the promises (the date where an entry has none); "
+                   "null like promised_date.")
+CUSTOMER_DATE_DESCRIPTION = ("promised_date or promised_date_p90, as the account's (else the "
+                             "item's) promise_basis says: the date the customer is told.")

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from earmark.api.schemas.common import In, Name, NextCursor, Out, Quantity, Timestamp
+from earmark.api.schemas.common import In, Name, NextCursor, Out, PromiseBasisField, Quantity, Timestamp
 from earmark.domain.backorder import BackorderPolicy
 from earmark.domain.limits import LEAD_TIME_DAYS_MAX
 from earmark.domain.money import MONEY_PATTERN
@@ -32,6 +32,9 @@ class ItemPut(In):
     )
     backorders: ItemBackorders = BackorderPolicy.allow
     safety_stock: Quantity = 0
+    promise_basis: PromiseBasisField | None = Field(
+        default=None, description="Which date customers are told, unless their account says: "
+                                  "promised_date (expected, the default) or promised_date_p90.")
 
 
 class ItemOut(Out):
@@ -43,6 +46,7 @@ class ItemOut(Out):
     lead_time_days: int | None
     backorders: ItemBackorders
     safety_stock: int
+    promise_basis: PromiseBasisField | None = None
     created_at: Timestamp
     updated_at: Timestamp
 

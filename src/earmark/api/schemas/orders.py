@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SkipValidation, StrictBool
 
 from earmark.api.schemas.common import (
+    CUSTOMER_DATE_DESCRIPTION,
+    P90_DESCRIPTION,
     Day,
     Identifier,
     In,
@@ -111,6 +113,8 @@ class OrderLineOut(Out):
     backorder: BackorderPolicy
     promises: list[Promise]
     promised_date: Day | None
+    promised_date_p90: Day | None = Field(description=P90_DESCRIPTION)
+    customer_date: Day | None = Field(description=CUSTOMER_DATE_DESCRIPTION)
     queue_position: int | None = Field(
         description="Place in the queue of the part that waits (several: the first in candidate "
                     "order); null when nothing is backordered.")

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pydantic import Field, StrictBool
 
-from earmark.api.schemas.common import Day, Identifier, In, Out, Promise, Units
+from earmark.api.schemas.common import (
+    CUSTOMER_DATE_DESCRIPTION,
+    P90_DESCRIPTION,
+    Day,
+    Identifier,
+    In,
+    Out,
+    Promise,
+    Units,
+)
 
 
 class PromiseRequest(In):
@@ -33,6 +42,8 @@ class PromiseOut(Out):
     requested_date: Day
     promises: list[Promise] = Field(description="Delivered dates for a ship_to quote.")
     promised_date: Day | None
+    promised_date_p90: Day | None = Field(description=P90_DESCRIPTION)
+    customer_date: Day | None = Field(description=CUSTOMER_DATE_DESCRIPTION)
     complete: bool
     ship_to: str | None = None
     split: bool | None = None

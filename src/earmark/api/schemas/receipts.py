@@ -24,6 +24,9 @@ class ReceiptCreate(In):
     quantity: Units
     expected_date: Day
     source: ReceiptSource = "purchase"
+    supplier: Identifier | None = Field(
+        default=None, description="Who delivers it (created on first use); its slips make "
+                                  "the confidence dates of promises pegged to its receipts.")
 
 
 class ReceiptPatch(In):
@@ -44,7 +47,12 @@ class ReceiptOut(Out):
     received: int
     open: int
     expected_date: Day
+    first_expected_date: Day = Field(description="The expected date the receipt was created with.")
     source: ReceiptSource
+    supplier: str | None
+    slip_days: int | None = Field(
+        description="Received date - first expected date, recorded when received in full "
+                    "(null before, and for receipts without supplier or of a transfer).")
     status: ReceiptStatus
     created_at: Timestamp
     updated_at: Timestamp

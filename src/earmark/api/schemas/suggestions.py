@@ -79,7 +79,11 @@ class ReceiptBasis(Out):
         description="How many units on-hand lacks to hold its held units and the item's safety "
                     "stock (safety stock is a buffer, not a customer; 0 when whole).")
     statistical_safety_stock: float = Field(
-        description="z(service_level) x sigma over the lead time, sigma read from the 80% intervals.")
+        description="z(service_level) x sqrt(L x sigma_d^2 + d^2 x sigma_L^2): demand's sigma read "
+                    "from the 80% intervals, sigma_L from the suppliers' recorded slips.")
+    lead_time_sigma_days: float = Field(
+        default=0.0, description="sigma_L: the standard deviation of the recorded slips, in days "
+                                 "(the position's with 10 or more, else all suppliers' pooled).")
     reorder_point: float
     order_up_to: float = Field(
         description="The forecast through lead time + review days, + safety stock.")

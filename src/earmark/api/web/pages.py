@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -11,6 +11,8 @@ from earmark.api.deps import CodePath, IdPath, IdQuery, SkuPath
 from earmark.api.web import views
 from earmark.api.web.render import commands_of, page
 from earmark.domain.events import EVENT_TYPES
+from earmark.domain.limits import PAGE_LIMIT_MAX
+from earmark.service import suppliers
 
 router = APIRouter()
 
@@ -73,6 +75,33 @@ def commitments(request: Request, account: Annotated[str | None, Query(max_lengt
     listed.sort(key=lambda c: (c["id"] not in at_risk, c["status"] != "open", c["need_date"], c["id"]))
     return page(request, "commitments.html", commitments=listed, at_risk=at_risk,
                 consumptions=consumptions, account=account or "", title="Commitments")
+
+
+@router.get("/suppliers", response_class=HTMLResponse)
+def supplier_list(request: Request) -> Response:
+    with commands_of(request).reading() as uow:
+        listed = suppliers.list_suppliers(uow, None, PAGE_LIMIT_MAX)["items"]
+    return page(request, "suppliers.html", suppliers=listed, title="Suppliers")
+
+
+@router.get("/suppliers/{id}", response_class=HTMLResponse)
+def supplier(request: Request, id: IdPath) -> Response:
+    with commands_of(request).reading() as uow:
+        shown = suppliers.get_supplier(uow, id)
+    if shown is None:
+        return page(request, "missing.html", 404, title="Not found", detail=f"no supplier {id}")
+    return page(request, "supplier.html", supplier=shown, chart=slip_chart(shown),
+                title=f"Supplier {id}")
+
+
+def slip_chart(shown: dict[str, Any]) -> dict[str, list[int]]:
+    """The histogram's bars: every slip from the smallest to the largest
+    recorded (days with no receipt at 0), so the bars stand on a true axis."""
+    counts = {h["slip_days"]: h["receipts"] for h in shown["histogram"]}
+    if not counts:
+        return {"slip_days": [], "receipts": []}
+    days = list(range(min(counts), max(counts) + 1))
+    return {"slip_days": days, "receipts": [counts.get(d, 0) for d in days]}
 
 
 @router.get("/events", response_class=HTMLResponse)

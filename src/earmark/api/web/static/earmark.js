@@ -168,6 +168,29 @@
     el.dataset.axes = plot.axes.map(function (a) { return a.label || ""; }).join("|");
     el.dataset.title = chart.title;
     var resize = function () { if (document.body.contains(el)) plot.setSize({width: Math.max(el.clientWidth, 280), height: 300}); };
+  // A supplier's slips: receipts per slip in days, as bars on a day axis.
+  function drawSlips(el) {
+    if (!window.uPlot || el.dataset.drawn === "1") return;
+    var source = el.parentNode.querySelector(".slip-data");
+    if (!source) return;
+    var chart = JSON.parse(source.textContent);
+    var options = {
+      width: Math.max(el.clientWidth, 280),
+      height: 240,
+      scales: {x: {time: false, range: function (u, lo, hi) { return [lo - 1, hi + 1]; }},
+               y: {range: function (u, lo, hi) { return [0, hi + 1]; }}},
+      axes: [{label: "slip (days)", incrs: [1, 2, 5, 10]}, {label: "receipts", incrs: [1, 2, 5, 10, 20]}],
+      series: [
+        {label: "Slip (days)"},
+        {label: "Receipts", fill: "rgba(38, 70, 110, 0.6)", stroke: "#26466e",
+         paths: uPlot.paths.bars({size: [0.8, 40], align: 0}), points: {show: false}}
+      ]
+    };
+    el.innerHTML = "";
+    var plot = new uPlot(options, [chart.slip_days, chart.receipts], el);
+    el.dataset.drawn = "1";
+    el.dataset.bars = String(chart.slip_days.length);
+    var resize = function () { if (document.body.contains(el)) plot.setSize({width: Math.max(el.clientWidth, 280), height: 240}); };
     window.addEventListener("resize", resize);
   }
 
@@ -176,6 +199,7 @@
     scope.querySelectorAll(".atp-chart").forEach(drawChart);
     scope.querySelectorAll(".forecast-chart").forEach(drawForecast);
     scope.querySelectorAll(".report-chart").forEach(drawReport);
+    scope.querySelectorAll(".slip-chart").forEach(drawSlips);
   }
 
   function liveFeed() {
