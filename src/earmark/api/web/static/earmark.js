@@ -168,6 +168,9 @@
     el.dataset.axes = plot.axes.map(function (a) { return a.label || ""; }).join("|");
     el.dataset.title = chart.title;
     var resize = function () { if (document.body.contains(el)) plot.setSize({width: Math.max(el.clientWidth, 280), height: 300}); };
+    window.addEventListener("resize", resize);
+  }
+
   // A supplier's slips: receipts per slip in days, as bars on a day axis.
   function drawSlips(el) {
     if (!window.uPlot || el.dataset.drawn === "1") return;
