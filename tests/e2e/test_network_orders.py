@@ -420,6 +420,7 @@ def test_order_events_carry_the_part_location(api: httpx.Client, ids: Ids) -> No
     assert events == [("order.allocated", {**where, "quantity": 1}),
                       ("order.backordered", {**where, "quantity": 2,
                                              "promised_date": "2026-01-17",
+                                             "customer_date": "2026-01-17",
                                              "confirmed": False})]
 
 
@@ -438,7 +439,8 @@ def test_a_receipt_slip_at_web_moves_the_store_customers_promised_date(
                for e in events_after(api, seen, "order.promise_changed")]
     assert changed == [{"order": order["id"], "line": "1", "sku": net.sku,
                         "location": net["WEB"], "old_date": "2026-01-12",
-                        "new_date": "2026-01-22", "confirmed": True}]
+                        "new_date": "2026-01-22", "old_customer_date": "2026-01-12",
+                        "new_customer_date": "2026-01-22", "confirmed": True}]
 
 
 def test_every_waiting_part_is_a_backorder_row_with_the_lines_promised_date(
