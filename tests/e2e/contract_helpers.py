@@ -51,12 +51,19 @@ def commit(api: httpx.Client, cid: str, account: str, at: Position, quantity: in
     return result
 
 
+ADDED_EVENT_FIELDS = frozenset({"cause", "confirmed", "customer_date", "old_customer_date",
+                                "new_customer_date"})
+"""Fields earmark's events carry beyond API.md's: why a change happened, whether
+a line's date is confirmed, and the date its customer is told."""
+
+
 def mine(events: list[dict[str, Any]], *refs: str) -> list[tuple[str, dict[str, Any]]]:
     """(type, data) of the events that name one of ``refs``, without the fields
-    earmark adds to API.md's (``cause``; ``confirmed`` on a line's dated events)."""
+    earmark adds to API.md's (``cause``; ``confirmed`` and the customer dates
+    on a line's dated events)."""
     out = []
     for event in events:
-        data = {k: v for k, v in event["data"].items() if k not in ("cause", "confirmed")}
+        data = {k: v for k, v in event["data"].items() if k not in ADDED_EVENT_FIELDS}
         if set(refs) & {str(v) for v in data.values()}:
             out.append((event["type"], data))
     return out

@@ -58,7 +58,7 @@ def test_a_promise_quote_holds_nothing(api: httpx.Client, ids: Ids) -> None:
         {"quantity": 3, "date": "2026-01-06", "confirmed": True},
         {"quantity": 1, "date": "2026-01-12", "confirmed": False},
         {"quantity": 2, "date": "2026-02-01", "confirmed": True, "receipt": quote["promises"][2][
-            "receipt"]},
+            "receipt"], "likely_by": "2026-02-01"},
     ]
     assert (quote["promised_date"], quote["complete"], quote["quantity"]) == (
         "2026-02-01", False, 6)

@@ -92,8 +92,10 @@ def test_worked_example_every_number_from_commitment_to_slip(api: httpx.Client, 
         "kind": "contract", "mode": "strict"}
     # Backward: March's 6,000 and 4,000 of February; today's stock stays free.
     assert commitment["promises"] == [
-        {"quantity": 4000, "date": "2026-04-01", "confirmed": True, "receipt": feb},
-        {"quantity": 6000, "date": "2026-04-01", "confirmed": True, "receipt": mar},
+        {"quantity": 4000, "date": "2026-04-01", "confirmed": True, "receipt": feb,
+         "likely_by": "2026-04-01"},
+        {"quantity": 6000, "date": "2026-04-01", "confirmed": True, "receipt": mar,
+         "likely_by": "2026-04-01"},
     ]
     assert availability(api, beam) == {
         "sku": beam.sku, "location": beam.location, "today": TODAY,
@@ -109,7 +111,8 @@ def test_worked_example_every_number_from_commitment_to_slip(api: httpx.Client, 
                                              "quantity": 3000, "account": acme}))
     expected_promises = [
         {"quantity": 2000, "date": "2026-01-05", "confirmed": True},
-        {"quantity": 1000, "date": "2026-02-01", "confirmed": True, "receipt": feb},
+        {"quantity": 1000, "date": "2026-02-01", "confirmed": True, "receipt": feb,
+         "likely_by": "2026-02-01"},
     ]
     assert quote["promises"] == expected_promises
     assert (quote["promised_date"], quote["complete"]) == ("2026-02-01", True)
@@ -136,8 +139,10 @@ def test_worked_example_every_number_from_commitment_to_slip(api: httpx.Client, 
     ok(api.patch(f"/v1/receipts/{mar}", json={"expected_date": "2026-05-01"}))
     slipped = ok(api.get(f"/v1/commitments/{cid}"))
     assert slipped["promises"] == [
-        {"quantity": 4000, "date": "2026-04-01", "confirmed": True, "receipt": feb},
-        {"quantity": 6000, "date": "2026-05-01", "confirmed": True, "receipt": mar},
+        {"quantity": 4000, "date": "2026-04-01", "confirmed": True, "receipt": feb,
+         "likely_by": "2026-04-01"},
+        {"quantity": 6000, "date": "2026-05-01", "confirmed": True, "receipt": mar,
+         "likely_by": "2026-05-01"},
     ]
     assert (slipped["confirmed"], slipped["status"]) == (10000, "open")
     assert [e for e in mine(events_after(api, before_slip), cid, oid)
@@ -168,8 +173,10 @@ def test_rule_4_a_slipped_receipt_keeps_its_pegs_and_rule_3_makes_them_earlier(
     ok(api.patch(f"/v1/receipts/{mar}", json={"expected_date": "2026-05-01"}))
     assert ok(api.get(f"/v1/commitments/{cid}"))["promises"] == [
         {"quantity": 2000, "date": "2026-04-01", "confirmed": True},
-        {"quantity": 5000, "date": "2026-04-01", "confirmed": True, "receipt": feb},
-        {"quantity": 3000, "date": "2026-05-01", "confirmed": True, "receipt": mar},
+        {"quantity": 5000, "date": "2026-04-01", "confirmed": True, "receipt": feb,
+         "likely_by": "2026-04-01"},
+        {"quantity": 3000, "date": "2026-05-01", "confirmed": True, "receipt": mar,
+         "likely_by": "2026-05-01"},
     ]
     assert mine(events_after(api, seen, "commitment.at_risk"), cid) == [
         ("commitment.at_risk", {"commitment": cid, "shortfall": 3000,
@@ -203,7 +210,8 @@ def test_api_md_order_example_is_reproduced_number_for_number(
         "line": "1", "sku": coat.sku, "location": coat.location, "quantity": 3,
         "allocated": 1, "backordered": 2, "shipped": 0, "cancelled": 0,
         "promises": [{"quantity": 1, "date": "2026-03-02", "confirmed": True},
-                     {"quantity": 1, "date": "2026-03-16", "confirmed": True, "receipt": po7},
+                     {"quantity": 1, "date": "2026-03-16", "confirmed": True, "receipt": po7,
+                      "likely_by": "2026-03-16"},
                      {"quantity": 1, "date": "2026-04-13", "confirmed": False}],
         "promised_date": "2026-04-13", "queue_position": 4, "status": "partially_allocated"}
     assert ok(api.get(f"/v1/orders/{oid}")) == order
@@ -339,7 +347,7 @@ def test_confirmed_promise_dates_are_the_later_of_supply_date_and_requested_date
     # Rule 1 backward: a line needed 2026-03-01 takes February's receipt first.
     line = place(api, ids("SO-LATE"), account, at, 1, requested_date="2026-03-01")["lines"][0]
     assert line["promises"] == [{"quantity": 1, "date": "2026-03-01", "confirmed": True,
-                                 "receipt": po}]
+                                 "receipt": po, "likely_by": "2026-03-01"}]
     assert (line["allocated"], line["backordered"], line["status"]) == (0, 1, "backordered")
     # ... and leaves today's unit free for today's orders.
     line = place(api, ids("SO-NOW"), account, at, 1, requested_date="2026-01-02")["lines"][0]
@@ -462,7 +470,7 @@ def test_rule_7_an_order_consumes_the_earliest_needed_commitment_first(
     oid = ids("SO")
     line = place(api, oid, account, at, 6, requested_date="2026-02-15")["lines"][0]
     assert line["promises"] == [{"quantity": 6, "date": "2026-02-15", "confirmed": True,
-                                 "receipt": po}]
+                                 "receipt": po, "likely_by": "2026-02-15"}]
     assert [(c["id"], c["consumed"], c["remaining"]) for c in (
         ok(api.get(f"/v1/commitments/{earlier}")), ok(api.get(f"/v1/commitments/{later}")))] == [
         (earlier, 4, 0), (later, 2, 2)]
@@ -588,7 +596,7 @@ def test_rule_3_freed_supply_serves_waiting_units_first_then_makes_pegged_units_
     place(api, first, account, at, 3)
     line = place(api, second, account, at, 4)["lines"][0]
     assert line["promises"] == [
-        {"quantity": 2, "date": "2026-03-01", "confirmed": True, "receipt": mar},
+        {"quantity": 2, "date": "2026-03-01", "confirmed": True, "receipt": mar, "likely_by": "2026-03-01"},
         {"quantity": 2, "date": "2026-03-06", "confirmed": False}]
     seen = last_event_id(api)
     adjust(api, at, 3, "return")
@@ -596,10 +604,10 @@ def test_rule_3_freed_supply_serves_waiting_units_first_then_makes_pegged_units_
     # line's March units moves to today.
     assert line_of(api, first)["promises"] == [
         {"quantity": 1, "date": TODAY, "confirmed": True},
-        {"quantity": 2, "date": "2026-03-01", "confirmed": True, "receipt": mar}]
+        {"quantity": 2, "date": "2026-03-01", "confirmed": True, "receipt": mar, "likely_by": "2026-03-01"}]
     assert line_of(api, second)["promises"] == [
         {"quantity": 2, "date": TODAY, "confirmed": True},
-        {"quantity": 2, "date": "2026-03-01", "confirmed": True, "receipt": mar}]
+        {"quantity": 2, "date": "2026-03-01", "confirmed": True, "receipt": mar, "likely_by": "2026-03-01"}]
     assert availability(api, at)["atp"] == [
         {"date": TODAY, "supply": 3, "available": 0},
         {"date": "2026-03-01", "supply": 5, "available": 1}]
@@ -651,7 +659,7 @@ def test_rule_5_receiving_makes_pegged_units_held_in_rank_order(
     assert (line_of(api, second)["allocated"], line_of(api, first)["allocated"]) == (3, 1)
     assert line_of(api, first)["promises"] == [
         {"quantity": 1, "date": TODAY, "confirmed": True},
-        {"quantity": 2, "date": "2026-02-01", "confirmed": True, "receipt": po}]
+        {"quantity": 2, "date": "2026-02-01", "confirmed": True, "receipt": po, "likely_by": "2026-02-01"}]
     allocated = mine(events_after(api, seen, "order.allocated"), first, second)
     assert sorted(allocated, key=repr) == sorted([
         ("order.allocated", {"order": second, "line": "1", "sku": at.sku,
@@ -812,7 +820,7 @@ def test_a_larger_receipt_is_freed_supply_for_waiting_lines(api: httpx.Client, i
     seen = last_event_id(api)
     ok(api.patch(f"/v1/receipts/{po}", json={"quantity": 3}))
     assert line_of(api, oid)["promises"] == [
-        {"quantity": 3, "date": "2026-02-01", "confirmed": True, "receipt": po}]
+        {"quantity": 3, "date": "2026-02-01", "confirmed": True, "receipt": po, "likely_by": "2026-02-01"}]
     assert mine(events_after(api, seen, "order.promise_changed"), oid) == [
         ("order.promise_changed", {"order": oid, "line": "1", "sku": at.sku,
                                    "location": at.location, "old_date": "2026-02-14",

@@ -521,9 +521,9 @@ def test_rule_4_a_reduced_receipt_unpegs_the_latest_arrival_first(
     changed = ok(api.patch(f"/v1/receipts/{rid}", json={"quantity": 3}))
     assert (changed["quantity"], changed["open"], changed["status"]) == (3, 3, "open")
     assert line_of(api, first)["promises"] == [
-        {"quantity": 2, "date": "2026-02-01", "confirmed": True, "receipt": rid}]
+        {"quantity": 2, "date": "2026-02-01", "confirmed": True, "receipt": rid, "likely_by": "2026-02-01"}]
     assert line_of(api, second)["promises"] == [
-        {"quantity": 1, "date": "2026-02-01", "confirmed": True, "receipt": rid},
+        {"quantity": 1, "date": "2026-02-01", "confirmed": True, "receipt": rid, "likely_by": "2026-02-01"},
         {"quantity": 1, "date": "2026-02-04", "confirmed": False}]
     assert line_of(api, third)["promises"] == [
         {"quantity": 2, "date": "2026-02-04", "confirmed": False}]
@@ -555,7 +555,7 @@ def test_rule_4_a_reduced_receipt_unpegs_lowest_priority_first_and_rule_3_reserv
     ok(api.patch(f"/v1/receipts/{early}", json={"quantity": 2}))
     assert line_of(api, high_order)["promised_date"] == "2026-02-01"
     assert line_of(api, low_order)["promises"] == [
-        {"quantity": 2, "date": "2026-03-01", "confirmed": True, "receipt": late}]
+        {"quantity": 2, "date": "2026-03-01", "confirmed": True, "receipt": late, "likely_by": "2026-03-01"}]
 
 
 def test_rule_3_a_receipt_moved_earlier_offers_its_free_units_to_later_pegs(
@@ -572,9 +572,9 @@ def test_rule_3_a_receipt_moved_earlier_offers_its_free_units_to_later_pegs(
     seen = last_event_id(api)
     ok(api.patch(f"/v1/receipts/{april}", json={"expected_date": "2026-02-01"}))
     assert line_of(api, y)["promises"] == [
-        {"quantity": 5, "date": "2026-02-01", "confirmed": True, "receipt": april}]
+        {"quantity": 5, "date": "2026-02-01", "confirmed": True, "receipt": april, "likely_by": "2026-02-01"}]
     assert line_of(api, x)["promises"] == [
-        {"quantity": 5, "date": "2026-02-01", "confirmed": True, "receipt": april}]
+        {"quantity": 5, "date": "2026-02-01", "confirmed": True, "receipt": april, "likely_by": "2026-02-01"}]
     assert sorted(mine(events_after(api, seen, "order.promise_changed"), x, y), key=repr) == \
         sorted([
             ("order.promise_changed", {"order": x, "line": "1", "sku": at.sku,
@@ -662,7 +662,7 @@ def test_receipt_a_late_receipt_serves_today_and_quotes_today(
     quote = ok(api.post("/v1/promise", json={"sku": at.sku, "location": at.location,
                                              "quantity": 2}))
     assert quote["promises"] == [{"quantity": 2, "date": "2026-01-10", "confirmed": True,
-                                  "receipt": rid}]
+                                  "receipt": rid, "likely_by": "2026-01-10"}]
     line = place(api, ids("SO"), account, at, 2)["lines"][0]
     assert (line["promises"], line["promised_date"]) == (quote["promises"],
                                                          quote["promised_date"])
@@ -688,7 +688,7 @@ def test_rule_7_within_a_commitment_held_units_are_taken_first_and_waiting_last(
     assert (line["allocated"], line["backordered"]) == (2, 1)
     assert line["promises"] == [
         {"quantity": 2, "date": TODAY, "confirmed": True},
-        {"quantity": 1, "date": "2026-02-01", "confirmed": True, "receipt": rid}]
+        {"quantity": 1, "date": "2026-02-01", "confirmed": True, "receipt": rid, "likely_by": "2026-02-01"}]
     left = ok(api.get(f"/v1/commitments/{cid}"))
     assert (left["consumed"], left["remaining"], left["confirmed"]) == (3, 3, 1)
 
@@ -718,7 +718,8 @@ def test_rule_6_a_partial_commitment_confirmed_counts_only_pegged_units(
     assert made["confirmed"] == 3
     assert made["promises"] == [
         {"quantity": 1, "date": "2026-02-01", "confirmed": True},
-        {"quantity": 2, "date": "2026-05-01", "confirmed": True, "receipt": ids("PO")},
+        {"quantity": 2, "date": "2026-05-01", "confirmed": True, "receipt": ids("PO"),
+         "likely_by": "2026-05-01"},
         {"quantity": 2, "date": None, "confirmed": False}]
 
 
@@ -856,8 +857,8 @@ def test_commitment_at_risk_when_its_receipt_is_reduced_says_shortfall_and_earli
                                 "earliest_date": "2026-05-01"})]
     now = ok(api.get(f"/v1/commitments/{cid}"))
     assert now["promises"] == [
-        {"quantity": 5, "date": "2026-03-01", "confirmed": True, "receipt": feb},
-        {"quantity": 3, "date": "2026-05-01", "confirmed": True, "receipt": may}]
+        {"quantity": 5, "date": "2026-03-01", "confirmed": True, "receipt": feb, "likely_by": "2026-03-01"},
+        {"quantity": 3, "date": "2026-05-01", "confirmed": True, "receipt": may, "likely_by": "2026-05-01"}]
     assert (now["confirmed"], now["status"]) == (8, "open")
 
 
@@ -874,7 +875,7 @@ def test_rule_4_a_reduced_receipt_unpegs_a_later_order_before_an_earlier_commitm
     ok(api.patch(f"/v1/receipts/{rid}", json={"quantity": 4}))
     assert ok(api.get(f"/v1/commitments/{cid}"))["confirmed"] == 3
     assert line_of(api, oid)["promises"] == [
-        {"quantity": 1, "date": "2026-02-01", "confirmed": True, "receipt": rid},
+        {"quantity": 1, "date": "2026-02-01", "confirmed": True, "receipt": rid, "likely_by": "2026-02-01"},
         {"quantity": 2, "date": None, "confirmed": False}]
 
 
@@ -888,7 +889,7 @@ def test_rule_7_consumed_units_are_made_earlier_by_free_on_hand_rule_3_second_st
     cid = ids("C")
     made = commit(api, cid, account, at, 5, "2026-04-01")
     assert made["promises"] == [
-        {"quantity": 5, "date": "2026-04-01", "confirmed": True, "receipt": rid}]
+        {"quantity": 5, "date": "2026-04-01", "confirmed": True, "receipt": rid, "likely_by": "2026-04-01"}]
     quote = ok(api.post("/v1/promise", json={"sku": at.sku, "location": at.location,
                                              "quantity": 5, "account": account}))
     line = place(api, ids("SO"), account, at, 5)["lines"][0]
@@ -908,7 +909,8 @@ def test_promise_with_a_past_requested_date_counts_as_today_like_the_order(
     quote, line = promise_then_order(api, ids, account, at, 4, requested_date="2025-11-01")
     assert quote["promises"] == [
         {"quantity": 2, "date": TODAY, "confirmed": True},
-        {"quantity": 2, "date": "2026-02-01", "confirmed": True, "receipt": ids("PO")}]
+        {"quantity": 2, "date": "2026-02-01", "confirmed": True, "receipt": ids("PO"),
+         "likely_by": "2026-02-01"}]
     assert (quote["promises"], quote["promised_date"]) == (line["promises"],
                                                            line["promised_date"])
 
@@ -1043,7 +1045,7 @@ def test_rule_3_second_step_serves_pegged_units_in_rank_order(
     assert line_of(api, high_order)["promises"] == [
         {"quantity": 2, "date": TODAY, "confirmed": True}]
     assert line_of(api, low_order)["promises"] == [
-        {"quantity": 2, "date": "2026-03-01", "confirmed": True, "receipt": rid}]
+        {"quantity": 2, "date": "2026-03-01", "confirmed": True, "receipt": rid, "likely_by": "2026-03-01"}]
 
 
 def test_cancel_frees_units_for_the_queue_with_order_allocated_events(

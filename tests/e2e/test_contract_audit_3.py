@@ -159,7 +159,7 @@ def test_a_late_receipt_keeps_its_date_and_can_still_be_resized_and_moved_to_tod
     # The receipt keeps its date; its bucket (and the pegged promise) is dated today.
     assert ok(api.get(f"/v1/receipts/{rid}"))["expected_date"] == "2026-01-10"
     assert line_of(api, oid)["promises"] == [
-        {"quantity": 1, "date": "2026-01-12", "confirmed": True, "receipt": rid}]
+        {"quantity": 1, "date": "2026-01-12", "confirmed": True, "receipt": rid, "likely_by": "2026-01-12"}]
     assert availability(api, at)["atp"] == [{"date": "2026-01-12", "supply": 2, "available": 1}]
     # The calendar alone moved that date: no event (DESIGN.md rule 10).
     assert events_after(api, seen) == []

@@ -88,7 +88,7 @@ def promise(quantity: int, day: str | None, confirmed: bool = True,
             receipt: str | None = None) -> dict[str, Any]:
     entry: dict[str, Any] = {"quantity": quantity, "date": day, "confirmed": confirmed}
     if receipt is not None:
-        # No slip is recorded in these tests: the likely date is the date itself.
+        # No positive slip is recorded on these servers: likely by the date itself.
         entry["receipt"] = receipt
         entry["likely_by"] = day
     return entry

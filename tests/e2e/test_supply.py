@@ -131,7 +131,7 @@ def test_a_cancelled_receipt_takes_its_open_units_away(api: httpx.Client, ids: I
     ok(api.post("/v1/receipts", json=receipt_body(at, rid, 4)), 201)
     placed = order(api, ids, account, at, 3)
     assert placed["lines"][0]["promises"] == [  # type: ignore[index]
-        {"quantity": 3, "date": "2026-02-01", "confirmed": True, "receipt": rid}]
+        {"quantity": 3, "date": "2026-02-01", "confirmed": True, "receipt": rid, "likely_by": "2026-02-01"}]
     cancelled = ok(api.post(f"/v1/receipts/{rid}/cancel"))
     assert (cancelled["status"], cancelled["open"]) == ("cancelled", 0)
     line = line_of(api, placed["id"])

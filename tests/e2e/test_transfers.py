@@ -99,7 +99,7 @@ def test_a_transfer_serves_a_waiting_store_order_and_ships_and_arrives(
         "source": "transfer", "status": "open"}
     line = line_of(api, order_id)
     assert line["promises"] == [{"quantity": 3, "date": ARRIVES, "confirmed": True,
-                                 "receipt": tid}]
+                                 "receipt": tid, "likely_by": ARRIVES}]
     assert line["promised_date"] == ARRIVES
     # Transfers out count in none of WEB's allocated, committed or backordered:
     # they only make less of it free.
@@ -155,7 +155,7 @@ def test_a_supplier_slip_at_the_source_moves_the_store_customers_promise(
     # Needed at STORE on 01-12, so at WEB on 01-10: the PO of 01-10 pegs it in time.
     created = transfer(api, net, tid, 5, need_date="2026-01-12")
     assert created["promises"] == [{"quantity": 5, "date": "2026-01-10", "confirmed": True,
-                                    "receipt": po}]
+                                    "receipt": po, "likely_by": "2026-01-10"}]
     assert created["expected_date"] == "2026-01-12"
     line = store_order(api, net, order_id, 5)
     assert line["promised_date"] == "2026-01-12"
@@ -206,7 +206,7 @@ def test_a_transfer_that_cannot_peg_every_unit_is_refused_with_shortfall_and_ear
     # By 01-12 at STORE it is met, from the PO alone (rule 1: latest first).
     met = transfer(api, net, tid, 5, need_date="2026-01-12")
     assert met["promises"] == [{"quantity": 5, "date": "2026-01-10", "confirmed": True,
-                                "receipt": po}]
+                                "receipt": po, "likely_by": "2026-01-10"}]
 
 
 def test_cancelling_gives_the_units_back_at_the_source_and_takes_them_from_the_store(
@@ -280,7 +280,7 @@ def test_lost_supply_at_the_source_unpegs_the_transfer_and_its_receipt_shrinks(
     assert ok(api.get(f"/v1/receipts/{tid}"))["open"] == 1
     line = line_of(api, order_id)
     assert (line["promises"], line["promised_date"]) == (
-        [{"quantity": 1, "date": ARRIVES, "confirmed": True, "receipt": tid},
+        [{"quantity": 1, "date": ARRIVES, "confirmed": True, "receipt": tid, "likely_by": ARRIVES},
          {"quantity": 2, "date": None, "confirmed": False}], None)
     events = events_after(api, seen)
     assert [(e["data"]["receipt"], e["data"]["open"]) for e in events

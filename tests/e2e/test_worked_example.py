@@ -43,7 +43,8 @@ def test_worked_example_over_http(api: httpx.Client, ids: Ids) -> None:
     assert (line["allocated"], line["backordered"]) == (2000, 1000)
     assert line["promises"] == [
         {"quantity": 2000, "date": "2026-01-05", "confirmed": True},
-        {"quantity": 1000, "date": "2026-02-01", "confirmed": True, "receipt": feb},
+        {"quantity": 1000, "date": "2026-02-01", "confirmed": True, "receipt": feb,
+         "likely_by": "2026-02-01"},
     ]
     assert line["promised_date"] == "2026-02-01"
     assert line["queue_position"] == 1
