@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-import sqlite3
 
 import psycopg
 from psycopg.types.json import Json
