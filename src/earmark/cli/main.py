@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from earmark.cli import demand, events, exchange, forecast, resources, supply
+from earmark.cli import backups, demand, events, exchange, forecast, resources, supply
 from earmark.cli.common import DatabaseOption, chosen, database_url, group, open_store
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ supply.register(app)
 demand.register(app)
 events.register(app)
 forecast.register(app)
+backups.register(app)
 app.command("import")(exchange.import_csv)
 app.command("export")(exchange.export)
 
