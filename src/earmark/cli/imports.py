@@ -444,7 +444,8 @@ def import_file(store: Store, kind: str, file: CsvFile, mode: str | None, *,
         if already is not None:
             return already
         plan = plan_file(uow, kind, mode, file)
-        plan.refuse_if_any()
+        # The rows that planned well are applied even after a refused one, to
+        # tell their refusals too; the transaction is then rolled back whole.
         for step in plan.steps:
             result = step.handler(uow, step.command)
             if not result.ok:
