@@ -26,6 +26,7 @@ from typing import Literal
 
 from sqlalchemy import inspect, make_url, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from earmark.store import tables as t
 from earmark.store.db import dialect_name, make_engine, normalise_url
@@ -56,6 +57,8 @@ class BackupDone:
 def backup(url: str, path: Path) -> BackupDone:
     """Write a backup of the database at ``url`` to ``path`` (replacing it)."""
     kind = _kind(url)
+    if not path.parent.is_dir():
+        raise BackupError(f"{path.parent} is not a directory")
     if kind == "sqlite":
         _sqlite_backup(_sqlite_path(url), path)
     else:
@@ -108,6 +111,10 @@ def holds_data(url: str) -> bool:
     engine = make_engine(url)
     try:
         return _holds_data(engine)
+    except SQLAlchemyError as error:
+        first_line = str(error.orig if isinstance(error, DBAPIError) else error).splitlines()[:1]
+        raise BackupError(f"cannot open {url_without_password(url)}: "
+                          f"{first_line[0] if first_line else type(error).__name__}") from error
     finally:
         engine.dispose()
 
@@ -149,6 +156,9 @@ def _sqlite_backup(source: Path, target: Path) -> None:
         reading.backup(writing, pages=PAGES_PER_STEP)
         # A self-contained file: no WAL beside it to forget when it is copied on.
         writing.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.Error as error:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"cannot back up {source}: {error}") from error
     finally:
         writing.close()
         reading.close()
@@ -167,6 +177,8 @@ def _sqlite_restore(backup_file: Path, target: Path) -> None:
             # Page by page into the live file, under its write lock: a reader
             # sees the old database or the restored one, never a mixture.
             reading.backup(writing)
+        except sqlite3.Error as error:
+            raise BackupError(f"cannot restore into {target}: {error}") from error
         finally:
             writing.close()
     finally:
