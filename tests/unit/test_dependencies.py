@@ -25,12 +25,18 @@ def _imported_top_level_modules() -> set[str]:
     return names - set(sys.stdlib_module_names) - {"earmark"}
 
 
+OPTIONAL_PARTS = ("dask", "nats", "parquet")
+"""Extras that hold dependencies of earmark's own code (earmark.extras), not tools."""
+
+
 def _declared() -> dict[str, str]:
-    """Declared distribution (normalised name) -> its requirement: the
-    dependencies, and the extras that add a feature (not the dev tools)."""
+    """Declared distribution (normalised name) -> its requirement: the core's
+    and those of the extras earmark's own code imports (lazily)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     declared: dict[str, str] = {}
-    for requirement in [*project["dependencies"], *project["optional-dependencies"]["parquet"]]:
+    extras = project["optional-dependencies"]
+    for requirement in [*project["dependencies"], *(r for part in OPTIONAL_PARTS
+                                                    for r in extras[part])]:
         name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]
         declared[_normalised(name)] = requirement
     return declared

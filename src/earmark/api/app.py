@@ -24,7 +24,7 @@ from earmark import __version__
 from earmark.api import handlers, jobs
 from earmark.api.commands import Commands
 from earmark.api.lane import OrderLane
-from earmark.api.middleware import OPEN_PATHS, BearerAuth, BodyLimit
+from earmark.api.middleware import OPEN_PATHS, BearerAuth, BodyLimit, DatabaseUnavailable
 from earmark.api.problems import PROBLEM_MEDIA_TYPE
 from earmark.api.routes import (
     accounts,
@@ -127,6 +127,8 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimit)
     if settings.api_keys:
         app.add_middleware(BearerAuth, keys=settings.api_keys)
+    # Outermost: a database that does not answer is a 503 whichever layer met it.
+    app.add_middleware(DatabaseUnavailable)
     app.openapi = _openapi(app, secured=bool(settings.api_keys))  # type: ignore[method-assign]
     return app
 
@@ -154,7 +156,8 @@ def _in_schema_order(routes: list[BaseRoute]) -> list[BaseRoute]:
 
 def _describe_problems(schema: dict[str, Any], secured: bool) -> None:
     """Error responses are ``application/problem+json``; an operation with a
-    body may answer 413; with API keys, every operation but the open ones
+    body may answer 413; every operation may answer 503 when the database
+    does not answer; with API keys, every operation but the open ones
     needs a key and may answer 401, and the open ones say they need none."""
     if secured:
         schema.setdefault("components", {})["securitySchemes"] = {
@@ -170,6 +173,9 @@ def _describe_problems(schema: dict[str, Any], secured: bool) -> None:
                 responses["401"] = _problem_response("No valid API key.")
             if "requestBody" in operation:
                 responses["413"] = _problem_response("A request body over the size limit.")
+            responses.setdefault("503", _problem_response(
+                "The database does not answer (or the writer is busy): retry after "
+                "`Retry-After` seconds. Nothing was changed."))
             for status, response in responses.items():
                 content = response.get("content", {})
                 if status[:1] in ("4", "5") and "application/json" in content:

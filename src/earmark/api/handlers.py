@@ -9,19 +9,19 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from earmark.api.problems import ProblemError, problem, problem_response, validation_problem
 
 log = logging.getLogger("earmark.api")
-RETRY_AFTER_S = 1
-"""When a client may try again after the database did not answer."""
 
 
 def install(app: FastAPI) -> None:
-    """Answer every error, expected or not, with a problem document."""
+    """Answer every error, expected or not, with a problem document.
+
+    A database that does not answer is not handled here: its errors go on up
+    to :class:`~earmark.api.middleware.DatabaseUnavailable`, which also sees
+    what the middleware below it (the order lane) raised."""
 
     async def on_problem(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
@@ -44,16 +44,6 @@ def install(app: FastAPI) -> None:
             detail = "no such resource"
         return problem_response(problem(exc.status_code, kind, title, detail), exc.headers)
 
-    async def on_unavailable(request: Request, exc: Exception) -> JSONResponse:
-        # The database does not answer (refused, closed, timed out, locked):
-        # a 503 the client may retry, never a 500 (API.md, Conventions).
-        log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
-                    type(exc).__name__)
-        return problem_response(
-            problem(503, "database-unavailable", "Database unavailable",
-                    "the database does not answer; retry shortly"),
-            {"Retry-After": str(RETRY_AFTER_S)})
-
     async def on_bug(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return problem_response(problem(500, "internal", "Internal error",
@@ -62,6 +52,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(OperationalError, on_unavailable)
-    app.add_exception_handler(SQLAlchemyTimeoutError, on_unavailable)
     app.add_exception_handler(Exception, on_bug)

@@ -1,16 +1,21 @@
-"""ASGI middleware that answers before any route runs: API keys and the
-request size limit."""
+"""ASGI middleware that answers before any route runs (API keys and the
+request size limit) or after everything else failed to (a database that
+does not answer)."""
 
 from __future__ import annotations
 
 import hmac
+import logging
 from http.cookies import CookieError, SimpleCookie
 
 from starlette.datastructures import Headers
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from earmark.api.problems import problem, problem_response
+from earmark.api.problems import problem, problem_response, unavailable_response
+from earmark.store.db import is_unavailable
+
+log = logging.getLogger("earmark.api")
 
 OPEN_PATHS: frozenset[str] = frozenset({"/healthz"})
 """Paths a ``GET`` may ask without an API key: the health check, which load
@@ -158,3 +163,50 @@ def replay(messages: list[Message], then: Receive | None = None) -> Receive:
         return {"type": "http.disconnect"}
 
     return receive
+
+
+class DatabaseUnavailable:
+    """The one place a database that does not answer becomes 503 with
+    ``Retry-After`` (API.md "Conventions"), never 500: whether a route, the
+    order lane, the batching writer or a dashboard page met it. Outermost of
+    the app's middleware, so that it sees what escapes every other layer;
+    the error itself is logged as a warning, without its traceback, and not
+    shown to the client.
+
+    An answer already under way when the database went away cannot be taken
+    back; the connection is then cut as for any other failure."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as error:
+            if started or not _unavailable(error):
+                raise
+            log.warning("database unavailable on %s %s: %s", scope.get("method"),
+                        scope.get("path"), _describe(error))
+            await unavailable_response()(scope, receive, send)
+
+
+def _unavailable(error: BaseException) -> bool:
+    if isinstance(error, BaseExceptionGroup):
+        return all(_unavailable(inner) for inner in error.exceptions)
+    return is_unavailable(error)
+
+
+def _describe(error: BaseException) -> str:
+    first_line = str(error).strip().splitlines()[:1]
+    return f"{type(error).__name__}: {first_line[0] if first_line else ''}"

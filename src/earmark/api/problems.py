@@ -15,6 +15,9 @@ Where each status comes from:
   :data:`OUTCOME_STATUS`; 422 ``validation`` for a body, query or path that
   breaks the schema; 422 ``idempotency-key-reused`` for a key replayed with
   another request.
+- 503 ``database-unavailable`` with ``Retry-After``: the database does not
+  answer (:class:`~earmark.api.middleware.DatabaseUnavailable`); 503
+  ``busy``: the batching writer's queue is full.
 - 500 ``internal``: a bug, always. The catch-all handler answers it as a
   problem too so that a client never sees a bare stack trace.
 
@@ -136,6 +139,19 @@ def problem_response(document: Mapping[str, Any], headers: Mapping[str, str] | N
                      ) -> JSONResponse:
     return JSONResponse(dict(document), status_code=int(document["status"]),
                         media_type=PROBLEM_MEDIA_TYPE, headers=dict(headers or {}))
+
+
+RETRY_AFTER_S = 1
+"""When a client may try again after the database did not answer: a restart
+of PostgreSQL takes seconds, a SQLite lock as long as its holder's write."""
+
+
+def unavailable_response() -> JSONResponse:
+    """The answer when the database does not answer: 503, ``Retry-After``."""
+    return problem_response(
+        problem(503, "database-unavailable", "Database unavailable",
+                "the database does not answer; retry shortly"),
+        {"Retry-After": str(RETRY_AFTER_S)})
 
 
 def status_of(outcome: Outcome) -> int:

@@ -306,10 +306,12 @@ def show_rows(rows: Sequence[dict[str, Any]], fmt: Format = "table", *,
     if fmt == "json":
         typer.echo(to_json(list(rows)))
     elif fmt == "csv":
+        from earmark.cli.csvfile import neutralised
+
         writer = csv.writer(sys.stdout, lineterminator="\n")
         if header:
             writer.writerow(columns)
-        writer.writerows([cell(r.get(c)) for c in columns] for r in rows)
+        writer.writerows([neutralised(cell(r.get(c))) for c in columns] for r in rows)
     else:
         _console().print(_rich_table(title, rows, columns))
 

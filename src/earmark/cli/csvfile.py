@@ -8,9 +8,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+from earmark.domain.limits import QUANTITY_MAX
 
 
 @dataclass(frozen=True)
@@ -47,12 +51,30 @@ EXPORT_STOCK_HEADER = ("sku", "location", "on_hand")
 
 class ImportRefused(Exception):
     """The file cannot be applied: the row (its line in the file, 1 for the
-    header, 0 for the file as a whole) and why."""
+    header, 0 for the file as a whole) and why; with :meth:`all_of`, every
+    row that was refused (``rows``, in the order of the file)."""
 
     def __init__(self, line: int, message: str) -> None:
-        super().__init__(f"line {line}: {message}" if line else message)
         self.line = line
         self.message = message
+        self.rows: list[tuple[int, str]] = [(line, message)]
+        super().__init__(self._told())
+
+    @classmethod
+    def all_of(cls, refusals: Sequence[ImportRefused]) -> ImportRefused:
+        rows = sorted({row for refused in refusals for row in refused.rows},
+                      key=lambda row: row[0])
+        combined = cls(*rows[0])
+        combined.rows = rows
+        combined.args = (combined._told(),)
+        return combined
+
+    def _told(self) -> str:
+        return "; ".join(f"line {line}: {message}" if line else message
+                         for line, message in self.rows)
+
+    def __str__(self) -> str:
+        return self._told()
 
 
 @dataclass(frozen=True)
@@ -77,12 +99,52 @@ def read_csv(path: Path) -> CsvFile:
     if not header:
         raise ImportRefused(1, "the file is empty; its first line must name the columns")
     reader.fieldnames = list(header)
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise ImportRefused(line, "a NUL character; this is not a text file")
     rows = []
-    for row in reader:
-        if None in row:
-            raise ImportRefused(reader.line_num, "more values than the header has columns")
-        rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items()}))
+    refused: list[ImportRefused] = []
+    try:
+        for row in reader:
+            if None in row:
+                refused.append(ImportRefused(reader.line_num,
+                                             "more values than the header has columns"))
+                continue
+            rows.append((reader.line_num, {k: unneutralised((v or "").strip())
+                                           for k, v in row.items()}))
+    except csv.Error as error:
+        refused.append(ImportRefused(reader.line_num, f"not CSV: {error}"))
+    if refused:
+        raise ImportRefused.all_of(refused)
     return CsvFile(path, hashlib.sha256(content).hexdigest(), header, rows)
+
+
+# Formulas (OWASP "CSV injection")
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (``=cmd|' /C calc'!A0``)."""
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
+
+
+def neutralised(value: str) -> str:
+    """A cell an export writes: one that a spreadsheet would take for a formula
+    gets a leading ``'`` (shown as text, not run), and so does one that
+    already starts with quotes before such a character, so that
+    :func:`unneutralised` gives every cell back exactly. A plain number
+    (``-3``, an adjustment's figure) stays a number: a spreadsheet reads it
+    as one, runs nothing, and sums it."""
+    if _NUMBER.fullmatch(value):
+        return value
+    if value.startswith(FORMULA_START) or _NEUTRALISED.match(value):
+        return "'" + value
+    return value
+
+
+def unneutralised(value: str) -> str:
+    """A cell an import reads: the quote :func:`neutralised` added taken off
+    again, so that an export imports back unchanged."""
+    return value[1:] if _NEUTRALISED.match(value) else value
 
 
 def check_header(kind: str, header: tuple[str, ...], mode: str | None) -> str | None:
@@ -113,6 +175,10 @@ def check_header(kind: str, header: tuple[str, ...], mode: str | None) -> str | 
 
 # A row's values
 
+_WHOLE = re.compile(r"-?[0-9]+")
+_DIGITS_MAX = 13
+"""Longer figures are refused before Python reads them as numbers."""
+
 
 def text(line: int, row: dict[str, str], name: str) -> str:
     value = row.get(name, "")
@@ -131,10 +197,14 @@ def integer(line: int, row: dict[str, str], name: str, default: int | None = Non
         if default is None:
             raise ImportRefused(line, f"{name} is required")
         return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImportRefused(line, f"{name}: {value!r} is not a whole number") from None
+    if not _WHOLE.fullmatch(value):
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise ImportRefused(line, f"{name}: {shown!r} is not a whole number")
+    if len(value.lstrip("-")) > _DIGITS_MAX or abs(int(value)) > QUANTITY_MAX:
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise ImportRefused(line, f"{name}: {shown} is beyond any figure earmark keeps "
+                            "(at most 10^12)")
+    return int(value)
 
 
 def opt_int(line: int, row: dict[str, str], name: str) -> int | None:

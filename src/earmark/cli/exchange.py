@@ -24,6 +24,10 @@ ExportKind = Literal["items", "locations", "accounts", "stock", "receipts", "ord
 StockMode = Literal["set", "add"]
 
 
+ROWS_TOLD_MAX = 200
+"""Refused rows an import lists; past them it says how many more there are."""
+
+
 def import_csv(
     kind: Annotated[ImportKind, typer.Argument(help="What the file holds.", show_default=False)],
     file: Annotated[Path, typer.Argument(help="The CSV file (UTF-8, a header line first).",
@@ -54,7 +58,12 @@ def import_csv(
         read = imports.read_csv(file)
         done = imports.import_file(store, kind, read, mode, dry_run=dry_run)
     except imports.ImportRefused as refused:
-        fail(f"{file}: {refused}; nothing was imported")
+        if len(refused.rows) == 1:
+            fail(f"{file}: {refused}; nothing was imported")
+        fail(f"{file}: {len(refused.rows)} rows refused; nothing was imported\n" + "\n".join(
+            f"  line {line}: {message}" for line, message in refused.rows[:ROWS_TOLD_MAX])
+            + (f"\n  ... and {len(refused.rows) - ROWS_TOLD_MAX} more"
+               if len(refused.rows) > ROWS_TOLD_MAX else ""))
     finally:
         store.dispose()
     if isinstance(done, imports.Earlier):

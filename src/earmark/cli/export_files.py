@@ -26,11 +26,16 @@ class ParquetMissing(Exception):
 
 
 def write_csv(handle: TextIO, columns: list[str], rows: Iterable[dict[str, Any]]) -> int:
+    """CSV, row by row; each cell a spreadsheet could run as a formula is
+    neutralised (:func:`~earmark.cli.csvfile.neutralised`; the import takes
+    it back)."""
+    from earmark.cli.csvfile import neutralised
+
     writer = csv.writer(handle, lineterminator="\n")
     writer.writerow(columns)
     count = 0
     for row in rows:
-        writer.writerow([cell(row.get(c)) for c in columns])
+        writer.writerow([neutralised(cell(row.get(c))) for c in columns])
         count += 1
     return count
 

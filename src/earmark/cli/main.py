@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from earmark.cli import demand, events, exchange, forecast, reports, resources, simulate, supply
+from earmark.cli import backups, demand, events, exchange, forecast, reports, resources, simulate, supply
 from earmark.cli.common import DatabaseOption, chosen, database_url, group, open_store
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ events.register(app)
 forecast.register(app)
 reports.register(app)
 simulate.register(app)
+backups.register(app)
 app.command("import")(exchange.import_csv)
 app.command("export")(exchange.export)
 

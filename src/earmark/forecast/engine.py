@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from earmark.extras import require
 from earmark.forecast import models as m
 
 Floats = npt.NDArray[np.float64]
@@ -107,10 +108,9 @@ class DaskBackend:
         self.partitions = partitions
 
     def _distributed(self, frame: pd.DataFrame) -> Any:
-        import dask.dataframe as dd
-
+        dd = require("dask.dataframe", "dask")
         workers = len(self.client.scheduler_info().get("workers", {})) or 1
-        return dd.from_pandas(frame, npartitions=self.partitions or 2 * workers)  # type: ignore[no-untyped-call]
+        return dd.from_pandas(frame, npartitions=self.partitions or 2 * workers)
 
     def cross_validation(self, model_names: Sequence[str], frame: pd.DataFrame,
                          *, refit: bool) -> pd.DataFrame:

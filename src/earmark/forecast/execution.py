@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.engine import RowMapping
 
+from earmark.extras import require
 from earmark.forecast import models
 from earmark.forecast.engine import Backend, SeriesForecast, Tally, forecast_frame
 from earmark.forecast.history import History, position_of, read_history
@@ -150,19 +151,25 @@ def execute_run(store: Store, run_id: str, backend: Backend,
         message = f"{type(error).__name__}: {error}"[:ERROR_LENGTH_MAX]
         expected = isinstance(error, (RunInterrupted, KeyboardInterrupt))
         log.error("forecast run %s failed: %s", run_id, message, exc_info=None if expected else error)
-        try:
-            runs = t.forecast_runs
-            with store.unit_of_work() as uow:
-                uow.tx.execute(runs.update().where(runs.c.id == run_id, runs.c.status.in_(ACTIVE))
-                               .values(status="failed", error=message, finished_at=Clock.now()))
-                uow.commit()
-        except Exception:
-            log.exception("could not mark forecast run %s failed", run_id)
+        mark_failed(store, run_id, message)
         raise
     with store.unit_of_work(write=False) as uow:
         done = get_run(uow.tx, run_id)
     assert done is not None
     return done
+
+
+def mark_failed(store: Store, run_id: str, message: str) -> None:
+    """Record why a run that has not finished failed (best effort: logged if that fails too)."""
+    try:
+        runs = t.forecast_runs
+        with store.unit_of_work() as uow:
+            uow.tx.execute(runs.update().where(runs.c.id == run_id, runs.c.status.in_(ACTIVE))
+                           .values(status="failed", error=message[:ERROR_LENGTH_MAX],
+                                   finished_at=Clock.now()))
+            uow.commit()
+    except Exception:
+        log.exception("could not mark forecast run %s failed", run_id)
 
 
 def _work(store: Store, run_id: str, row: RowMapping, history: History, backend: Backend,
@@ -202,13 +209,14 @@ def backend_for(name: str, jobs: int, scheduler: str | None = None) -> Iterator[
     if name == "local":
         yield LocalBackend(jobs)
         return
-    from distributed import Client, LocalCluster
-
+    # The extra earmark[dask]: Dask's scheduler client (and fugue's Dask engine,
+    # through which statsforecast runs on it).
+    distributed = require("distributed", "dask")
     if scheduler:
-        with Client(scheduler) as client:  # type: ignore[no-untyped-call]
+        with distributed.Client(scheduler) as client:
             yield DaskBackend(client)
         return
-    cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
-                           dashboard_address=None)
-    with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
+    cluster = distributed.LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
         yield DaskBackend(client)

@@ -27,6 +27,7 @@ import sys
 import threading
 from typing import Any
 
+from earmark.extras import MissingExtra
 from earmark.forecast.runs import RunInterrupted, StartRun, get_run, start_run
 from earmark.service.clock import Clock
 from earmark.service.uow import Store
@@ -46,15 +47,20 @@ def work(store: Store, run_id: str, settings: Settings, stop: threading.Event | 
     """Work run ``run_id`` with the backend it asked for. On a thread of the
     server (``stop`` given), a local run uses that one thread: forking a pool
     out of a process whose other threads hold locks is not safe."""
-    from earmark.forecast.execution import backend_for, execute_run
+    from earmark.forecast.execution import backend_for, execute_run, mark_failed
 
     with store.unit_of_work(write=False) as uow:
         run = get_run(uow.tx, run_id)
     if run is None:
         raise RunInterrupted(f"no forecast run {run_id!r}")
     jobs = 1 if stop is not None and run["backend"] == "local" else jobs_of(settings)
-    with backend_for(run["backend"], jobs, settings.dask_scheduler) as backend:
-        return execute_run(store, run_id, backend, stop=stop)
+    try:
+        with backend_for(run["backend"], jobs, settings.dask_scheduler) as backend:
+            return execute_run(store, run_id, backend, stop=stop)
+    except MissingExtra as missing:
+        # The run asked for what this install leaves out (earmark[dask]): it fails saying so.
+        mark_failed(store, run_id, f"{type(missing).__name__}: {missing}")
+        raise
 
 
 _MAIN_PID = os.getpid()

@@ -8,19 +8,18 @@ the stream drops a republished event (within its duplicate window, two
 minutes by default). The cursor moves only after JetStream acknowledged
 every message up to it: an event is published at least once, and stored
 once.
+
+The NATS client is the extra ``earmark[nats]``: it is imported when a
+broker is made, and a missing one says so (:mod:`earmark.extras`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
-import nats
-from nats.aio.client import Client
-from nats.js import JetStreamContext
-from nats.js.api import PubAck
-from nats.js.errors import NotFoundError
-
+from earmark.extras import require
 from earmark.notify.outbox import (
     CursorMoved,
     OutboxEvent,
@@ -31,6 +30,11 @@ from earmark.notify.outbox import (
     transaction,
 )
 from earmark.service.uow import Store
+
+if TYPE_CHECKING:
+    from nats.aio.client import Client
+    from nats.js import JetStreamContext
+    from nats.js.api import PubAck
 
 log = logging.getLogger("earmark.notify.nats")
 
@@ -47,6 +51,9 @@ class Broker:
     """A connection to NATS JetStream and the stream earmark publishes to."""
 
     def __init__(self, url: str, stream: str = "EARMARK", subject_prefix: str = "earmark") -> None:
+        # Asked for by EARMARK_NATS_URL: without the client, say so at once.
+        self._nats = require("nats", "nats")
+        self._errors = require("nats.js.errors", "nats")
         self.url = url
         self.stream = stream
         self.subject_prefix = subject_prefix
@@ -63,13 +70,13 @@ class Broker:
         await self.close()
         # Few quick reconnects: a broker that stays down is the dispatcher's to
         # retry (with its own backoff), not the client's.
-        client = await nats.connect(self.url, connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                                    max_reconnect_attempts=2, reconnect_time_wait=0.5,
-                                    error_cb=_on_error)
+        client: Client = await self._nats.connect(
+            self.url, connect_timeout=CONNECT_TIMEOUT_SECONDS, max_reconnect_attempts=2,
+            reconnect_time_wait=0.5, error_cb=_on_error)
         js = client.jetstream(timeout=PUBLISH_TIMEOUT_SECONDS)
         try:
             await js.stream_info(self.stream)
-        except NotFoundError:
+        except self._errors.NotFoundError:
             await js.add_stream(name=self.stream, subjects=[f"{self.subject_prefix}.>"])
         self._client, self._js = client, js
         return js

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from earmark.domain.backorder import ITEM_BACKORDER_POLICIES, BackorderPolicy, in_words
-from earmark.domain.limits import LEAD_TIME_DAYS_MAX, PRIORITY_MAX, QUANTITY_MAX
+from earmark.domain.limits import LEAD_TIME_DAYS_MAX, NAME_LENGTH_MAX, PRIORITY_MAX, QUANTITY_MAX
 from earmark.domain.money import is_money
 from earmark.domain.outcomes import Outcome
 from earmark.domain.slips import PROMISE_BASES
@@ -48,6 +49,30 @@ class UpsertAccount:
     promise_basis: str | None = None
 
 
+UNIT_LENGTH_MAX = 32
+UNIT_COST = re.compile(r"\d{1,12}(\.\d{1,6})?")
+"""A unit cost as the API takes it: 12 digits, 6 decimals at most."""
+
+
+def check_name(name: str) -> Result | None:
+    """A name is 1 to NAME_LENGTH_MAX characters, however it came (HTTP, the
+    CLI, a CSV import): the HTTP schema says so too, but is not the only way in."""
+    if not name.strip():
+        return invalid("name", "must not be empty")
+    if len(name) > NAME_LENGTH_MAX:
+        return invalid("name", f"must be at most {NAME_LENGTH_MAX} characters")
+    return None
+
+
+def _check_item_texts(cmd: UpsertItem) -> Result | None:
+    if not 1 <= len(cmd.unit) <= UNIT_LENGTH_MAX:
+        return invalid("unit", f"must be 1 to {UNIT_LENGTH_MAX} characters")
+    if cmd.unit_cost is not None and not UNIT_COST.fullmatch(cmd.unit_cost):
+        return invalid("unit_cost", "must be a decimal such as 12.50 (12 digits, 6 decimals "
+                       "at most)")
+    return None
+
+
 def item_out(row: Any) -> dict[str, Any]:
     return {
         "sku": row["sku"],
@@ -78,8 +103,8 @@ def account_out(row: Any) -> dict[str, Any]:
 def upsert_item(uow: UnitOfWork, cmd: UpsertItem) -> Result:
     if error := check_id("sku", cmd.sku):
         return error
-    if not cmd.name.strip():
-        return invalid("name", "must not be empty")
+    if error := check_name(cmd.name) or _check_item_texts(cmd):
+        return error
     if cmd.backorders not in ITEM_BACKORDER_POLICIES:
         return invalid("backorders", f"must be {in_words(ITEM_BACKORDER_POLICIES)}")
     if not 0 <= cmd.safety_stock <= QUANTITY_MAX:
@@ -139,8 +164,8 @@ def _check_basis(basis: str | None) -> Result | None:
 def upsert_location(uow: UnitOfWork, cmd: UpsertLocation) -> Result:
     if error := check_id("code", cmd.code):
         return error
-    if not cmd.name.strip():
-        return invalid("name", "must not be empty")
+    if error := check_name(cmd.name):
+        return error
     return _upsert(uow, t.locations, t.locations.c.code, cmd.code,
                    {"name": cmd.name}, location_out)
 
@@ -149,8 +174,8 @@ def upsert_account(uow: UnitOfWork, cmd: UpsertAccount) -> Result:
     """An account; a new priority re-ranks its demands everywhere (rank epoch)."""
     if error := check_id("id", cmd.id):
         return error
-    if not cmd.name.strip():
-        return invalid("name", "must not be empty")
+    if error := check_name(cmd.name):
+        return error
     if not 0 <= cmd.priority <= PRIORITY_MAX:
         return invalid("priority", f"must be from 0 to {PRIORITY_MAX}")
     if error := _check_basis(cmd.promise_basis):

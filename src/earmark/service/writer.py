@@ -11,6 +11,10 @@ pays one transaction for hundreds of orders instead of one lock wait each.
   state).
 - A deadlock or serialization failure (two processes' batches crossing)
   rolls the batch back and applies it again, from the start.
+- A database that does not answer (down, restarting, the connection lost,
+  a SQLite file locked past its busy timeout) fails the whole batch at once
+  with that error (the API answers 503): every job would meet it again, and
+  trying them one by one would hold each caller for nothing.
 - A job that raises anything else is a bug: the batch is rolled back and
   every job is applied again on its own, so only the faulty one fails.
 
@@ -30,6 +34,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from earmark.service.uow import Store, UnitOfWork
+from earmark.store.db import is_unavailable
 
 T = TypeVar("T")
 Job = Callable[[UnitOfWork], T]
@@ -55,7 +60,10 @@ class WriterBusy(Exception):
 
 
 def is_transient(error: DBAPIError) -> bool:
-    """A failure that a retry on the new state can resolve."""
+    """A failure that a retry on the new state can resolve (a database that
+    does not answer is not one: see :func:`~earmark.store.db.is_unavailable`)."""
+    if is_unavailable(error):
+        return False
     if isinstance(error, IntegrityError):
         return True
     if getattr(error.orig, "sqlstate", None) in ("40001", "40P01"):
@@ -181,12 +189,13 @@ class Writer:
         for attempt in range(1, BATCH_RETRIES_MAX + 1):
             try:
                 results = self._apply_once(batch)
-            except DBAPIError as error:
-                if is_transient(error) and attempt < BATCH_RETRIES_MAX:
+            except Exception as error:  # noqa: BLE001 - a faulty job is isolated below
+                if is_unavailable(error):
+                    self._fail(batch, error)
+                    return
+                if (isinstance(error, DBAPIError) and is_transient(error)
+                        and attempt < BATCH_RETRIES_MAX):
                     continue
-                self._apply_one_by_one(batch)
-                return
-            except Exception:  # noqa: BLE001 - a faulty job; isolate it below
                 self._apply_one_by_one(batch)
                 return
             self.batches += 1
@@ -205,6 +214,11 @@ class Writer:
             results = [entry.job(uow) for entry in batch]
             uow.commit_now()
         return results
+
+    @staticmethod
+    def _fail(batch: list[_Entry[Any]], error: BaseException) -> None:
+        for entry in batch:
+            entry.future.set_exception(error)
 
     def _apply_one_by_one(self, batch: list[_Entry[Any]]) -> None:
         for entry in batch:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,9 +18,10 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Json
-from sqlalchemy import JSON, Engine, Table, and_, bindparam, create_engine, event, text
+from sqlalchemy import JSON, Engine, Table, and_, bindparam, create_engine, event, make_url, text
 from sqlalchemy.engine import Compiled, Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import ClauseElement, Executable
 
@@ -46,9 +48,58 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
 
 
+SQLITE_BUSY_TIMEOUT_S = 60.0
+"""How long a SQLite statement waits for another process's write lock before
+it gives up ("database is locked", answered 503). A URL may say otherwise
+with ``?timeout=<seconds>`` (SQLAlchemy's own parameter for pysqlite)."""
+
+SQLITE_UNAVAILABLE = ("database is locked", "database table is locked", "database is busy",
+                      "unable to open database file", "disk i/o error")
+"""SQLite's messages for a database that is there but cannot be used now;
+its other ``OperationalError`` s (no such table, a syntax error) are bugs."""
+
+RETRYABLE_SQLSTATE_CLASS = "40"
+"""PostgreSQL's transaction rollbacks (serialization failure, deadlock):
+psycopg makes them ``OperationalError`` s too, but a retry resolves them."""
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database does not answer now (down, restarting,
+    the connection lost, its pool exhausted, a SQLite file locked by another
+    process) rather than that a statement is wrong. The API answers such an
+    error 503 with ``Retry-After``, never 500; nothing was committed."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        if isinstance(error.orig, (psycopg.Error, sqlite3.Error)):
+            return is_unavailable(error.orig)
+        return isinstance(error, OperationalError)
+    if isinstance(error, psycopg.OperationalError):
+        sqlstate = getattr(error, "sqlstate", None) or ""
+        return not sqlstate.startswith(RETRYABLE_SQLSTATE_CLASS)
+    if isinstance(error, psycopg.InterfaceError):
+        # "the connection is closed": the server went away under it.
+        return "connection" in str(error).lower()
+    if isinstance(error, sqlite3.OperationalError):
+        return str(error).lower().startswith(SQLITE_UNAVAILABLE)
+    return False
+
+
+def sqlite_busy_timeout(url: str) -> float:
+    """The busy timeout of a SQLite URL: its ``?timeout=`` or :data:`SQLITE_BUSY_TIMEOUT_S`."""
+    value = make_url(url).query.get("timeout")
+    if isinstance(value, tuple):
+        value = value[-1]
+    return float(value) if value else SQLITE_BUSY_TIMEOUT_S
+
+
 def _sqlite_engine(url: str) -> Engine:
     memory = url in ("sqlite://", "sqlite:///:memory:")
-    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 60}}
+    busy_timeout = sqlite_busy_timeout(url)
+    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False,
+                                               "timeout": busy_timeout}}
     if memory:
         # One shared connection, or every checkout would see another empty database.
         kwargs["poolclass"] = StaticPool
@@ -62,7 +113,7 @@ def _sqlite_engine(url: str) -> Engine:
         if not memory:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

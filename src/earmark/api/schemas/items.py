@@ -15,8 +15,12 @@ ItemBackorders = Literal[BackorderPolicy.allow, BackorderPolicy.deny]
 """An item's default backorder policy (``reject`` is for an order line only)."""
 
 Unit = Annotated[str, Field(min_length=1, max_length=32)]
-UnitCost = Annotated[str, Field(pattern=MONEY_PATTERN, examples=["12.50"])]
-UnitPrice = Annotated[str, Field(pattern=MONEY_PATTERN, examples=["25.00"])]
+MONEY_LENGTH_MAX = 19
+"""12 digits, a point and 6 decimals: what the pattern allows, said as a bound too."""
+UnitCost = Annotated[str, Field(max_length=MONEY_LENGTH_MAX, pattern=MONEY_PATTERN,
+                                examples=["12.50"])]
+UnitPrice = Annotated[str, Field(max_length=MONEY_LENGTH_MAX, pattern=MONEY_PATTERN,
+                                 examples=["25.00"])]
 LeadTimeDays = Annotated[int, Field(strict=True, ge=0, le=LEAD_TIME_DAYS_MAX)]
 
 

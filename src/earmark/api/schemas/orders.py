@@ -18,9 +18,9 @@ from earmark.api.schemas.common import (
     Timestamp,
     Units,
 )
+from earmark.api.schemas.items import UnitPrice
 from earmark.domain.backorder import BackorderPolicy
 from earmark.domain.limits import BATCH_ORDERS_MAX, ORDER_LINES_MAX
-from earmark.domain.money import MONEY_PATTERN
 
 LineStatus = Literal["allocated", "partially_allocated", "backordered", "shipped",
                      "cancelled", "closed"]
@@ -47,7 +47,7 @@ class OrderLineCreate(In):
     split: StrictBool = Field(
         default=False, description="A ship_to line that no one location serves in full may be "
                                    "served from several (rule N2).")
-    unit_price: Annotated[str, Field(pattern=MONEY_PATTERN, examples=["25.00"])] | None = Field(
+    unit_price: UnitPrice | None = Field(
         default=None, description="What a unit of this line sells for (default: the item's "
                                   "unit_price), in the server's currency.")
 

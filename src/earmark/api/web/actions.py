@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
@@ -91,8 +93,11 @@ def actions(request: Request) -> Response:
     return _actions_page(request)
 
 
-def _run(commands: Commands, handler: Any, command: Any, out: Any) -> Answer:
-    answer, _ = commands.answer(handler, command, out, None)
+async def _run(commands: Commands, handler: Any, command: Any, out: Any) -> Answer:
+    """The command's answer, waited for on a worker thread: a write may wait
+    for the database (a lock, a restart) and must not stop the event loop,
+    which serves everyone else meanwhile."""
+    answer, _ = await anyio.to_thread.run_sync(partial(commands.answer, handler, command, out, None))
     return answer
 
 
@@ -107,7 +112,7 @@ async def place_order(request: Request) -> Response:
     })
     if isinstance(checked, str):
         return _actions_page(request, error=checked, values=form, status=422)
-    answer = _run(commands_of(request), order_handlers.place_order, place_command(checked), OrderOut)
+    answer = await _run(commands_of(request), order_handlers.place_order, place_command(checked), OrderOut)
     if (refused := _refusal(answer)) is not None:
         return _actions_page(request, error=refused, values=form, status=answer.status)
     line = answer.content["lines"][0]
@@ -124,7 +129,7 @@ async def add_receipt(request: Request) -> Response:
         return _actions_page(request, error=checked, values=form, status=422)
     command = supply.CreateReceipt(checked.id, checked.sku, checked.location, checked.quantity,
                                    checked.expected_date, checked.source)
-    answer = _run(commands_of(request), supply.create_receipt, command, ReceiptOut)
+    answer = await _run(commands_of(request), supply.create_receipt, command, ReceiptOut)
     if (refused := _refusal(answer)) is not None:
         return _actions_page(request, error=refused, values=form, status=answer.status)
     return _actions_page(request, done=(
@@ -141,7 +146,7 @@ async def create_commitment(request: Request) -> Response:
     command = commitments.CreateCommitment(
         checked.id, checked.account, checked.sku, checked.location, checked.quantity,
         checked.need_date, checked.expires_on, checked.kind, checked.mode)
-    answer = _run(commands_of(request), commitments.create_commitment, command, CommitmentOut)
+    answer = await _run(commands_of(request), commitments.create_commitment, command, CommitmentOut)
     if (refused := _refusal(answer)) is not None:
         return _actions_page(request, error=refused, values=form, status=answer.status)
     return _actions_page(request, done=(
@@ -176,7 +181,7 @@ async def move_receipt(request: Request, sku: SkuPath, location: CodePath) -> Re
         error = f"{receipt_id!r} is not an open receipt of {sku} at {location}"
     if error is None and isinstance(checked, ReceiptPatch):
         command = supply.PatchReceipt(receipt_id, checked.expected_date, None)
-        error = _refusal(_run(commands, supply.patch_receipt, command, ReceiptOut))
+        error = _refusal(await _run(commands, supply.patch_receipt, command, ReceiptOut))
     with commands.reading() as uow:
         after = views.position_view(uow, sku, location)
         today = uow.today
