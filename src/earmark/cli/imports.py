@@ -378,10 +378,10 @@ def _plan_history(tx: Connection, file: CsvFile, plan: Plan) -> None:
                 day = date.fromisoformat(r["date"])
             except ValueError:
                 raise ImportRefused(line, f"date: must be YYYY-MM-DD, not {r['date']!r}") from None
-            quantity = integer(line, r, "quantity")
-            if quantity < 0:
+            if not (r["quantity"].isascii() and r["quantity"].isdigit()):
                 raise ImportRefused(line, f"quantity: must be a whole number of 0 or more, not "
-                                    f"{r['quantity']!r}")
+                                    f"{r['quantity'][:40]!r}")
+            quantity = integer(line, r, "quantity")  # and at most 10^12
             parsed.append(HistoryRow(line, day, text(line, r, "sku"), text(line, r, "location"),
                                      quantity))
     if plan.refused:
