@@ -69,6 +69,8 @@ def confirmed(day: str | None) -> bool:
 def moved(oid: str, old: str | None, new: str | None, cause: str) -> Event:
     return ("order.promise_changed", {"order": oid, "line": "1", **WHERE,
                                       "old_date": old, "new_date": new, "cause": cause,
+                                      # No slip is recorded here: the customer is told the date.
+                                      "old_customer_date": old, "new_customer_date": new,
                                       "confirmed": confirmed(new)})
 
 
@@ -79,7 +81,8 @@ def allocated(oid: str, quantity: int, cause: str | None = None) -> Event:
 
 def backordered(oid: str, quantity: int, promised: str | None, cause: str | None = None) -> Event:
     data: dict[str, Any] = {"order": oid, "line": "1", **WHERE, "quantity": quantity,
-                            "promised_date": promised, "confirmed": confirmed(promised)}
+                            "promised_date": promised, "customer_date": promised,
+                            "confirmed": confirmed(promised)}
     return ("order.backordered", data if cause is None else {**data, "cause": cause})
 
 
