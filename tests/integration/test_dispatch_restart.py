@@ -62,7 +62,8 @@ def test_a_dispatcher_killed_mid_stream_resumes_with_nothing_lost(
         seed(store, on_hand=1000)
         start = max(event_ids_after(store, 0))
         assert run(store, webhooks.create_webhook,
-                   webhooks.CreateWebhook(receiver.url, ["*"], SECRET)).ok
+                   webhooks.CreateWebhook(receiver.url, ["*"], SECRET,
+                                          allow_private=True)).ok
         place(store, 0, 60)
         log = tmp_path / "dispatch.log"
 

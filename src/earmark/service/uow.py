@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from earmark.domain.events import Event
 from earmark.domain.position import DemandKey, Position
+from earmark.service.actor import current_actor
 from earmark.service.clock import FROZEN_DAY, Clock
 from earmark.service.queries import QUEUE_PLACES, position_queue_places
 from earmark.store import db
@@ -41,6 +42,7 @@ from earmark.store.repository import (
     position_version,
     save_position,
 )
+from earmark.store.sealing import Sealer
 
 RANK_EPOCH = "rank_epoch"
 MASTER_EPOCH = "master_epoch"
@@ -92,6 +94,14 @@ class Store:
         self._positions: dict[tuple[str, str], LoadedPosition] = {}
         self._positions_lock = threading.Lock()
         self._master = SharedMaster(-1)
+        self._sealer: Sealer | None = None
+
+    @property
+    def sealer(self) -> Sealer:
+        """Seals secrets under the server key (read or made on first use)."""
+        if self._sealer is None:
+            self._sealer = Sealer.for_database(self.url)
+        return self._sealer
 
     def shared_master(self, epoch: int) -> SharedMaster:
         """The master data read so far in ``epoch`` (a fresh one when it moved)."""
@@ -295,6 +305,9 @@ class UnitOfWork:
         self.today: date = date.min
         self.now: datetime = Clock.now()
         self._events: list[dict[str, Any]] = []
+        self.actor = current_actor()
+        """Recorded on the events emitted from now on; the batching writer
+        sets it for each command of a batch."""
         self._epoch: int | None = None
         self.master = MasterData(self)
         self.defer_commit = False
@@ -732,7 +745,8 @@ class UnitOfWork:
         """Record an event; it is written with the commit, or not at all."""
         if event_type in DATED_LINE_EVENTS:
             data = {**data, "confirmed": self._date_confirmed(data)}
-        self._events.append({"type": event_type, "at": self.now, "data": data})
+        self._events.append({"type": event_type, "at": self.now, "data": data,
+                             "actor": self.actor})
 
     def _date_confirmed(self, data: dict[str, Any]) -> bool:
         """Whether the date a line's event tells is confirmed: every open unit
