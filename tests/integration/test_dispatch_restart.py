@@ -35,6 +35,7 @@ def receiver() -> Iterator[Receiver]:
 def start_dispatcher(database_url: str, log: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EARMARK_")}
     env.update({"EARMARK_TODAY": TODAY.isoformat(), "EARMARK_DISPATCH_POLL_SECONDS": "0.02",
+                "EARMARK_WEBHOOK_ALLOW_PRIVATE": "1",  # the receiver listens on loopback
                 "EARMARK_DISPATCH_LEASE_SECONDS": "1", "EARMARK_WEBHOOK_BACKOFF_BASE_SECONDS": "0.05"})
     with log.open("ab") as out:
         return subprocess.Popen(
