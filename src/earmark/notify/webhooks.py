@@ -283,12 +283,13 @@ def target_of(url: str) -> tuple[str, int]:
 
 def refused_target(url: str) -> str | None:
     """Why ``url`` may not be called (its host is or resolves to a private,
-    loopback or link-local address, or does not resolve), else None."""
+    loopback or link-local address), else None. A host that does not resolve
+    now is not refused: it may later, and every delivery checks again."""
     host, port = target_of(url)
     try:
         addresses = resolve(host, port)
-    except (OSError, UnicodeError) as error:
-        return f"its host {host!r} does not resolve ({error})"
+    except (OSError, UnicodeError):
+        return None
     return refusal(host, addresses)
 
 
