@@ -239,3 +239,32 @@ def test_the_cli_makes_lists_and_revokes_keys_and_its_changes_record_cli(
         store.dispose()
     cli("keys", "revoke", listed[0]["id"])
     assert cli.json("keys", "list") == []
+
+
+def test_an_order_placed_through_the_order_lane_records_its_key(api: TestClient) -> None:
+    seed_master(api)
+    assert api.put("/v1/accounts/acme", json={"name": "Acme"},
+                   headers=bearer(ROOT)).status_code == 201
+    shop = make_key(api, "shop", "write")["key"]
+    assert adjust(api, ROOT, 5).status_code == 201
+    body = {"id": "SO-1", "account": "acme",
+            "lines": [{"line": "1", "sku": "COAT", "location": "WEB", "quantity": 3}]}
+    headers = {**bearer(shop), "Idempotency-Key": "order-SO-1"}
+    assert api.post("/v1/orders", json=body, headers=headers).status_code == 201
+    # The retry changes nothing, so records nothing.
+    assert api.post("/v1/orders", json=body, headers=headers).status_code == 201
+    told = [(e["type"], e["actor"]) for e in audit(api)["items"]]
+    assert told == [("stock.adjusted", "env-1"), ("order.allocated", "shop")]
+    assert audit(api, actor="shop")["items"][0]["data"]["quantity"] == 3
+
+
+def test_a_server_with_a_made_key_may_listen_beyond_loopback(store: Store) -> None:
+    from earmark.api.server import UnsafeBind, check_bind
+    from earmark.service import keys
+
+    with pytest.raises(UnsafeBind):
+        check_bind("0.0.0.0", Settings(), store)
+    check_bind("127.0.0.1", Settings(), store)
+    with store.unit_of_work() as uow:
+        assert keys.create_key(uow, keys.CreateKey("ops", "admin")).ok
+    check_bind("0.0.0.0", Settings(), store)

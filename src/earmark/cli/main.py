@@ -110,7 +110,8 @@ def _serve(database_url: str, host: str, port: int, banner: list[str] | None = N
     except UnsafeBind:
         console.print(
             f"[red]refusing to listen on {host}[/red]: no API keys are configured. "
-            "Set EARMARK_API_KEYS (comma-separated) to serve beyond this machine."
+            "Set EARMARK_API_KEYS (comma-separated) or make one with earmark keys create "
+            "to serve beyond this machine."
         )
         raise typer.Exit(2) from None
 
