@@ -148,11 +148,19 @@ class BearerAuth:
         (in the form, or in the header htmx sends); else None, refused (403)."""
         token = Headers(scope=scope).get(CSRF_HEADER, "")
         chunks: list[bytes] = []
+        size = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":
                 return replay([message])
             chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > BODY_BYTES_MAX:
+                # Read before BodyLimit sees it: the same limit, here.
+                await problem_response(problem(
+                    413, "too-large", "Request body too large",
+                    f"a request body may be at most {BODY_BYTES_MAX} bytes"))(scope, receive, send)
+                return None
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
