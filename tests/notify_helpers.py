@@ -23,6 +23,8 @@ FAST = {
     "webhook_backoff_base_seconds": 0.05,
     "webhook_backoff_cap_seconds": 1.0,
     "webhook_timeout_seconds": 5.0,
+    # The receivers listen on loopback.
+    "webhook_allow_private": True,
 }
 """Dispatcher settings for tests: the production code, in milliseconds."""
 

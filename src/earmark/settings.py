@@ -16,8 +16,9 @@ class Settings(BaseSettings):
 
     - ``EARMARK_DATABASE_URL``: ``sqlite:///path`` or ``postgresql://...``.
     - ``EARMARK_TODAY``: ``YYYY-MM-DD`` freezes the calendar at that day.
-    - ``EARMARK_API_KEYS``: comma-separated bearer keys; when set, every
-      request must present one of them.
+    - ``EARMARK_API_KEYS``: comma-separated bearer keys (admin keys named
+      ``env-1``, ``env-2``, ...); with them, or with keys made by ``earmark
+      keys create``, every request must present a key.
     """
 
     model_config = SettingsConfigDict(env_prefix="EARMARK_", extra="ignore")
@@ -49,6 +50,17 @@ class Settings(BaseSettings):
     webhook_backoff_cap_seconds: float = Field(default=3600.0, gt=0)
     webhook_retry_seconds: float = Field(default=24 * 3600.0, ge=0)
     """Retries stop this long after a delivery's first attempt; it is then failed."""
+    webhook_allow_private: bool = False
+    """``EARMARK_WEBHOOK_ALLOW_PRIVATE=1``: webhooks may call loopback, private
+    and link-local addresses (receivers on this machine or network). Off, such
+    a URL is refused when the webhook is made and at every delivery."""
+    delivered_retention_days: float = Field(default=7.0, gt=0)
+    """``EARMARK_DELIVERED_RETENTION_DAYS``: delivered webhook deliveries older
+    than this are deleted by the server (their events stay)."""
+    secret_key: str | None = None
+    """``EARMARK_SECRET_KEY``: the server key that seals webhook secrets and
+    signs dashboard sessions (earmark.store.sealing reads it); unset, one is
+    generated into a file beside the SQLite database."""
     nats_url: str | None = None
     """``EARMARK_NATS_URL``: also publish every event to NATS JetStream."""
     nats_stream: str = "EARMARK"
@@ -71,7 +83,8 @@ class Settings(BaseSettings):
     with ``backend: "dask"`` use (``tcp://scheduler:8786``); without it such
     a run starts a local cluster of ``forecast_jobs`` workers."""
 
-    @field_validator("today", "nats_url", "smtp_url", "dask_scheduler", mode="before")
+    @field_validator("today", "nats_url", "smtp_url", "dask_scheduler", "secret_key",
+                     mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value

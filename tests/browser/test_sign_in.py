@@ -56,3 +56,34 @@ def test_signing_in_keeps_the_key_in_an_http_only_cookie(keyed_server: Server, p
     expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
     page.get_by_role("button", name="Sign out").click()
     expect(page.locator("h1")).to_have_text("Sign in")
+
+
+def test_signed_in_the_forms_post_their_csrf_token_and_the_scripts_run_under_the_csp(
+        keyed_server: Server, page: Page) -> None:
+    blocked: list[str] = []
+    page.on("console", lambda message: blocked.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.goto(keyed_server.url + "/login")
+    page.fill("#key", "alpha")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("h1")).to_have_text("Overview")
+    page.goto(keyed_server.url + "/act")
+    form = page.locator("form[action='/act/order']")
+    form.locator("input[name=id]").fill("UI-KEYED-1")
+    form.locator("input[name=sku]").fill("SCARF-MERINO")
+    form.locator("input[name=quantity]").fill("2")
+    form.get_by_role("button", name="Place order").click()
+    expect(page.locator(".done")).to_contain_text("Order UI-KEYED-1 placed: 2 allocated")
+    # The event page names who acted: the environment's first key.
+    page.goto(keyed_server.url + "/events?type=order.allocated")
+    expect(page.locator("#feed li.event").first).to_contain_text("UI-KEYED-1")
+    expect(page.locator("#feed li.event .event-actor").first).to_have_text("by env-1")
+    # htmx (a form swapped in place, with the token in a header) and uPlot run.
+    page.goto(keyed_server.url + "/positions/COAT-ASTRID-S/WEB")
+    expect(page.locator("#atp-chart")).to_have_attribute("data-drawn", "1")
+    receipt = page.locator("#receipt-PO-COAT-0112-S")
+    receipt.locator("input[name=expected_date]").fill("2026-02-02")
+    receipt.get_by_role("button", name="Move").click()
+    expect(page.locator("#moved")).to_contain_text("2026-02-02")
+    assert page.url.endswith("/positions/COAT-ASTRID-S/WEB")
+    assert blocked == []

@@ -71,7 +71,9 @@ def launch(database_url: str, log_dir: Path, env: dict[str, str] | None = None,
     per core on PostgreSQL; tests/e2e/test_workers.py runs several)."""
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("EARMARK_")}
-    full_env.update({"EARMARK_DATABASE_URL": database_url, "EARMARK_TODAY": TODAY})
+    # The tests' webhook receivers listen on loopback (refused by default).
+    full_env.update({"EARMARK_DATABASE_URL": database_url, "EARMARK_TODAY": TODAY,
+                     "EARMARK_WEBHOOK_ALLOW_PRIVATE": "1"})
     full_env.update(env or {})
     full_env = {k: v for k, v in full_env.items() if v is not None}
     log = log_dir / f"server-{port}.log"

@@ -31,6 +31,10 @@ from earmark.settings import Settings
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
 MAX_EXAMPLES = 12
+KEY = "fuzz-admin-key"
+"""An admin key (EARMARK_API_KEYS): without keys, a generated POST /v1/keys
+would turn keys on halfway through the run."""
+AUTH = {"Authorization": f"Bearer {KEY}"}
 
 
 def _seeded_store(directory: Path) -> Store:
@@ -74,11 +78,12 @@ def fuzz_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 def _app_factory() -> object:
     # Schemathesis loads the description at import time; the store it talks
     # to is swapped in by the fixture below before any case runs.
-    return create_app(Store("sqlite://", Clock(frozen=date(2026, 1, 5))), Settings())
+    return create_app(Store("sqlite://", Clock(frozen=date(2026, 1, 5))),
+                      Settings(api_keys=[KEY]))
 
 
 APP = _app_factory()
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP, headers=AUTH)
 
 
 @pytest.fixture(autouse=True)
@@ -87,10 +92,11 @@ def _use_fuzz_store(fuzz_store: Store) -> None:
 
     APP.state.store = fuzz_store  # type: ignore[attr-defined]
     APP.state.commands = Commands(fuzz_store)  # type: ignore[attr-defined]
+    APP.state.keyring.store = fuzz_store  # type: ignore[attr-defined]
 
 
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None,
           suppress_health_check=list(HealthCheck))
 def test_every_operation_conforms_to_its_description(case: Case) -> None:
-    case.call_and_validate(checks=CHECKS)
+    case.call_and_validate(checks=CHECKS, headers=AUTH)

@@ -4,6 +4,7 @@ forms run the API's handlers, and the event stream sends new events."""
 from __future__ import annotations
 
 import json
+import re
 
 from tests.e2e.conftest import Ids, Server, last_event_id, make_account, make_position, ok
 
@@ -13,6 +14,13 @@ def _html(server: Server, path: str, status: int = 200) -> str:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("text/html")
     return response.text
+
+
+def csrf(server: Server) -> dict[str, str]:
+    """The CSRF token the dashboard's forms carry (earmark.api.middleware)."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', _html(server, "/act"))
+    assert found is not None
+    return {"csrf_token": found.group(1)}
 
 
 def test_a_position_page_shows_the_apis_figures_and_its_queue(server: Server, ids: Ids) -> None:
@@ -48,12 +56,12 @@ def test_moving_a_receipt_through_the_form_lists_the_promises_that_moved(server:
     ok(api.post("/v1/orders", json={"id": ids("O"), "account": account, "lines": [
         {"line": "1", "sku": position.sku, "location": position.location, "quantity": 4}]}), 201)
     response = api.post(f"/positions/{position.sku}/{position.location}/receipts",
-                        data={"receipt": receipt, "expected_date": "2026-02-03"})
+                        data={"receipt": receipt, "expected_date": "2026-02-03", **csrf(server)})
     assert response.status_code == 200, response.text
     assert f"{ids('O')} line 1</span>: 2026-01-20 → <strong>2026-02-03</strong>" in response.text
     assert ok(api.get(f"/v1/orders/{ids('O')}"))["lines"][0]["promised_date"] == "2026-02-03"
     refused = api.post(f"/positions/{position.sku}/{position.location}/receipts",
-                       data={"receipt": receipt, "expected_date": "someday"})
+                       data={"receipt": receipt, "expected_date": "someday", **csrf(server)})
     assert refused.status_code == 422 and 'role="alert"' in refused.text
 
 
@@ -61,17 +69,21 @@ def test_the_forms_run_the_apis_handlers_and_show_its_refusals(server: Server, i
     api = server.client
     position = make_position(api, ids, on_hand=8)
     account = make_account(api, ids)
+    token = csrf(server)
     placed = api.post("/act/order", data={"id": ids("O"), "account": account, "sku": position.sku,
-                                          "location": position.location, "quantity": "5"})
+                                          "location": position.location, "quantity": "5",
+                                          **token})
     assert placed.status_code == 200 and "5 allocated" in placed.text
     held = api.post("/act/commitment", data={
         "id": ids("C"), "account": account, "sku": position.sku, "location": position.location,
-        "quantity": "9", "need_date": "2026-01-10", "kind": "contract", "mode": "strict"})
+        "quantity": "9", "need_date": "2026-01-10", "kind": "contract", "mode": "strict",
+        **token})
     assert held.status_code == 409 and "Refused" in held.text
     assert api.get(f"/v1/commitments/{ids('C')}").status_code == 404
     added = api.post("/act/receipt", data={"id": ids("PO"), "sku": position.sku,
                                            "location": position.location, "quantity": "x",
-                                           "expected_date": "2026-01-10", "source": "purchase"})
+                                           "expected_date": "2026-01-10", "source": "purchase",
+                                           **token})
     assert added.status_code == 422 and "quantity" in added.text
 
 

@@ -72,7 +72,8 @@ def fill_every_list(store: Store, client: TestClient) -> None:
     with store.engine.begin() as connection:
         connection.execute(insert(t.webhooks), [
             {"id": f"HOOK-{n}", "url": "https://example.com/hook", "events": ["order.allocated"],
-             "secret": "s", "created_at": now, "deleted_at": None} for n in range(2)])
+             "sealed_secret": store.sealer.seal("s"), "created_at": now, "deleted_at": None}
+            for n in range(2)])
         connection.execute(insert(t.deliveries), [
             {"webhook_id": "HOOK-1", "event_id": n, "event_type": "order.allocated",
              "attempts": 0, "status": "pending", "next_attempt_at": now} for n in (1, 2, 3)])

@@ -26,7 +26,8 @@ SECRET = "s3cret-for-tests"
 
 def subscribe(store: Store, url: str, events: list[str] | None = None) -> str:
     result = run(store, webhooks.create_webhook,
-                 webhooks.CreateWebhook(url, events or ["*"], SECRET))
+                 webhooks.CreateWebhook(url, events or ["*"], SECRET,
+                                        allow_private=True))
     assert result.ok, result
     webhook_id: str = result.value["id"]
     return webhook_id
@@ -227,7 +228,8 @@ def test_the_calendar_of_the_store_does_not_matter_to_delivery(store: Store) -> 
 def test_at_most_a_hundred_webhooks_are_active_at_once(store: Store) -> None:
     made = [subscribe(store, f"http://127.0.0.1:9/{n}") for n in range(webhooks.WEBHOOKS_MAX)]
     refused = run(store, webhooks.create_webhook,
-                  webhooks.CreateWebhook("http://127.0.0.1:9/x", ["*"], SECRET))
+                  webhooks.CreateWebhook("http://127.0.0.1:9/x", ["*"], SECRET,
+                                         allow_private=True))
     assert refused.outcome is Outcome.invalid and refused.errors[0].field == "url"
     assert run(store, webhooks.delete_webhook, webhooks.DeleteWebhook(made[0])).ok
     subscribe(store, "http://127.0.0.1:9/x")

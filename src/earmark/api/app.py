@@ -9,6 +9,7 @@ daily jobs.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,12 +24,20 @@ from starlette.routing import BaseRoute
 from earmark import __version__
 from earmark.api import handlers, jobs
 from earmark.api.commands import Commands
+from earmark.api.keyring import KeyRing
 from earmark.api.lane import OrderLane
-from earmark.api.middleware import OPEN_PATHS, BearerAuth, BodyLimit, DatabaseUnavailable
+from earmark.api.middleware import (
+    CONTENT_SECURITY_POLICY,
+    OPEN_PATHS,
+    BearerAuth,
+    BodyLimit,
+    DatabaseUnavailable,
+)
 from earmark.api.problems import PROBLEM_MEDIA_TYPE
 from earmark.api.routes import (
     accounts,
     adjustments,
+    audit,
     availability,
     backorders,
     clock,
@@ -37,6 +46,7 @@ from earmark.api.routes import (
     forecast_runs,
     health,
     items,
+    keys,
     lanes,
     locations,
     notices,
@@ -61,8 +71,8 @@ from earmark.service.writer import Writer
 from earmark.settings import Settings
 
 ROUTERS = (health, items, locations, lanes, transfers, accounts, adjustments, receipts, suppliers,
-           orders,
-           commitments, availability, promise, backorders, events, clock, webhooks, notices,
+           orders, commitments, availability, promise, backorders, events, audit, clock, webhooks,
+           keys, notices,
            forecast_runs,
            # After the forecast runs' router: /v1/forecasts/{sku} must not take their paths.
            projection, suggestions, position_forecast, reports)
@@ -107,6 +117,8 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.commands = Commands(store, writer)
     app.state.forecast_launcher = launcher
+    ring = KeyRing(store, settings.api_keys)
+    app.state.keyring = ring
     handlers.install(app)
     for module in (*MATCHED_FIRST, *(m for m in ROUTERS if m not in MATCHED_FIRST)):
         app.include_router(module.router)
@@ -116,29 +128,39 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json", title="earmark — the HTTP API",
             swagger_js_url=f"{VENDOR_URL}/swagger-ui-bundle.js",
             swagger_css_url=f"{VENDOR_URL}/swagger-ui.css",
             swagger_favicon_url=f"{VENDOR_URL}/favicon-32x32.png")
+        return _with_script_nonce(page)
     # Added last runs first: a stranger is refused before their body is read,
     # and the order lane gets the body whole.
     app.add_middleware(OrderLane)
     app.add_middleware(BodyLimit)
-    if settings.api_keys:
-        app.add_middleware(BearerAuth, keys=settings.api_keys)
+    app.add_middleware(BearerAuth, ring=ring)
+    app.openapi = _openapi(app, ring)  # type: ignore[method-assign]
     # Outermost: a database that does not answer is a 503 whichever layer met it.
     app.add_middleware(DatabaseUnavailable)
-    app.openapi = _openapi(app, secured=bool(settings.api_keys))  # type: ignore[method-assign]
     return app
 
 
-def _openapi(app: FastAPI, secured: bool) -> Callable[[], dict[str, Any]]:
+def _with_script_nonce(page: HTMLResponse) -> HTMLResponse:
+    """Swagger UI's page starts itself with an inline script: allowed by a
+    nonce of its own, so the Content-Security-Policy still forbids any other."""
+    nonce = secrets.token_urlsafe(16)
+    html = bytes(page.body).decode().replace("<script>", f'<script nonce="{nonce}">')
+    policy = CONTENT_SECURITY_POLICY.replace("script-src 'self'",
+                                             f"script-src 'self' 'nonce-{nonce}'")
+    return HTMLResponse(html, headers={"Content-Security-Policy": policy})
+
+
+def _openapi(app: FastAPI, ring: KeyRing) -> Callable[[], dict[str, Any]]:
     def build() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
                                  routes=_in_schema_order(app.routes))
-            _describe_problems(schema, secured)
+            _describe_problems(schema, ring.required())
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -171,6 +193,7 @@ def _describe_problems(schema: dict[str, Any], secured: bool) -> None:
             elif secured:
                 operation["security"] = [{"bearer": []}]
                 responses["401"] = _problem_response("No valid API key.")
+                responses["403"] = _problem_response("A key whose scope is too small.")
             if "requestBody" in operation:
                 responses["413"] = _problem_response("A request body over the size limit.")
             responses.setdefault("503", _problem_response(

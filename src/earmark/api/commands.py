@@ -28,6 +28,7 @@ from earmark.api.rendering import FastJSONResponse
 from earmark.api.schemas.common import Out
 from earmark.api.schemas.orders import OrderOut
 from earmark.domain.outcomes import Outcome
+from earmark.service.actor import current_actor
 from earmark.service.clock import Clock
 from earmark.service.orders import PlaceOrder
 from earmark.service.results import Result
@@ -130,9 +131,11 @@ class Commands:
         if self.writer is None or (request is not None and self._purge_is_due()):
             return await anyio.to_thread.run_sync(
                 partial(self.run, handler, command, out, request))
+        actor = current_actor()
         try:
             future = self.writer.enqueue(
-                lambda uow: self._answer_in(uow, handler, command, out, request), **_hints(command))
+                lambda uow: self._answer_in(uow, handler, command, out, request, actor),
+                **_hints(command))
         except WriterBusy as error:
             raise busy(error) from error
         answer, replayed = await asyncio.wrap_future(future)
@@ -151,9 +154,10 @@ class Commands:
             with self.reading() as uow:
                 return answer_of(handler(uow, command), out), False
         if self.writer is not None:
+            actor = current_actor()
             try:
                 return self.writer.submit(
-                    lambda uow: self._answer_in(uow, handler, command, out, request),
+                    lambda uow: self._answer_in(uow, handler, command, out, request, actor),
                     **_hints(command))
             except WriterBusy as error:
                 raise busy(error) from error
@@ -171,7 +175,8 @@ class Commands:
             # The handler's commit() only writes its changes; they are committed
             # below, once the answer exists (and is recorded under its key).
             uow.defer_commit = True
-            answer, replayed = self._answer_in(uow, handler, command, out, request)
+            answer, replayed = self._answer_in(uow, handler, command, out, request,
+                                               current_actor())
             # A refusal by a rule changes nothing, but the command ran: its
             # answer is kept under its key (API.md "Conventions").
             if not replayed and (request is not None or answer.status < 400):
@@ -184,7 +189,8 @@ class Commands:
             return [self.answer(handler, command, out, None)[0] for command in commands]
         futures: list[Future[tuple[Answer, bool]]] = []
         for command in commands:
-            job = partial(self._answer_in, handler=handler, command=command, out=out, request=None)
+            job = partial(self._answer_in, handler=handler, command=command, out=out, request=None,
+                          actor=current_actor())
             while True:
                 try:
                     futures.append(self.writer.enqueue(job, **_hints(command)))
@@ -201,8 +207,11 @@ class Commands:
 
     @staticmethod
     def _answer_in(uow: UnitOfWork, handler: Handler, command: Any, out: type[Out],
-                   request: IdempotentRequest | None) -> tuple[Answer, bool]:
-        """One command inside a batch's unit of work (the writer commits)."""
+                   request: IdempotentRequest | None, actor: str) -> tuple[Answer, bool]:
+        """One command inside a batch's unit of work (the writer commits); its
+        events record ``actor``, the one who asked for it (a batch holds the
+        commands of several requests)."""
+        uow.actor = actor
         if request is None:
             return answer_of(handler(uow, command), out), False
         stored = idempotency.lookup(uow.tx, request)

@@ -1,18 +1,23 @@
-"""ASGI middleware that answers before any route runs (API keys and the
-request size limit) or after everything else failed to (a database that
-does not answer)."""
+"""ASGI middleware that answers before any route runs (API keys and their
+scopes, the dashboard's CSRF tokens and Content-Security-Policy, the request
+size limit) or after everything else failed to (a database that does not
+answer)."""
 
 from __future__ import annotations
 
-import hmac
 import logging
 from http.cookies import CookieError, SimpleCookie
+from urllib.parse import parse_qs
 
-from starlette.datastructures import Headers
-from starlette.responses import RedirectResponse
+import anyio.to_thread
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from earmark.api.keyring import KeyRing
 from earmark.api.problems import problem, problem_response, unavailable_response
+from earmark.service.actor import ANONYMOUS, acting_as
+from earmark.service.keys import Caller
 from earmark.store.db import is_unavailable
 
 log = logging.getLogger("earmark.api")
@@ -23,7 +28,9 @@ balancers and probes call without one (API.md "Conventions"); it tells
 nothing but liveness and the kind of database."""
 
 KEY_COOKIE = "earmark_key"
-"""The HttpOnly cookie in which the web UI keeps the API key a person signed in with."""
+"""The signed, HttpOnly cookie that says which key a person signed in to the
+web UI with (earmark.api.keyring: the key itself is not in it)."""
+FORM_FIELDS_MAX = 20
 
 WEB_OPEN_PATHS: frozenset[str] = frozenset({"/login"})
 WEB_OPEN_PREFIXES = ("/static/",)
@@ -39,25 +46,97 @@ ordinary orders is far smaller)."""
 BATCH_PATH = "/v1/orders:batch"
 
 
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+CSRF_EXEMPT: frozenset[str] = frozenset({"/login"})
+"""Signing in needs no token: it carries a key, which another site does not have."""
+FORM_BYTES_MAX = 16 * 1024
+
+ADMIN_PREFIXES = ("/v1/keys", "/v1/webhooks", "/v1/clock")
+"""Paths whose changes need an ``admin`` key (``/v1/keys`` even to read)."""
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; "
+    # Style attributes (the commitment bars) and htmx's indicator style.
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def needed_scope(method: str, path: str) -> str:
+    """The smallest scope that may ask ``method path`` (API.md "Conventions")."""
+    if path == "/v1/keys" or path.startswith("/v1/keys/"):
+        return "admin"
+    if method in READ_METHODS:
+        return "read"
+    if path.startswith(ADMIN_PREFIXES):
+        return "admin"
+    return "write"
+
+
 class BearerAuth:
-    """Every request but a ``GET`` of :data:`OPEN_PATHS` must carry
-    ``Authorization: Bearer <key>`` with one of the configured keys, else 401. Checked before routing,
-    so unknown paths do not tell a stranger what exists.
+    """Who is calling, and may they? Checked before routing, so unknown paths
+    do not tell a stranger what exists.
 
-    The web UI's pages also accept the key from the :data:`KEY_COOKIE` cookie
-    that ``/login`` sets; a browser asking for a page without one is sent to
-    ``/login``, while an API client still gets its 401."""
+    Once the server has keys (:class:`KeyRing`), every request but a ``GET``
+    of :data:`OPEN_PATHS` must carry ``Authorization: Bearer <key>``, else
+    401; a key whose scope is too small for the request gets 403. The
+    dashboard's pages also accept the signed session cookie that ``/login``
+    sets (:data:`KEY_COOKIE`); a browser asking for a page without one is
+    sent to ``/login``, while an API client still gets its 401. Without
+    keys, every request acts as ``anonymous``.
 
-    def __init__(self, app: ASGIApp, keys: list[str]) -> None:
+    Every dashboard form posted must carry its CSRF token (keys or not: a
+    page of another site can post a form to a server on loopback too), and
+    every answer carries a Content-Security-Policy."""
+
+    def __init__(self, app: ASGIApp, ring: KeyRing) -> None:
         self.app = app
-        self.keys = [key.encode() for key in keys]
+        self.ring = ring
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if (scope["type"] != "http" or _is_open(scope) or path in WEB_OPEN_PATHS
-                or path.startswith(WEB_OPEN_PREFIXES) or self._allowed(scope)):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        send = _with_policy(send)
+        path: str = scope.get("path", "")
+        method: str = scope.get("method", "GET")
+        if _is_open(scope):
+            await self.app(scope, receive, send)
+            return
+        session = _cookie(Headers(scope=scope).get("cookie", ""), KEY_COOKIE)
+        if not await self.ring.required_async():
+            caller: Caller | None = Caller(ANONYMOUS, "admin")
+            session = None
+        elif path in WEB_OPEN_PATHS or path.startswith(WEB_OPEN_PREFIXES):
+            caller = Caller(ANONYMOUS, "read")
+        else:
+            caller = await self._caller(scope, session)
+        if caller is None:
+            await self._refuse_stranger(scope, receive, send)
+            return
+        if not caller.may(needed_scope(method, path)) and path not in WEB_OPEN_PATHS:
+            await _forbidden(caller, method, path)(scope, receive, send)
+            return
+        if method == "POST" and not path.startswith(API_PREFIXES) and path not in CSRF_EXEMPT:
+            checked = await self._checked_form(scope, receive, send, session)
+            if checked is None:
+                return
+            receive = checked
+        with acting_as(caller.name):
+            await self.app(scope, receive, send)
+
+    async def _caller(self, scope: Scope, session: str | None) -> Caller | None:
+        headers = Headers(scope=scope)
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return await self.ring.caller_async(token.strip())
+        if session is not None:
+            return await anyio.to_thread.run_sync(self.ring.session_caller, session)
+        return None
+
+    async def _refuse_stranger(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._wants_page(scope):
             await RedirectResponse("/login", status_code=303)(scope, receive, send)
             return
@@ -68,19 +147,39 @@ class BearerAuth:
         )
         await response(scope, receive, send)
 
-    def _allowed(self, scope: Scope) -> bool:
-        headers = Headers(scope=scope)
-        scheme, _, token = headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and token:
-            return self.valid(token.strip())
-        cookie = _cookie(headers.get("cookie", ""), KEY_COOKIE)
-        return cookie is not None and self.valid(cookie)
-
-    def valid(self, key: str) -> bool:
-        presented = key.encode()
-        # Compare with every key, in constant time, so timing tells nothing.
-        matches = [hmac.compare_digest(presented, known) for known in self.keys]
-        return any(matches)
+    async def _checked_form(self, scope: Scope, receive: Receive, send: Send,
+                            session: str | None) -> Receive | None:
+        """The request's body, to hand on, if the form carries its CSRF token
+        (in the form, or in the header htmx sends); else None, refused (403)."""
+        token = Headers(scope=scope).get(CSRF_HEADER, "")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return replay([message])
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > BODY_BYTES_MAX:
+                # Read before BodyLimit sees it: the same limit, here.
+                await problem_response(problem(
+                    413, "too-large", "Request body too large",
+                    f"a request body may be at most {BODY_BYTES_MAX} bytes"))(scope, receive, send)
+                return None
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if not token:
+            fields = parse_qs(body[:FORM_BYTES_MAX].decode("utf-8", errors="replace"),
+                              max_num_fields=FORM_FIELDS_MAX)
+            token = fields.get(CSRF_FIELD, [""])[0]
+        if not self.ring.csrf_valid(session, token):
+            await problem_response(problem(
+                403, "csrf", "Forbidden",
+                "the form's CSRF token is missing or stale; reload the page and send it again",
+            ))(scope, receive, send)
+            return None
+        return replay([{"type": "http.request", "body": body, "more_body": False}])
 
     @staticmethod
     def _wants_page(scope: Scope) -> bool:
@@ -88,6 +187,27 @@ class BearerAuth:
         if scope.get("method") != "GET" or path.startswith(API_PREFIXES):
             return False
         return "text/html" in Headers(scope=scope).get("accept", "")
+
+
+def _forbidden(caller: Caller, method: str, path: str) -> Response:
+    needed = needed_scope(method, path)
+    return problem_response(problem(
+        403, "forbidden", "Forbidden",
+        f"the key {caller.name!r} has the scope {caller.scope!r}; "
+        f"{method} {path} needs {needed!r}"))
+
+
+def _with_policy(send: Send) -> Send:
+    """``send`` that adds the Content-Security-Policy to an answer that has none."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            if "content-security-policy" not in headers:
+                headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        await send(message)
+
+    return sending
 
 
 def _is_open(scope: Scope) -> bool:

@@ -28,6 +28,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from earmark.api.app import create_app
+from earmark.service import keys
 from earmark.service.clock import Clock
 from earmark.service.uow import Store
 from earmark.settings import Settings
@@ -46,14 +47,20 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_bind(host: str, settings: Settings) -> None:
+def check_bind(host: str, settings: Settings, store: Store | None = None) -> None:
     """API.md: without keys configured the server refuses to bind to a
-    non-loopback address."""
-    if not settings.api_keys and not is_loopback(host):
-        raise UnsafeBind(
-            f"refusing to serve on {host} without API keys; set EARMARK_API_KEYS "
-            "or bind to 127.0.0.1"
-        )
+    non-loopback address. Keys are configured by ``EARMARK_API_KEYS`` or
+    by a key made with ``earmark keys create`` (in ``store``)."""
+    if is_loopback(host) or settings.api_keys:
+        return
+    if store is not None:
+        with store.unit_of_work(write=False) as uow:
+            if keys.any_stored_keys(uow.tx):
+                return
+    raise UnsafeBind(
+        f"refusing to serve on {host} without API keys; set EARMARK_API_KEYS, "
+        "make one with earmark keys create, or bind to 127.0.0.1"
+    )
 
 
 def default_workers(database_url: str) -> int:
@@ -68,11 +75,15 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *,
           ready: Callable[[], None] | None = None) -> None:
     """Migrate, then serve until stopped. ``ready`` runs once the schema is
     current, before the first request is taken (the demo prints its banner)."""
-    check_bind(host, settings)
     if workers is None:
         workers = default_workers(settings.database_url)
     store = Store(settings.database_url, Clock(frozen=settings.today))
     store.upgrade()
+    try:
+        check_bind(host, settings, store)
+    except UnsafeBind:
+        store.dispose()
+        raise
     if ready is not None:
         ready()
     if workers <= 1:

@@ -2,6 +2,7 @@
 HTTP API: the event log (``events tail``), webhooks, and the calendar."""
 
 import time
+from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -13,9 +14,11 @@ from earmark.cli.common import (
     FormatOption,
     LimitOption,
     after,
+    day_option,
     done,
     group,
     need,
+    opened,
     reading,
     report,
     run,
@@ -118,9 +121,11 @@ def webhook_create(
     Example: earmark webhooks create https://example.com/hook --secret s3cret --event order.promise_changed
     """
     from earmark.notify import webhooks
+    from earmark.settings import Settings
 
     report(run(database, webhooks.create_webhook,
-               webhooks.CreateWebhook(url, event or ["*"], secret)), format)
+               webhooks.CreateWebhook(url, event or ["*"], secret,
+                                      allow_private=Settings().webhook_allow_private)), format)
 
 
 @webhooks_app.command("list")
@@ -189,8 +194,31 @@ def clock_advance(today: Day, database: DatabaseOption = None,
     Example: EARMARK_TODAY=2026-01-05 earmark clock advance 2026-02-01
     """
     from earmark.service import commitments as cm
+    from earmark.service.actor import SYSTEM, acting_as
 
-    report(run(database, cm.advance_clock, cm.AdvanceClock(today)), format)
+    # What the passing days trigger is the clock's doing (API.md: system).
+    with acting_as(SYSTEM):
+        report(run(database, cm.advance_clock, cm.AdvanceClock(today)), format)
+
+
+@events_app.command("purge")
+def events_purge(
+    before: Annotated[date, day_option("--before", help="Delete events recorded before "
+                                       "this day (UTC).")],
+    database: DatabaseOption = None,
+) -> None:
+    """Delete the events recorded before a day (UTC), shortening the audit
+    trail; an event that an active webhook has not had yet, or that the
+    notices have not told yet, is kept.
+
+    Example: earmark events purge --before 2026-01-01
+    """
+    from earmark.notify.retention import purge_events
+
+    with opened(database) as store:
+        deleted, kept_from = purge_events(store, before)
+    held = f"; events from #{kept_from} on are kept for their readers" if kept_from else ""
+    typer.echo(f"deleted {deleted} event(s) recorded before {before.isoformat()}{held}")
 
 
 def register(app: typer.Typer) -> None:

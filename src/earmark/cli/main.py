@@ -15,7 +15,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from earmark.cli import backups, demand, events, exchange, forecast, reports, resources, simulate, supply
+from earmark.cli import (
+    backups,
+    demand,
+    events,
+    exchange,
+    forecast,
+    keys,
+    reports,
+    resources,
+    simulate,
+    supply,
+)
 from earmark.cli.common import DatabaseOption, chosen, database_url, group, open_store
 
 if TYPE_CHECKING:
@@ -32,6 +43,7 @@ forecast.register(app)
 reports.register(app)
 simulate.register(app)
 backups.register(app)
+keys.register(app)
 app.command("import")(exchange.import_csv)
 app.command("export")(exchange.export)
 
@@ -44,6 +56,11 @@ def main(database: DatabaseOption = None) -> None:
     the command, it holds for the command: earmark --database demo.db backorders
     """
     chosen.database = database
+    from earmark.service.actor import CLI, set_actor
+
+    # What a command changes is recorded as done by the CLI (the audit trail);
+    # serve and dispatch act as the system instead.
+    set_actor(CLI)
 
 
 def _console() -> Console:
@@ -88,7 +105,10 @@ def check(database: DatabaseOption = None) -> None:
 def _serve(database_url: str, host: str, port: int, banner: list[str] | None = None,
            workers: int | None = None) -> None:
     from earmark.api.server import UnsafeBind, serve
+    from earmark.service.actor import SYSTEM, set_actor
     from earmark.settings import Settings
+
+    set_actor(SYSTEM)  # requests act as their keys; background jobs as the system
 
     settings = Settings().model_copy(update={"database_url": database_url})
 
@@ -104,7 +124,8 @@ def _serve(database_url: str, host: str, port: int, banner: list[str] | None = N
     except UnsafeBind:
         console.print(
             f"[red]refusing to listen on {host}[/red]: no API keys are configured. "
-            "Set EARMARK_API_KEYS (comma-separated) to serve beyond this machine."
+            "Set EARMARK_API_KEYS (comma-separated) or make one with earmark keys create "
+            "to serve beyond this machine."
         )
         raise typer.Exit(2) from None
 
@@ -143,7 +164,10 @@ def dispatch(database: DatabaseOption = None) -> None:
     Example: earmark dispatch --database postgresql://postgres@127.0.0.1/earmark
     """
     from earmark.notify.dispatcher import run_until_stopped
+    from earmark.service.actor import SYSTEM, set_actor
     from earmark.settings import Settings
+
+    set_actor(SYSTEM)
 
     store = open_store(database)
     _console().print(f"earmark dispatching events from {database_url(database)}")

@@ -24,6 +24,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 import httpx
 from sqlalchemy import and_, func, select
@@ -41,7 +42,16 @@ from earmark.notify.outbox import (
     transaction,
     utc,
 )
-from earmark.notify.webhooks import Webhook, active_webhooks, cursor_name, signed_headers
+from earmark.notify.webhooks import (
+    Webhook,
+    active_webhooks,
+    cursor_name,
+    refusal,
+    resolve,
+    signed_headers,
+    target_of,
+    webhook_of,
+)
 from earmark.service.uow import Store
 from earmark.store import tables as t
 
@@ -71,7 +81,8 @@ def enqueue(store: Store, batch: int, only: set[str] | None = None) -> bool:
     """Queue, for every webhook (or those named in ``only``), the events after
     its cursor that it wants; True if any cursor moved."""
     with transaction(store, write=False) as connection:
-        webhooks = [w for w in active_webhooks(connection) if only is None or w.id in only]
+        webhooks = [w for w in active_webhooks(connection, store.sealer)
+                    if only is None or w.id in only]
     moved = False
     for webhook in webhooks:
         moved = _enqueue_one(store, webhook, batch) or moved
@@ -155,13 +166,13 @@ def next_due(store: Store, webhook_id: str) -> Due | None:
         event = event_by_id(connection, int(head["event_id"]))
     if event is None:
         raise RuntimeError(f"delivery of event {head['event_id']} names no event")
-    webhook = Webhook(hook["id"], hook["url"], tuple(hook["events"]), hook["secret"])
-    return Due(webhook, event, int(head["attempts"]))
+    return Due(webhook_of(hook, store.sealer), event, int(head["attempts"]))
 
 
 def record_attempt(store: Store, due: Due, status_code: int | None, error: str | None,
-                   backoff: Backoff) -> str:
-    """Write down one attempt; the delivery's status after it."""
+                   backoff: Backoff, *, final: bool = False) -> str:
+    """Write down one attempt; the delivery's status after it. A ``final``
+    failure (a target refused before any request) is not tried again."""
     d = t.deliveries
     at = now()
     where = and_(d.c.webhook_id == due.webhook.id, d.c.event_id == due.event.id,
@@ -177,7 +188,7 @@ def record_attempt(store: Store, due: Due, status_code: int | None, error: str |
         give_up_at = first + timedelta(seconds=backoff.window_seconds)
         if status_code is not None and 200 <= status_code < 300:
             values.update(status="delivered", delivered_at=at, next_attempt_at=None)
-        elif at >= give_up_at:
+        elif final or at >= give_up_at:
             values.update(status="failed", next_attempt_at=None)
         else:
             # The last attempt falls at the end of the window, not after it.
@@ -195,8 +206,10 @@ class Deliverer:
     receiver delays only its own queue."""
 
     def __init__(self, store: Store, client: httpx.AsyncClient, backoff: Backoff,
-                 timeout_seconds: float, holding: Callable[[], bool]) -> None:
+                 timeout_seconds: float, holding: Callable[[], bool], *,
+                 allow_private: bool = False) -> None:
         self.store = store
+        self.allow_private = allow_private
         self.client = client
         self.backoff = backoff
         self.timeout_seconds = timeout_seconds
@@ -218,12 +231,29 @@ class Deliverer:
                 due = await asyncio.to_thread(next_due, self.store, webhook_id)
                 if due is None:
                     return
+                refused = None if self.allow_private else await self.refused(due)
+                if refused is not None:
+                    await asyncio.to_thread(partial(record_attempt, self.store, due, None,
+                                                    refused, self.backoff, final=True))
+                    continue
                 status_code, error = await self.post(due)
                 await asyncio.to_thread(record_attempt, self.store, due, status_code, error,
                                         self.backoff)
         except Exception:
             # Tried again from the next tick; the delivery row still says pending.
             log.exception("delivering to webhook %s failed", webhook_id)
+
+    async def refused(self, due: Due) -> str | None:
+        """Why the webhook's URL may not be called now: checked at every
+        delivery, after DNS resolution, since a name that was public when the
+        webhook was made may point inside the network today."""
+        host, port = target_of(due.webhook.url)
+        try:
+            addresses = await asyncio.to_thread(resolve, host, port)
+        except (OSError, UnicodeError):
+            return None  # Not refused: the attempt fails on its own, and is retried.
+        reason = refusal(host, addresses)
+        return None if reason is None else ("refused: " + reason)[:ERROR_LENGTH_MAX]
 
     async def post(self, due: Due) -> tuple[int | None, str | None]:
         body = due.event.body()

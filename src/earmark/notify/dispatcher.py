@@ -36,12 +36,13 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 from sqlalchemy import select
 
 from earmark.notify import broker as nats_sink
-from earmark.notify import delivery, mailer, notices
+from earmark.notify import delivery, mailer, notices, retention
 from earmark.notify.outbox import drop_lease, last_event_id, take_lease, transaction
 from earmark.notify.webhooks import cursor_name
 from earmark.service.uow import Store
@@ -96,6 +97,7 @@ class Dispatcher:
         self._held_until = 0.0
         self._retry_at: dict[str, float] = {}
         self._failures: dict[str, int] = {}
+        self._purged_at = float("-inf")
 
     # The lease
 
@@ -124,8 +126,9 @@ class Dispatcher:
         """Dispatch until ``stop`` is set."""
         poll = self.settings.dispatch_poll_seconds
         async with httpx.AsyncClient(follow_redirects=False) as client:
-            deliverer = delivery.Deliverer(self.store, client, self.backoff,
-                                           self.settings.webhook_timeout_seconds, self.holding)
+            deliverer = delivery.Deliverer(
+                self.store, client, self.backoff, self.settings.webhook_timeout_seconds,
+                self.holding, allow_private=self.settings.webhook_allow_private)
             stopping = asyncio.ensure_future(stop.wait())
             try:
                 while not stop.is_set():
@@ -178,6 +181,10 @@ class Dispatcher:
             busy |= await self._step("smtp", lambda: asyncio.to_thread(
                 mailer.send_step, store, mail, batch))
         await self._step("deliveries", lambda: _nothing_moved(deliverer.launch_due()))
+        if time.monotonic() - self._purged_at >= retention.PURGE_EVERY.total_seconds():
+            self._purged_at = time.monotonic()
+            kept = timedelta(days=self.settings.delivered_retention_days)
+            await self._step("retention", lambda: _purge_delivered(store, kept))
         return busy
 
     async def _step(self, name: str, step: Callable[[], Awaitable[bool]]) -> bool:
@@ -197,6 +204,12 @@ class Dispatcher:
             return False
         self._failures.pop(name, None)
         return moved
+
+
+async def _purge_delivered(store: Store, kept: timedelta) -> bool:
+    """Delete old delivered deliveries (earmark.notify.retention); moves no reader."""
+    await asyncio.to_thread(retention.purge_delivered, store, kept)
+    return False
 
 
 async def _nothing_moved(launch: Awaitable[None]) -> bool:

@@ -39,10 +39,12 @@ class OutboxEvent:
     type: str
     at: datetime
     data: dict[str, Any]
+    actor: str = "system"
 
     def as_json(self) -> dict[str, Any]:
         """The event exactly as an item of ``GET /v1/events``."""
-        return {"id": self.id, "type": self.type, "at": rfc3339(self.at), "data": self.data}
+        return {"id": self.id, "type": self.type, "at": rfc3339(self.at), "data": self.data,
+                "actor": self.actor}
 
     def body(self) -> bytes:
         """The bytes a webhook receives (and its signature covers)."""
@@ -90,14 +92,15 @@ def events_after(connection: Connection, after: int, limit: int) -> list[OutboxE
     rows = connection.execute(
         select(t.events).where(t.events.c.id > after).order_by(t.events.c.id).limit(limit)
     ).mappings()
-    return [OutboxEvent(int(r["id"]), r["type"], utc(r["at"]), r["data"]) for r in rows]
+    return [OutboxEvent(int(r["id"]), r["type"], utc(r["at"]), r["data"], r["actor"])
+            for r in rows]
 
 
 def event_by_id(connection: Connection, event_id: int) -> OutboxEvent | None:
     row = connection.execute(select(t.events).where(t.events.c.id == event_id)).mappings().first()
     if row is None:
         return None
-    return OutboxEvent(int(row["id"]), row["type"], utc(row["at"]), row["data"])
+    return OutboxEvent(int(row["id"]), row["type"], utc(row["at"]), row["data"], row["actor"])
 
 
 def last_event_id(connection: Connection) -> int:

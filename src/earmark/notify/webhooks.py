@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +30,7 @@ from earmark.service.pages import Key, Keyset, page
 from earmark.service.results import Result, fail, invalid
 from earmark.service.uow import UnitOfWork
 from earmark.store import tables as t
+from earmark.store.sealing import Sealer
 
 ALL_EVENTS = "*"
 URL_LENGTH_MAX = 2000
@@ -44,6 +47,9 @@ class CreateWebhook:
     url: str
     events: list[str]
     secret: str
+    allow_private: bool = False
+    """``EARMARK_WEBHOOK_ALLOW_PRIVATE``: a URL may name a private, loopback or
+    link-local address (a receiver on this machine or network)."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,8 @@ def _check_events(events: list[str]) -> tuple[tuple[str, ...], str | None]:
 def create_webhook(uow: UnitOfWork, cmd: CreateWebhook) -> Result:
     if problem := _check_url(cmd.url):
         return invalid("url", problem)
+    if not cmd.allow_private and (problem := refused_target(cmd.url)):
+        return invalid("url", problem)
     events, problem = _check_events(cmd.events)
     if problem:
         return invalid("events", problem)
@@ -151,7 +159,9 @@ def create_webhook(uow: UnitOfWork, cmd: CreateWebhook) -> Result:
     # From here on the command must succeed.
     webhook_id = "wh_" + secrets.token_hex(12)
     uow.tx.execute(t.webhooks.insert().values(
-        id=webhook_id, url=cmd.url, events=list(events), secret=cmd.secret, created_at=uow.now,
+        id=webhook_id, url=cmd.url, events=list(events),
+        # Sealed: a copy of the database does not give away what signs deliveries.
+        sealed_secret=uow.store.sealer.seal(cmd.secret), created_at=uow.now,
     ))
     start_cursor(uow.tx, cursor_name(webhook_id), last_event_id(uow.tx))
     body = get_webhook(uow.tx, webhook_id)
@@ -223,8 +233,70 @@ def list_deliveries(tx: Connection, webhook_id: str, after: Key | None,
     return page(items, cursor)
 
 
-def active_webhooks(tx: Connection) -> list[Webhook]:
+def active_webhooks(tx: Connection, sealer: Sealer) -> list[Webhook]:
     w = t.webhooks
     rows = tx.execute(select(w).where(w.c.deleted_at.is_(None)).order_by(w.c.id)).mappings()
-    return [Webhook(r["id"], r["url"], tuple(r["events"]), r["secret"]) for r in rows]
+    return [webhook_of(r, sealer) for r in rows]
+
+
+def webhook_of(row: RowMapping, sealer: Sealer) -> Webhook:
+    """A stored webhook, its secret opened with the server key."""
+    return Webhook(row["id"], row["url"], tuple(row["events"]), sealer.open(row["sealed_secret"]))
+
+
+# Where a webhook may point
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return _is_public(address.ipv4_mapped)
+    return not (address.is_private or address.is_loopback or address.is_link_local
+                or address.is_multicast or address.is_reserved or address.is_unspecified)
+
+
+def refused_addresses(addresses: list[str]) -> list[str]:
+    """Those of ``addresses`` that are loopback, private, link-local (or
+    otherwise not on the public internet): a webhook there could be turned
+    against the server's own network (its metadata service, its database)."""
+    refused = []
+    for text in addresses:
+        try:
+            address = ipaddress.ip_address(text.split("%", 1)[0])
+        except ValueError:
+            refused.append(text)
+            continue
+        if not _is_public(address):
+            refused.append(text)
+    return refused
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (an address literal is itself)."""
+    infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def target_of(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def refused_target(url: str) -> str | None:
+    """Why ``url`` may not be called (its host is or resolves to a private,
+    loopback or link-local address), else None. A host that does not resolve
+    now is not refused: it may later, and every delivery checks again."""
+    host, port = target_of(url)
+    try:
+        addresses = resolve(host, port)
+    except (OSError, UnicodeError):
+        return None
+    return refusal(host, addresses)
+
+
+def refusal(host: str, addresses: list[str]) -> str | None:
+    refused = refused_addresses(addresses)
+    if not refused:
+        return None
+    return (f"its host {host!r} is or resolves to {', '.join(refused)}: a loopback, private "
+            "or link-local address (EARMARK_WEBHOOK_ALLOW_PRIVATE=1 allows it)")
 

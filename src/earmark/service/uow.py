@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from earmark.domain.events import Event
 from earmark.domain.position import DemandKey, Position
 from earmark.domain.slips import SlipBook
+from earmark.service.actor import current_actor
 from earmark.service.clock import FROZEN_DAY, Clock
 from earmark.service.confidence import SLIP_BOOK, SLIP_EPOCH, read_slip_book
 from earmark.service.queries import QUEUE_PLACES, position_queue_places
@@ -43,6 +44,7 @@ from earmark.store.repository import (
     position_version,
     save_position,
 )
+from earmark.store.sealing import Sealer
 
 RANK_EPOCH = "rank_epoch"
 MASTER_EPOCH = "master_epoch"
@@ -96,6 +98,7 @@ class Store:
         self._positions_lock = threading.Lock()
         self._master = SharedMaster(-1)
         self._slips: tuple[int, SlipBook] = (-1, SlipBook())
+        self._sealer: Sealer | None = None
 
     def slip_book(self, epoch: int, read: Callable[[], SlipBook]) -> SlipBook:
         """The slip book of ``epoch``: the one kept, or ``read`` afresh when it moved."""
@@ -107,6 +110,13 @@ class Store:
         with self._positions_lock:
             self._slips = (epoch, book)
         return book
+
+    @property
+    def sealer(self) -> Sealer:
+        """Seals secrets under the server key (read or made on first use)."""
+        if self._sealer is None:
+            self._sealer = Sealer.for_database(self.url)
+        return self._sealer
 
     def shared_master(self, epoch: int) -> SharedMaster:
         """The master data read so far in ``epoch`` (a fresh one when it moved)."""
@@ -326,6 +336,9 @@ class UnitOfWork:
         self.today: date = date.min
         self.now: datetime = Clock.now()
         self._events: list[dict[str, Any]] = []
+        self.actor = current_actor()
+        """Recorded on the events emitted from now on; the batching writer
+        sets it for each command of a batch."""
         self._epoch: int | None = None
         self._slip_epoch = 0
         self._slips_recorded = False
@@ -783,7 +796,8 @@ class UnitOfWork:
             data = {**data, "confirmed": self._date_confirmed(data)}
         # ``day`` is earmark's calendar (frozen or not), ``at`` the wall clock's
         # moment: reports count events by the day they happened on the calendar.
-        self._events.append({"type": event_type, "at": self.now, "data": data, "day": self.today})
+        self._events.append({"type": event_type, "at": self.now, "data": data, "day": self.today,
+                             "actor": self.actor})
 
     def _date_confirmed(self, data: dict[str, Any]) -> bool:
         """Whether the date a line's event tells is confirmed: every open unit

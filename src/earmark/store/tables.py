@@ -289,9 +289,27 @@ events = Table(
     Column("data", JSON, nullable=False),
     # earmark's today when the event happened (``at`` is the wall clock's moment).
     Column("day", Date, nullable=True),
+    # Who caused the event: an API key's name, "cli", "system" (the clock,
+    # expiry, background work) or "anonymous" (a server without keys).
+    Column("actor", String(64), nullable=False, server_default="system"),
 )
 Index("ix_events_type", events.c.type, events.c.id)
 Index("ix_events_type_day", events.c.type, events.c.day)
+Index("ix_events_actor", events.c.actor, events.c.id)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", Id, nullable=False),
+    Column("scope", String(8), nullable=False),
+    # A short public part of the key, to find its row without scanning.
+    Column("prefix", String(16), nullable=False, unique=True),
+    # SHA-256 of the whole key (hex); the key itself is never stored.
+    Column("hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
 
 counters = Table(
     "counters",
@@ -344,7 +362,8 @@ webhooks = Table(
     Column("id", Id, primary_key=True),
     Column("url", String(2000), nullable=False),
     Column("events", JSON, nullable=False),
-    Column("secret", String(500), nullable=False),
+    # The signing secret, sealed under the server key (earmark.store.sealing).
+    Column("sealed_secret", String(1000), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("deleted_at", DateTime(timezone=True), nullable=True),
 )

@@ -10,6 +10,7 @@ from earmark.api.deps import CommandsDep, IdempotencyDep
 from earmark.api.routes import problems
 from earmark.api.schemas.clock import ClockAdvance, ClockAdvanced, ClockOut
 from earmark.service import commitments
+from earmark.service.actor import SYSTEM, acting_as
 
 router = APIRouter(prefix="/v1/clock", tags=["clock"])
 
@@ -23,6 +24,10 @@ def get_clock(commands: CommandsDep) -> JSONResponse:
 @router.post("", response_model=ClockAdvanced, responses=problems(400, 409, 422))
 def post_clock(body: ClockAdvance, commands: CommandsDep, key: IdempotencyDep) -> JSONResponse:
     """Move a frozen calendar forward (never back) and run what the passing
-    days trigger (commitment expiry). 409 when the calendar is not frozen."""
-    return commands.run(commitments.advance_clock, commitments.AdvanceClock(body.today),
-                        ClockAdvanced, key)
+    days trigger (commitment expiry). 409 when the calendar is not frozen.
+
+    What the days trigger is the clock's doing, not the caller's: its events
+    record ``system`` (API.md "Conventions"); only an admin key gets here."""
+    with acting_as(SYSTEM):
+        return commands.run(commitments.advance_clock, commitments.AdvanceClock(body.today),
+                            ClockAdvanced, key)

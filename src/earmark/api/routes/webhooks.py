@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Response
 from fastapi.responses import JSONResponse
 
 from earmark.api.commands import answer_response, respond
-from earmark.api.deps import CommandsDep, IdempotencyDep, PageRequest, keyset_page
+from earmark.api.deps import CommandsDep, IdempotencyDep, PageRequest, SettingsDep, keyset_page
 from earmark.api.problems import not_found
 from earmark.api.routes import problems
 from earmark.api.schemas.common import Out
@@ -26,10 +26,14 @@ WebhookIdPath = Annotated[str, Path(min_length=1, max_length=ID_LENGTH_MAX,
 
 
 @router.post("", response_model=WebhookOut, status_code=201, responses=problems(400, 422))
-def post_webhook(body: WebhookCreate, commands: CommandsDep, key: IdempotencyDep) -> JSONResponse:
+def post_webhook(body: WebhookCreate, commands: CommandsDep, settings: SettingsDep,
+                 key: IdempotencyDep) -> JSONResponse:
     """Subscribe a URL to events. Each delivery is a signed POST of the event
-    (see the README, "Webhooks"); the secret is never shown again."""
-    command = webhooks.CreateWebhook(body.url, body.events, body.secret)
+    (see the README, "Webhooks"); the secret is never shown again. A URL
+    whose host is or resolves to a loopback, private or link-local address
+    is refused (422) unless ``EARMARK_WEBHOOK_ALLOW_PRIVATE=1``."""
+    command = webhooks.CreateWebhook(body.url, body.events, body.secret,
+                                     allow_private=settings.webhook_allow_private)
     return commands.run(webhooks.create_webhook, command, WebhookOut, key)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from earmark.api.schemas.common import NextCursor, Out, Timestamp
 
 
@@ -12,6 +14,8 @@ class EventOut(Out):
     type: str
     at: Timestamp
     data: dict[str, Any]
+    actor: str = Field(description="Who caused it: an API key's name, cli, system (the clock, "
+                       "expiry, background work) or anonymous (a server without keys).")
 
 
 class EventPage(Out):

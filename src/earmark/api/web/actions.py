@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from earmark.api.commands import Commands
 from earmark.api.deps import CodePath, SkuPath
 from earmark.api.idempotency import Answer
+from earmark.api.middleware import CSRF_FIELD
 from earmark.api.routes.orders import place_command
 from earmark.api.schemas.commitments import CommitmentCreate, CommitmentOut
 from earmark.api.schemas.orders import OrderCreate, OrderOut
@@ -44,7 +45,8 @@ INTEGER_FIELDS = ("quantity",)
 async def read_form(request: Request) -> dict[str, str]:
     body = (await request.body())[:FORM_BYTES_MAX].decode("utf-8", errors="replace")
     parsed = parse_qs(body, keep_blank_values=True, max_num_fields=FORM_FIELDS_MAX)
-    return {name: values[0].strip() for name, values in parsed.items()}
+    # The CSRF token was checked before the route ran (earmark.api.middleware).
+    return {name: values[0].strip() for name, values in parsed.items() if name != CSRF_FIELD}
 
 
 def _integer(value: Any) -> Any:

@@ -1,27 +1,22 @@
-"""``/login`` and ``/logout``: with ``EARMARK_API_KEYS`` set, a person signs in
-with an API key, which is kept in an HttpOnly cookie (script on the page
-cannot read it) and checked by :class:`earmark.api.middleware.BearerAuth`."""
+"""``/login`` and ``/logout``: on a server with keys, a person signs in with
+an API key. The cookie it sets holds no key: it names the key (``env-1``,
+or a stored key's id) with a fingerprint and an expiry, signed by the server
+(earmark.api.keyring); HttpOnly, so script on the page cannot read it, and
+SameSite=Strict, so another site's page cannot send it. A revoked key ends
+its sessions at once."""
 
 from __future__ import annotations
 
-import hmac
-
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from earmark.api.keyring import SESSION_SECONDS, KeyRing
 from earmark.api.middleware import KEY_COOKIE
 from earmark.api.web.actions import read_form
 from earmark.api.web.render import page
 
 router = APIRouter()
-
-COOKIE_SECONDS = 12 * 3600
-
-
-def _valid(request: Request, key: str) -> bool:
-    keys: list[str] = request.app.state.settings.api_keys
-    matches = [hmac.compare_digest(key.encode(), known.encode()) for known in keys]
-    return any(matches)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -32,14 +27,15 @@ def login_form(request: Request) -> Response:
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request) -> Response:
     key = (await read_form(request)).get("key", "")
-    if not request.app.state.settings.api_keys:
+    ring: KeyRing = request.app.state.keyring
+    if not ring.known_required():
         return RedirectResponse("/", status_code=303)
-    if not key or not _valid(request, key):
+    session = await anyio.to_thread.run_sync(ring.session_for, key) if key else None
+    if session is None:
         return page(request, "login.html", 401, title="Sign in", error="That is not a valid API key.")
     response = RedirectResponse("/", status_code=303)
-    # SameSite=Strict: another site's form cannot post with this cookie.
-    response.set_cookie(KEY_COOKIE, key, max_age=COOKIE_SECONDS, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", path="/")
+    response.set_cookie(KEY_COOKIE, session, max_age=SESSION_SECONDS, httponly=True,
+                        samesite="strict", secure=request.url.scheme == "https", path="/")
     return response
 
 

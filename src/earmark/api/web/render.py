@@ -12,6 +12,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from earmark.api.commands import Commands
+from earmark.api.keyring import KeyRing
+from earmark.api.middleware import KEY_COOKIE
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -61,7 +63,11 @@ def is_htmx(request: Request) -> bool:
 
 
 def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    secured = bool(request.app.state.settings.api_keys)
+    ring: KeyRing = request.app.state.keyring
+    secured = ring.known_required()
+    session = request.cookies.get(KEY_COOKIE) if secured else None
     return templates.TemplateResponse(
-        request, name, {"secured": secured, "path": request.url.path, **context},
+        request, name, {"secured": secured, "path": request.url.path,
+                        # Every form posts it back; htmx sends it as a header (base.html).
+                        "csrf_token": ring.csrf_token(session), **context},
         status_code=status)

@@ -253,7 +253,8 @@ def consumptions_of(uow: UnitOfWork, ids: list[str]) -> dict[str, list[dict[str,
 
 
 def _event_out(row: Any) -> dict[str, Any]:
-    return {"id": int(row.id), "type": row.type, "at": row.at, "data": row.data}
+    return {"id": int(row.id), "type": row.type, "at": row.at, "data": row.data,
+            "actor": row.actor}
 
 
 def position_events(uow: UnitOfWork, sku: str, location: str,
