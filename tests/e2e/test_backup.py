@@ -22,8 +22,9 @@ from earmark.demo.data import DEMO_TODAY, load
 from earmark.service.clock import Clock
 from earmark.service.uow import Store
 
-DEMO_ORDERS = 24
-"""Orders the demo data places (its orders and store orders)."""
+DEMO_ORDERS = 170
+"""Orders the demo data holds: those it places (its orders and store orders)
+and the closed orders of its four weeks of service history."""
 
 
 def earmark(*arguments: str) -> subprocess.CompletedProcess[str]:

@@ -5,6 +5,7 @@ again with their Idempotency-Key, succeed once."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -63,6 +64,9 @@ def test_a_sqlite_file_locked_by_another_process_answers_503_with_retry_after_no
     tally = Tally()
     with httpx.Client(base_url=server.url, timeout=30) as client:
         seed(client, ["LOCKED"], "WH", "shop", 10)
+        # The dashboard's forms carry a CSRF token (earmark.api.middleware).
+        found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/act").text)
+        assert found, "the dashboard's form carries no CSRF token"
         with locked(path):
             for method, route, body in _writes(1):
                 answer = client.request(method, route, json=body,
@@ -80,7 +84,8 @@ def test_a_sqlite_file_locked_by_another_process_answers_503_with_retry_after_no
             # The dashboard's forms write too: the same answer, not a 500.
             page = client.post("/act/order", data={"id": "SO-web", "account": "shop",
                                                    "sku": "LOCKED", "location": "WH",
-                                                   "quantity": "1"})
+                                                   "quantity": "1",
+                                                   "csrf_token": found.group(1)})
             tally.count(page.status_code, False, page.headers)
             assert page.status_code == 503, page.text
         for method, route, body in _writes(1):

@@ -254,10 +254,11 @@ COUNTED: list[dict[str, str]] = [
 ]
 """Filters that find forecasts among 3 positions as among 12 (one that finds
 none answers after reading the forecasts)."""
-STATEMENTS_MAX = 9
+STATEMENTS_MAX = 10
 """The transaction's own, the forecasts, and one query per kind of row: items
-and positions, receipts, order lines, commitments, ordered units; and the
-positions with backorders that a lane leads into (transfer suggestions)."""
+and positions, receipts, order lines, commitments, ordered units; the
+positions with backorders that a lane leads into (transfer suggestions); and
+the suppliers' recorded slips (σ_L of the safety stock)."""
 
 
 def statements_listing(api: TestClient, store: Store) -> dict[str, int]:

@@ -238,7 +238,10 @@ def suggestion_out(s: AnySuggestion) -> dict[str, Any]:
                         "quantity": s.quantity},
         }
     request = create_request(s)
-    body = {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(request).items()}
+    # A suggested receipt names no supplier (the request leaves it out, as the
+    # API's answer does).
+    body = {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(request).items()
+            if not (k == "supplier" and v is None)}
     return {
         "id": s.id, "kind": s.kind, "sku": s.sku, "location": s.location, "account": s.account,
         "quantity": s.quantity, "date": s.day.isoformat(), "expires_on": iso(s.expires_on),
