@@ -212,3 +212,29 @@ def test_a_file_places_orders_and_ships_what_it_says_shipped(sqlite_cli: Cli,
     changed = tmp_path / "changed.csv"
     changed.write_text("order,account,line,sku,quantity\nSO-7,acme,1,COAT,9\n")
     assert "a placed line cannot change" in sqlite_cli.refused("import", "orders", str(changed))
+
+
+def test_a_receipts_file_names_their_suppliers_and_exports_them_back(
+        sqlite_cli: Cli, tmp_path: Path) -> None:
+    seed(sqlite_cli)
+    created = tmp_path / "receipts.csv"
+    created.write_text("id,sku,location,quantity,expected_date,supplier\n"
+                       "PO-9,COAT,WEB,4,2026-02-20,nordic-wool\n"
+                       "PO-8,COAT,WEB,2,2026-02-21,\n")
+    sqlite_cli("import", "receipts", str(created))
+    assert sqlite_cli.json("receipts", "show", "PO-9")["supplier"] == "nordic-wool"
+    assert sqlite_cli.json("receipts", "show", "PO-8")["supplier"] is None
+    exported = sqlite_cli("export", "receipts")
+    assert exported.splitlines()[0].endswith(",status,supplier")
+    assert any(row.startswith("PO-9,") and row.endswith(",nordic-wool")
+               for row in exported.splitlines())
+    # The export imports back with nothing changed; a supplier cannot change.
+    again = tmp_path / "again.csv"
+    again.write_text(exported)
+    sqlite_cli("import", "receipts", str(again))
+    assert sqlite_cli("export", "receipts") == exported
+    moved = tmp_path / "moved.csv"
+    moved.write_text("id,sku,location,quantity,expected_date,supplier\n"
+                     "PO-9,COAT,WEB,4,2026-02-20,other-mill\n")
+    said = sqlite_cli.refused("import", "receipts", str(moved))
+    assert "supplier" in said and "cannot change" in said

@@ -37,7 +37,7 @@ SPECS: dict[str, Spec] = {
     "accounts": Spec(("id", "name"), ("priority",)),
     "stock": Spec(("sku", "location"), ("on_hand", "quantity", "reason", "note")),
     "receipts": Spec(("id", "sku", "location", "quantity", "expected_date"),
-                     ("source", "received", "status"), ("open",)),
+                     ("source", "received", "status", "supplier"), ("open",)),
     "orders": Spec(("order", "account", "sku", "quantity"),
                    ("line", "location", "requested_date", "backorder", "shipped", "cancelled",
                     "unit_price"),

@@ -132,7 +132,7 @@ def export_rows(uow: UnitOfWork, kind: str) -> tuple[list[str], Iterator[dict[st
         return cols, _table_rows(uow, "positions", cols, ["sku", "location"])
     if kind == "receipts":
         cols = ["id", "sku", "location", "quantity", "received", "expected_date", "source",
-                "status"]
+                "status", "supplier"]
         return cols, _table_rows(uow, "receipts", cols, ["seq", "id"])
     if kind == "commitments":
         cols = ["id", "account", "sku", "location", "quantity", "need_date", "expires_on",

@@ -195,15 +195,18 @@ def _plan_receipts(tx: Connection, file: CsvFile, plan: Plan) -> None:
             received = opt_int(line, r, "received")
             status = opt(r, "status")
             source = opt(r, "source") or "purchase"
+            supplier = opt(r, "supplier")
             now = get_receipt(tx, key)
             steps: list[tuple[str, Any, Any]] = []
             if now is None:
                 steps.append((f"create receipt {key}: {quantity} × {sku} at {location} on "
                               f"{expected.isoformat()}", supply.create_receipt,
-                              supply.CreateReceipt(key, sku, location, quantity, expected, source)))
+                              supply.CreateReceipt(key, sku, location, quantity, expected, source,
+                                                   supplier)))
                 now_received, now_status = 0, "open"
             else:
-                for name, value in (("sku", sku), ("location", location), ("source", source)):
+                for name, value in (("sku", sku), ("location", location), ("source", source),
+                                    ("supplier", supplier)):
                     if name in file.header and now[name] != value:
                         raise ImportRefused(line, f"receipt {key} has {name} {now[name]!r}, not "
                                             f"{value!r}; a receipt's {name} cannot change")
