@@ -53,21 +53,21 @@ an earlier unit of work is good while it stands still."""
 IDS_PER_READ = 1000
 """Ids per ``IN`` list when a batch reads its orders or items together."""
 # A unit of work's first statement: the frozen day and the master epoch.
-_START = select(
+_START = db.built_once(select(
     select(t.clock.c.day).where(t.clock.c.name == bindparam("clock")).scalar_subquery(),
     select(t.counters.c.value).where(t.counters.c.name == bindparam("epoch")).scalar_subquery(),
     select(t.counters.c.value).where(t.counters.c.name == bindparam("rank")).scalar_subquery(),
     select(t.counters.c.value).where(t.counters.c.name == bindparam("slips")).scalar_subquery(),
-)
+))
 _ORDER_REQUESTS = select(t.orders.c.id, t.orders.c.request).where(
     t.orders.c.id.in_(bindparam("ids", expanding=True)))
 # On PostgreSQL one array parameter, so the statement's text is the same for
 # any number of ids and the server prepares it once.
-_ORDER_REQUESTS_PG = select(t.orders.c.id, t.orders.c.request).where(
-    t.orders.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(t.orders.c.id.type))))
+_ORDER_REQUESTS_PG = db.built_once(select(t.orders.c.id, t.orders.c.request).where(
+    t.orders.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(t.orders.c.id.type)))))
 NUMBERS_PER_BLOCK = 1000
 EVENTS_LOCK_KEY = 0x6561726D61726B  # "earmark": the advisory lock that orders event ids
-_EVENTS_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_EVENTS_LOCK = db.built_once(text("SELECT pg_advisory_xact_lock(:key)"))
 
 
 def read_by_ids(ids: list[str], read: Callable[[list[str]], Iterable[tuple[str, Any]]]
@@ -660,7 +660,7 @@ class UnitOfWork:
         reads: list[tuple[Any, dict[str, Any]]] = []
         loads = load_statements(cold) if cold else []
         if keys:
-            reads.append((lock_statement(keys, self.dialect), {}))
+            reads.append(lock_statement(keys, self.dialect))
         if orders:
             reads.append((_ORDER_REQUESTS_PG, {"ids": orders}))
         if numbers:

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 import psycopg
-from psycopg.types.json import Json
 from sqlalchemy import JSON, Engine, Table, and_, bindparam, create_engine, event, make_url, text
 from sqlalchemy.engine import Compiled, Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -327,11 +327,9 @@ def insert_rows(tx: Connection, table: Table, rows: list[dict[str, Any]]) -> Non
     if _pipelined(tx) and len(rows) >= COPY_ROWS_MIN:
         tx.info[PIPELINE].close(tx)  # what is queued goes first; the pipeline reopens after
     elif _pipelined(tx):
-        # COPY cannot run in a pipeline: one prepared INSERT per row, queued.
-        placeholders = ", ".join(["%s"] * len(columns))
-        _queue(tx, f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})",
-               [[Json(row[name]) if as_json else row[name]
-                 for name, as_json in zip(columns, encode, strict=True)] for row in rows])
+        # COPY cannot run in a pipeline: one INSERT of every row, queued (its
+        # text depends on the columns only: the server prepares it once).
+        _queue(tx, _recordset_insert(table, tuple(columns)), [[_json_rows(rows)]])
         return
     if tx.dialect.name != "postgresql" or len(rows) < BULK_ROWS_MIN:
         tx.execute(table.insert(), rows)
@@ -350,32 +348,64 @@ def insert_rows(tx: Connection, table: Table, rows: list[dict[str, Any]]) -> Non
             raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
 
 
+_RECORDSET_INSERTS: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
+def _recordset_insert(table: Table, columns: tuple[str, ...]) -> str:
+    """``INSERT … SELECT … FROM json_populate_recordset(…)``: every row in one
+    JSON text parameter, which the server turns into the table's records (one
+    encoding in C for the whole batch instead of one adaptation per value)."""
+    key = (table.name, columns)
+    sql = _RECORDSET_INSERTS.get(key)
+    if sql is None:
+        names = ", ".join(columns)
+        sql = _RECORDSET_INSERTS[key] = (
+            f"INSERT INTO {table.name} ({names}) "
+            f"SELECT {names} FROM json_populate_recordset(NULL::{table.name}, %s::json)")
+    return sql
+
+
+def _json_rows(rows: list[dict[str, Any]]) -> str:
+    return orjson.dumps(rows, default=str).decode()
+
+
+_UPDATES: dict[tuple[Any, ...], Executable] = {}
+
+
 def update_rows(tx: Connection, table: Table, keys: list[str], rows: list[dict[str, Any]],
                 *, delete: bool = False) -> None:
     """Update (or with ``delete``, delete) the rows of ``table`` matched on
     ``keys``: each of ``rows`` names a row by its ``keys`` columns and gives
     the new values of its other columns (all rows the same columns).
 
-    On PostgreSQL this is one statement over arrays (``unnest``), where an
-    executemany would run one statement per row; elsewhere an executemany."""
+    On PostgreSQL this is one statement over the rows sent as one JSON text
+    (``json_populate_recordset``), where an executemany would run one
+    statement per row; elsewhere an executemany."""
     if not rows:
         return
     columns = list(rows[0])
     values = [name for name in columns if name not in keys]
     if tx.dialect.name != "postgresql" or len(rows) < BULK_ROWS_MIN:
-        match = and_(*(table.c[name] == bindparam(f"k_{name}") for name in keys))
-        statement = (table.delete().where(match) if delete else
-                     table.update().where(match).values({n: bindparam(f"v_{n}") for n in values}))
+        memo = (table.name, tuple(keys), tuple(columns), delete)
+        statement = _UPDATES.get(memo)
+        if statement is None:
+            match = and_(*(table.c[name] == bindparam(f"k_{name}") for name in keys))
+            statement = built_once(
+                table.delete().where(match) if delete else
+                table.update().where(match).values({n: bindparam(f"v_{n}") for n in values}))
+            _UPDATES[memo] = statement
         write(tx, statement, [{(f"k_{n}" if n in keys else f"v_{n}"): row[n] for n in columns}
                               for row in rows])
         return
-    dialect = tx.dialect
-    arrays = ", ".join(f"CAST(:{n} AS {table.c[n].type.compile(dialect=dialect)}[])" for n in columns)
-    source = f"unnest({arrays}) AS v({', '.join(columns)})"
-    where = " AND ".join(f"t.{n} = v.{n}" for n in keys)
-    if delete:
-        sql = f"DELETE FROM {table.name} AS t USING {source} WHERE {where}"
-    else:
-        assignments = ", ".join(f"{n} = v.{n}" for n in values)
-        sql = f"UPDATE {table.name} AS t SET {assignments} FROM {source} WHERE {where}"
-    write(tx, text(sql), [{n: [row[n] for row in rows] for n in columns}])
+    memo = (table.name, tuple(keys), tuple(columns), delete, "recordset")
+    statement = _UPDATES.get(memo)
+    if statement is None:
+        source = f"json_populate_recordset(NULL::{table.name}, CAST(:rows AS JSON)) AS v"
+        where = " AND ".join(f"t.{n} = v.{n}" for n in keys)
+        if delete:
+            sql = f"DELETE FROM {table.name} AS t USING {source} WHERE {where}"
+        else:
+            assignments = ", ".join(f"{n} = v.{n}" for n in values)
+            sql = f"UPDATE {table.name} AS t SET {assignments} FROM {source} WHERE {where}"
+        statement = _UPDATES[memo] = built_once(text(sql))
+    write(tx, statement, [{"rows": _json_rows(rows)}])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, any_, bindparam, select, tuple_
+from sqlalchemy import Select, any_, bindparam, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
@@ -67,16 +67,27 @@ def ensure_and_lock_positions(
     return found
 
 
-def lock_statement(ordered: list[tuple[str, str]], dialect: str) -> Select[Any]:
+_LOCK_PG = built_once(text(
+    "SELECT positions.sku, positions.location, positions.on_hand, positions.version "
+    "FROM positions WHERE (positions.sku, positions.location) IN "
+    "(SELECT * FROM unnest(CAST(:skus AS VARCHAR[]), CAST(:locations AS VARCHAR[]))) "
+    "ORDER BY positions.sku, positions.location FOR UPDATE"))
+"""PostgreSQL's lock: the keys as two array parameters, so that the text is
+the same for any number of positions (compiled once, prepared by the server)."""
+
+
+def lock_statement(ordered: list[tuple[str, str]], dialect: str
+                   ) -> tuple[Executable, dict[str, Any]]:
     """Lock the stored positions among ``ordered`` (sorted) and read (sku,
-    location, on-hand, version) of each under the lock."""
+    location, on-hand, version) of each under the lock: the statement and its
+    parameters."""
+    if dialect == "postgresql":
+        return _LOCK_PG, {"skus": [sku for sku, _ in ordered],
+                          "locations": [location for _, location in ordered]}
     p = t.positions.c
-    query = (
-        select(p.sku, p.location, p.on_hand, p.version)
-        .where(tuple_(p.sku, p.location).in_(ordered))
-        .order_by(p.sku, p.location)
-    )
-    return query.with_for_update() if dialect == "postgresql" else query
+    return (select(p.sku, p.location, p.on_hand, p.version)
+            .where(tuple_(p.sku, p.location).in_(ordered))
+            .order_by(p.sku, p.location)), {}
 
 
 def locked_versions(rows: Iterable[Sequence[Any]]) -> dict[tuple[str, str], tuple[int, int]]:
@@ -85,7 +96,8 @@ def locked_versions(rows: Iterable[Sequence[Any]]) -> dict[tuple[str, str], tupl
 
 def _lock_stored(tx: Connection, ordered: list[tuple[str, str]], dialect: str
                  ) -> dict[tuple[str, str], tuple[int, int]]:
-    return locked_versions(tx.execute(lock_statement(ordered, dialect)))
+    statement, params = lock_statement(ordered, dialect)
+    return locked_versions(tx.execute(statement, params))
 
 
 def _next_seq_statement(insert: Any) -> Any:
@@ -101,7 +113,7 @@ def _next_seq_statement(insert: Any) -> Any:
     )
 
 
-NEXT_SEQ_PG = _next_seq_statement(postgresql.insert)
+NEXT_SEQ_PG = built_once(_next_seq_statement(postgresql.insert))
 """Take ``step`` numbers of the counter ``name``; returns the last one taken (PostgreSQL)."""
 _NEXT_SEQ_SQLITE = _next_seq_statement(sqlite.insert)
 _POSITION_VERSION = select(t.positions.c.on_hand, t.positions.c.version).where(
@@ -124,7 +136,7 @@ def position_version(tx: Connection, sku: str, location: str) -> tuple[int, int]
     return (int(row[0]), int(row[1])) if row else None
 
 
-_FINISH_POSITION = (
+_FINISH_POSITION = built_once(
     t.positions.update()
     .where(t.positions.c.sku == bindparam("b_sku"), t.positions.c.location == bindparam("b_loc"))
     .values(version=t.positions.c.version + 1, held=bindparam("b_held"))
@@ -277,7 +289,7 @@ def load_positions(
 
 
 PEG_KEY = ["sku", "location", "demand_kind", "demand_ref", "demand_line", "bucket"]
-_ON_HAND_UPDATE = (
+_ON_HAND_UPDATE = built_once(
     t.positions.update()
     .where(t.positions.c.sku == bindparam("p_sku"), t.positions.c.location == bindparam("p_loc"))
     .values(on_hand=bindparam("p_on_hand"))
