@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,7 @@ import orjson
 import psycopg
 from sqlalchemy import JSON, Engine, Table, and_, bindparam, create_engine, event, make_url, text
 from sqlalchemy.engine import Compiled, Connection
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import ClauseElement, Executable
@@ -45,7 +46,35 @@ def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    return _postgres_engine(url)
+
+
+PING_IDLE_S = 1.0
+"""A pooled PostgreSQL connection idle longer than this is pinged before it is
+handed out (and replaced if it does not answer): after a server restart no
+request meets a dead connection, while the writer, which takes a connection
+every few milliseconds, pays no round trip for it."""
+
+
+def _postgres_engine(url: str) -> Engine:
+    engine = create_engine(url, pool_size=20, max_overflow=20)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is not None and time.monotonic() - since < PING_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool replaces the connection and tries again.
+            raise DisconnectionError(str(error)) from error
+
+    return engine
 
 
 SQLITE_BUSY_TIMEOUT_S = 60.0
