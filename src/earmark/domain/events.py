@@ -11,6 +11,7 @@ alone never produces an event.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -69,7 +70,7 @@ def consequences(
     position: Position,
     before: dict[DemandKey, DemandView],
     after: dict[DemandKey, DemandView],
-    own: set[DemandKey],
+    own: AbstractSet[DemandKey],
 ) -> list[Event]:
     """Events for every order line and commitment in ``before`` and ``after``
     not in ``own``, in rank order."""

@@ -72,9 +72,12 @@ class Effects:
     """``cause`` names, for the people told, what changed: ``receipt_delayed``,
     ``harvest_short``, ``stock_damage``, ``supply_arrived``, ``commitment_expired``..."""
 
-    def __init__(self, uow: UnitOfWork, cause: str) -> None:
+    def __init__(self, uow: UnitOfWork, cause: str, own: frozenset[DemandKey] = frozenset()) -> None:
         self.uow = uow
         self.cause = cause
+        self.own = own
+        """Demands the command itself places: it answers for them, so they are
+        not watched (no one else is told of them)."""
         self.before: dict[tuple[str, str], dict[DemandKey, DemandView]] = {}
         self.told_before: dict[tuple[str, str], dict[DemandKey, date | None]] = {}
         """Each observed line's customer date before the change."""
@@ -91,9 +94,10 @@ class Effects:
             before: dict[DemandKey, DemandView] = {}
             self.before[key] = before
             told = self.told_before.setdefault(key, {})
+            own = self.own
 
             def observe(demand: Demand) -> None:
-                if demand.key not in before:
+                if demand.key not in before and demand.key not in own:
                     before[demand.key] = view_of(position, demand)
                     if demand.key.kind is DemandKind.line:
                         told[demand.key] = self.customer_dates.now(position, demand)
@@ -113,7 +117,7 @@ class Effects:
                 for key in before
                 if key in position.demands
             }
-            events = consequences(position, before, after, own or set())
+            events = consequences(position, before, after, self.own | (own or set()))
             told = self.told_before.get((sku, location), {})
             self.uow.emit_all([(kind, self._with_customer_dates(position, told, kind, data))
                                for kind, data in events])

@@ -165,6 +165,8 @@ def _replay(uow: UnitOfWork, cmd: PlaceOrder) -> Result | None:
     stored = uow.staged_request(cmd.id)
     if stored is None:
         stored = uow.stored_order_request(cmd.id)
+    if stored is None:
+        return None
     return answer_to_twin("order", cmd.id, stored, _request(cmd),
                           lambda: get_order(uow.tx, cmd.id, uow.today))
 
@@ -207,7 +209,8 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
 
     # From here on the order must succeed.
     seq = uow.next_number("demand")
-    effects = Effects(uow, "order_placed")
+    effects = Effects(uow, "order_placed",
+                      frozenset(DemandKey.for_line(cmd.id, p.line) for p in planned))
     for p in planned:
         if p.location is not None:
             effects.position(p.sku, p.location)

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, any_, bindparam, select, text
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
 
 from earmark.domain.events import Event
 from earmark.domain.position import DemandKey, Position
@@ -24,8 +22,9 @@ from earmark.domain.slips import SlipBook
 from earmark.service.actor import current_actor
 from earmark.service.clock import FROZEN_DAY, Clock
 from earmark.service.confidence import SLIP_BOOK, SLIP_EPOCH, read_slip_book
+from earmark.service.master_data import MASTER_EPOCH, MasterData, SharedMaster
 from earmark.service.queries import QUEUE_PLACES, position_queue_places
-from earmark.store import db
+from earmark.store import db, work_rows
 from earmark.store import tables as t
 from earmark.store.repository import (
     NEXT_SEQ_PG,
@@ -47,41 +46,7 @@ from earmark.store.repository import (
 from earmark.store.sealing import Sealer
 
 RANK_EPOCH = "rank_epoch"
-MASTER_EPOCH = "master_epoch"
-"""Moves whenever an item, location or account changes: master data read in
-an earlier unit of work is good while it stands still."""
-IDS_PER_READ = 1000
-"""Ids per ``IN`` list when a batch reads its orders or items together."""
-# A unit of work's first statement: the frozen day and the master epoch.
-_START = db.built_once(select(
-    select(t.clock.c.day).where(t.clock.c.name == bindparam("clock")).scalar_subquery(),
-    select(t.counters.c.value).where(t.counters.c.name == bindparam("epoch")).scalar_subquery(),
-    select(t.counters.c.value).where(t.counters.c.name == bindparam("rank")).scalar_subquery(),
-    select(t.counters.c.value).where(t.counters.c.name == bindparam("slips")).scalar_subquery(),
-))
-_ORDER_REQUESTS = select(t.orders.c.id, t.orders.c.request).where(
-    t.orders.c.id.in_(bindparam("ids", expanding=True)))
-# On PostgreSQL one array parameter, so the statement's text is the same for
-# any number of ids and the server prepares it once.
-_ORDER_REQUESTS_PG = db.built_once(select(t.orders.c.id, t.orders.c.request).where(
-    t.orders.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(t.orders.c.id.type)))))
 NUMBERS_PER_BLOCK = 1000
-EVENTS_LOCK_KEY = 0x6561726D61726B  # "earmark": the advisory lock that orders event ids
-_EVENTS_LOCK = db.built_once(text("SELECT pg_advisory_xact_lock(:key)"))
-
-
-def read_by_ids(ids: list[str], read: Callable[[list[str]], Iterable[tuple[str, Any]]]
-                ) -> dict[str, Any]:
-    """What ``read`` finds for each of ``ids`` (None where it finds nothing),
-    asking for :data:`IDS_PER_READ` ids at a time."""
-    found: dict[str, Any] = {}
-    for start in range(0, len(ids), IDS_PER_READ):
-        chunk = ids[start:start + IDS_PER_READ]
-        found.update(dict.fromkeys(chunk))
-        found.update(read(chunk))
-    return found
-
-
 DATED_LINE_EVENTS = frozenset({"order.backordered", "order.promise_changed"})
 """Events that tell a line's date; they also say whether it is ``confirmed``."""
 
@@ -179,149 +144,6 @@ class Store:
         self.engine.dispose()
 
 
-@dataclass
-class SharedMaster:
-    """Rows that exist, as read in one master epoch, shared by the units of
-    work of a store (the batches of a flash sale read the same item, location
-    and account again and again). Absent rows are not shared: a row may be
-    added without a handler (a bulk seed), but never changed without one."""
-
-    epoch: int
-    items: dict[str, RowMapping] = field(default_factory=dict)
-    locations: set[str] = field(default_factory=set)
-    priorities: dict[str, int] = field(default_factory=dict)
-    bases: dict[str, str | None] = field(default_factory=dict)
-    """Each account's ``promise_basis`` (read with its priority)."""
-    lanes_to: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
-
-
-class MasterData:
-    """Items, locations and accounts as this unit of work has read them.
-
-    Each is read once per unit of work, or not at all while the master epoch
-    stands still since another unit of work read it (:class:`SharedMaster`).
-    The handlers that change master data call :meth:`forget`, which moves
-    the epoch (in their transaction) and stops sharing."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-        self._items: dict[str, RowMapping | None] = {}
-        self._locations: dict[str, bool] = {}
-        self._priorities: dict[str, int | None] = {}
-        self._bases: dict[str, str | None] = {}
-        self._only_location: tuple[str | None] | None = None
-        self._lanes_to: dict[str, tuple[tuple[str, int], ...]] = {}
-        self._expected_skus: set[str] = set()
-        self._shared: SharedMaster | None = None
-
-    def share(self, shared: SharedMaster) -> None:
-        self._shared = shared
-
-    def expect_skus(self, skus: Iterable[str]) -> None:
-        """Skus the unit of work's commands name: the first item read reads them all."""
-        self._expected_skus.update(skus)
-
-    def item(self, sku: str) -> RowMapping | None:
-        if sku not in self._items:
-            if self._shared is not None and sku in self._shared.items:
-                return self._shared.items[sku]
-            self.items({sku})
-        return self._items[sku]
-
-    def items(self, skus: set[str]) -> dict[str, RowMapping | None]:
-        """The item rows of ``skus`` (None for an unknown sku), read in one query
-        together with the skus expected and not read yet."""
-        shared = self._shared.items if self._shared is not None else {}
-        self._items.update((sku, shared[sku]) for sku in skus | self._expected_skus if sku in shared)
-        wanted = sorted((skus | self._expected_skus).difference(self._items))
-        self._expected_skus.clear()
-        read = read_by_ids(wanted, lambda chunk: (
-            (row["sku"], row) for row in self._uow.raw.execute(
-                select(t.items).where(t.items.c.sku.in_(chunk))).mappings()))
-        self._items.update(read)
-        if self._shared is not None:
-            self._shared.items.update((sku, row) for sku, row in read.items() if row is not None)
-        return {sku: self._items[sku] for sku in skus}
-
-    def location_exists(self, code: str) -> bool:
-        if code not in self._locations:
-            if self._shared is not None and code in self._shared.locations:
-                return True
-            exists = self._uow.raw.execute(
-                select(t.locations.c.code).where(t.locations.c.code == code)
-            ).first() is not None
-            self._locations[code] = exists
-            if exists and self._shared is not None:
-                self._shared.locations.add(code)
-        return self._locations[code]
-
-    def only_location(self) -> str | None:
-        """The one location, while exactly one exists."""
-        if self._only_location is None:
-            codes = self._uow.raw.execute(select(t.locations.c.code).limit(2)).scalars().all()
-            self._only_location = (str(codes[0]) if len(codes) == 1 else None,)
-        return self._only_location[0]
-
-    def priority(self, account: str) -> int | None:
-        """The account's priority; None for an unknown account."""
-        if account not in self._priorities:
-            if self._shared is not None and account in self._shared.priorities:
-                return self._shared.priorities[account]
-            row = self._uow.raw.execute(
-                select(t.accounts.c.priority, t.accounts.c.promise_basis)
-                .where(t.accounts.c.id == account)
-            ).first()
-            self._priorities[account] = None if row is None else int(row[0])
-            self._bases[account] = None if row is None else row[1]
-            if row is not None and self._shared is not None:
-                self._shared.priorities[account] = int(row[0])
-                self._shared.bases[account] = row[1]
-        return self._priorities[account]
-
-    def account_basis(self, account: str) -> str | None:
-        """The account's ``promise_basis`` (None: not set, or no such account)."""
-        if account not in self._bases:
-            if self._shared is not None and account in self._shared.bases:
-                return self._shared.bases[account]
-            self._priorities.pop(account, None)
-            self.priority(account)
-        return self._bases.get(account)
-
-    def lanes_to(self, code: str) -> tuple[tuple[str, int], ...]:
-        """(from location, transit days) of every lane into ``code``, by (transit, from)."""
-        if code not in self._lanes_to:
-            if self._shared is not None and code in self._shared.lanes_to:
-                return self._shared.lanes_to[code]
-            lanes = t.lanes.c
-            rows = self._uow.raw.execute(
-                select(lanes.from_location, lanes.transit_days)
-                .where(lanes.to_location == code)
-                .order_by(lanes.transit_days, lanes.from_location)
-            ).all()
-            found = tuple((str(origin), int(days)) for origin, days in rows)
-            self._lanes_to[code] = found
-            if self._shared is not None:
-                self._shared.lanes_to[code] = found
-        return self._lanes_to[code]
-
-    def lane(self, origin: str, destination: str) -> int | None:
-        """Transit days of the lane ``origin`` -> ``destination``; None without one."""
-        return next((days for frm, days in self.lanes_to(destination) if frm == origin), None)
-
-    def forget(self) -> None:
-        """Master data is about to change: move the epoch, so that no unit of
-        work uses what was read before, and read afresh from now on."""
-        if self._shared is not None:
-            next_seq(self._uow.raw, MASTER_EPOCH)
-            self._shared = None
-        self._items.clear()
-        self._locations.clear()
-        self._priorities.clear()
-        self._bases.clear()
-        self._lanes_to.clear()
-        self._only_location = None
-
-
 class UnitOfWork:
     def __init__(self, store: Store, *, write: bool = True) -> None:
         self.store = store
@@ -342,7 +164,7 @@ class UnitOfWork:
         self._epoch: int | None = None
         self._slip_epoch = 0
         self._slips_recorded = False
-        self.master = MasterData(self)
+        self.master = MasterData(lambda: self.raw)
         self.defer_commit = False
         """When set, ``commit()`` only flushes: the caller commits several
         commands at once with ``commit_now()`` (imports, batches)."""
@@ -422,10 +244,7 @@ class UnitOfWork:
         if order_id not in self._order_requests:
             wanted = sorted(self._expected_orders.difference(self._order_requests) | {order_id})
             self._expected_orders.clear()
-            self._order_requests.update(read_by_ids(wanted, lambda chunk: (
-                (row[0], row[1]) for row in self.raw.execute(
-                    _ORDER_REQUESTS_PG if self.dialect == "postgresql" else _ORDER_REQUESTS,
-                    {"ids": chunk}))))
+            self._order_requests.update(work_rows.order_requests(self.raw, wanted))
         return self._order_requests[order_id]
 
     def stage_commit(self) -> None:
@@ -472,9 +291,8 @@ class UnitOfWork:
                 connection = connection.execution_options(isolation_level="REPEATABLE READ")
             connection.begin()
             # With the transaction's BEGIN in one round trip (PostgreSQL).
-            [[(day, epoch, rank_epoch, slip_epoch)]] = db.read_together(connection, [
-                (_START, {"clock": FROZEN_DAY, "epoch": MASTER_EPOCH, "rank": RANK_EPOCH,
-                          "slips": SLIP_EPOCH})])
+            day, epoch, rank_epoch, slip_epoch = work_rows.start(
+                connection, FROZEN_DAY, MASTER_EPOCH, RANK_EPOCH, SLIP_EPOCH)
             self.today = self.store.clock.today_from(day)
             self._epoch = int(rank_epoch or 0)
             self._slip_epoch = int(slip_epoch or 0)
@@ -522,7 +340,7 @@ class UnitOfWork:
         if not self._events:
             return
         if self.dialect == "postgresql":
-            db.write(self.raw, _EVENTS_LOCK, [{"key": EVENTS_LOCK_KEY}])
+            work_rows.lock_events(self.raw)
         db.insert_rows(self.raw, t.events, self._events)
         self._events.clear()
 
@@ -655,14 +473,14 @@ class UnitOfWork:
         items = self.master.items({sku for sku, _ in keys}) if keys else {}
         epoch = self.epoch
         cold = [k for k in keys if items.get(k[0]) is not None and not self.store.keeps(k, epoch)]
-        orders = sorted(self._expected_orders.difference(self._order_requests))[:IDS_PER_READ]
+        orders = sorted(self._expected_orders.difference(self._order_requests))[:work_rows.IDS_PER_READ]
         numbers = bool(orders) and "demand" not in self._numbers
         reads: list[tuple[Any, dict[str, Any]]] = []
         loads = load_statements(cold) if cold else []
         if keys:
             reads.append(lock_statement(keys, self.dialect))
         if orders:
-            reads.append((_ORDER_REQUESTS_PG, {"ids": orders}))
+            reads.append((work_rows.ORDER_REQUESTS_PG, {"ids": orders}))
         if numbers:
             reads.append((NEXT_SEQ_PG, {"name": "demand", "step": NUMBERS_PER_BLOCK}))
         if cold:
@@ -719,10 +537,7 @@ class UnitOfWork:
     def epoch(self) -> int:
         """The rank epoch: it moves whenever an account's priority changes."""
         if self._epoch is None:
-            value = self.raw.execute(
-                select(t.counters.c.value).where(t.counters.c.name == RANK_EPOCH)
-            ).scalar()
-            self._epoch = int(value or 0)
+            self._epoch = work_rows.counter(self.raw, RANK_EPOCH)
         return self._epoch
 
     def trial(self, sku: str, location: str, account: str | None) -> Position:

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 import psycopg
-from sqlalchemy import JSON, Engine, Table, and_, bindparam, create_engine, event, make_url, text
+from sqlalchemy import JSON, Engine, Table, and_, bindparam, create_engine, event, make_url
 from sqlalchemy.engine import Compiled, Connection
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -407,9 +407,8 @@ def update_rows(tx: Connection, table: Table, keys: list[str], rows: list[dict[s
     ``keys``: each of ``rows`` names a row by its ``keys`` columns and gives
     the new values of its other columns (all rows the same columns).
 
-    On PostgreSQL this is one statement over the rows sent as one JSON text
-    (``json_populate_recordset``), where an executemany would run one
-    statement per row; elsewhere an executemany."""
+    On PostgreSQL this is one statement over arrays (``unnest``), where an
+    executemany would run one statement per row; elsewhere an executemany."""
     if not rows:
         return
     columns = list(rows[0])
@@ -426,15 +425,37 @@ def update_rows(tx: Connection, table: Table, keys: list[str], rows: list[dict[s
         write(tx, statement, [{(f"k_{n}" if n in keys else f"v_{n}"): row[n] for n in columns}
                               for row in rows])
         return
-    memo = (table.name, tuple(keys), tuple(columns), delete, "recordset")
-    statement = _UPDATES.get(memo)
-    if statement is None:
-        source = f"json_populate_recordset(NULL::{table.name}, CAST(:rows AS JSON)) AS v"
+    memo = (table.name, tuple(keys), tuple(columns), delete)
+    sql = _ARRAY_UPDATES.get(memo)
+    if sql is None:
+        arrays = ", ".join(f"CAST(%b AS {_sql_type(tx, table, n)}[])" for n in columns)
+        source = f"unnest({arrays}) AS v({', '.join(columns)})"
         where = " AND ".join(f"t.{n} = v.{n}" for n in keys)
         if delete:
             sql = f"DELETE FROM {table.name} AS t USING {source} WHERE {where}"
         else:
             assignments = ", ".join(f"{n} = v.{n}" for n in values)
             sql = f"UPDATE {table.name} AS t SET {assignments} FROM {source} WHERE {where}"
-        statement = _UPDATES[memo] = built_once(text(sql))
-    write(tx, statement, [{"rows": _json_rows(rows)}])
+        _ARRAY_UPDATES[memo] = sql
+    _execute(tx, sql, [[row[n] for row in rows] for n in columns])
+
+
+_ARRAY_UPDATES: dict[tuple[str, tuple[str, ...], tuple[str, ...], bool], str] = {}
+
+
+def _sql_type(tx: Connection, table: Table, name: str) -> str:
+    return str(table.c[name].type.compile(dialect=tx.dialect))
+
+
+def _execute(tx: Connection, sql: str, params: Sequence[Any]) -> None:
+    """Run psycopg ``sql`` (its arrays sent in binary: no text escaping of each
+    value) on the transaction's connection, queued when a pipeline is open."""
+    if _pipelined(tx):
+        _queue(tx, sql, [params])
+        return
+    with _driver(tx).cursor() as cursor:
+        tx.dispatch.before_cursor_execute(tx, cursor, sql, params, None, False)
+        try:
+            cursor.execute(sql, params)
+        except psycopg.Error as error:
+            raise DBAPIError.instance(sql, None, error, psycopg.Error) from error
