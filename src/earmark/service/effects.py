@@ -64,8 +64,12 @@ class CustomerDates:
 
     def now(self, position: Position, demand: Demand) -> date | None:
         """The customer date of ``demand`` as the position stands now."""
-        promised = delivered(position.promised_date(demand), demand.transit_days)
-        return self.told(position, demand, promised, self.p90(position, demand))
+        return self.at(position, demand, delivered(position.promised_date(demand), demand.transit_days))
+
+    def at(self, position: Position, demand: Demand, promised: date | None) -> date | None:
+        """:meth:`now`, given the demand's (delivered) promised date as it stands now."""
+        p90 = self.p90(position, demand) if self._any_slip() else promised
+        return self.told(position, demand, promised, p90)
 
 
 class Effects:
@@ -98,9 +102,9 @@ class Effects:
 
             def observe(demand: Demand) -> None:
                 if demand.key not in before and demand.key not in own:
-                    before[demand.key] = view_of(position, demand)
+                    seen = before[demand.key] = view_of(position, demand)
                     if demand.key.kind is DemandKind.line:
-                        told[demand.key] = self.customer_dates.now(position, demand)
+                        told[demand.key] = self.customer_dates.at(position, demand, seen.promised_date)
 
             position.observer = observe
         return position
@@ -119,14 +123,15 @@ class Effects:
             }
             events = consequences(position, before, after, self.own | (own or set()))
             told = self.told_before.get((sku, location), {})
-            self.uow.emit_all([(kind, self._with_customer_dates(position, told, kind, data))
+            self.uow.emit_all([(kind, self._with_customer_dates(position, told, after, kind, data))
                                for kind, data in events])
             position.drop_closed_demands()
         self.before.clear()
         self.told_before.clear()
 
     def _with_customer_dates(self, position: Position, told: dict[DemandKey, date | None],
-                             kind: str, data: dict[str, Any]) -> dict[str, Any]:
+                             after: dict[DemandKey, DemandView], kind: str, data: dict[str, Any]
+                             ) -> dict[str, Any]:
         """The event's data with its cause and, for a line's date, the date
         its customer is told (``customer_date``; before and after for a move)."""
         data = {**data, "cause": self.cause}
@@ -134,7 +139,8 @@ class Effects:
             return data
         key = DemandKey.for_line(data["order"], data["line"])
         demand = position.demands[key]
-        new = iso(self.customer_dates.now(position, demand))
+        new = iso(self.customer_dates.at(position, demand, after[key].promised_date)
+                  if key in after else self.customer_dates.now(position, demand))
         if kind == "order.backordered":
             return {**data, "customer_date": new}
         return {**data, "old_customer_date": iso(told.get(key)), "new_customer_date": new}

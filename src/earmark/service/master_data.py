@@ -70,11 +70,13 @@ class MasterData:
     def items(self, skus: set[str]) -> dict[str, RowMapping | None]:
         """The item rows of ``skus`` (None for an unknown sku), read in one query
         together with the skus expected and not read yet."""
+        if not self._expected_skus and all(sku in self._items for sku in skus):
+            return {sku: self._items[sku] for sku in skus}
         shared = self._shared.items if self._shared is not None else {}
         self._items.update((sku, shared[sku]) for sku in skus | self._expected_skus if sku in shared)
         wanted = sorted((skus | self._expected_skus).difference(self._items))
         self._expected_skus.clear()
-        read = rows.items(self._raw(), wanted)
+        read = rows.items(self._raw(), wanted) if wanted else {}
         self._items.update(read)
         if self._shared is not None:
             self._shared.items.update((sku, row) for sku, row in read.items() if row is not None)
