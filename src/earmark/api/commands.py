@@ -27,8 +27,8 @@ from earmark.api.rendering import FastJSONResponse, jsonable
 from earmark.api.schemas.common import Out
 from earmark.api.schemas.orders import OrderOut
 from earmark.domain.outcomes import Outcome
-from earmark.service.actor import current_actor
 from earmark.service import idempotency as records
+from earmark.service.actor import current_actor
 from earmark.service.clock import Clock
 from earmark.service.database import retry_lost_races
 from earmark.service.orders import PlaceOrder
