@@ -261,13 +261,13 @@ def test_keys_are_kept_a_day_and_then_forgotten(tmp_path: Path) -> None:
             "young": now - idempotency.RETENTION + timedelta(minutes=5)}
     for key, created in aged.items():
         with store.unit_of_work() as uow:
-            idempotency.record(uow.tx, IdempotentRequest(key, "POST", "/v1/promise", "h"),
+            idempotency.record(uow, IdempotentRequest(key, "POST", "/v1/promise", "h"),
                                Answer(200, {}), created)
             uow.tx.commit()
     Commands(store).replay(IdempotentRequest("any", "POST", "/v1/promise", "h"))
     with store.unit_of_work(write=False) as uow:
-        assert idempotency.lookup(uow.tx, IdempotentRequest("old", "POST", "/v1/promise",
+        assert idempotency.lookup(uow, IdempotentRequest("old", "POST", "/v1/promise",
                                                             "h")) is None
-        assert idempotency.lookup(uow.tx, IdempotentRequest("young", "POST", "/v1/promise",
+        assert idempotency.lookup(uow, IdempotentRequest("young", "POST", "/v1/promise",
                                                             "h")) == Answer(200, {})
     store.dispose()

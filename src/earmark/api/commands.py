@@ -19,21 +19,22 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from earmark.api import idempotency
 from earmark.api.idempotency import Answer, IdempotentRequest
 from earmark.api.problems import PROBLEM_MEDIA_TYPE, ProblemError, result_problem, status_of
-from earmark.api.rendering import FastJSONResponse
+from earmark.api.rendering import FastJSONResponse, jsonable
 from earmark.api.schemas.common import Out
 from earmark.api.schemas.orders import OrderOut
 from earmark.domain.outcomes import Outcome
+from earmark.service import idempotency as records
 from earmark.service.actor import current_actor
 from earmark.service.clock import Clock
+from earmark.service.database import retry_lost_races
 from earmark.service.orders import PlaceOrder
 from earmark.service.results import Result
 from earmark.service.uow import Store, UnitOfWork
-from earmark.service.writer import Writer, WriterBusy, is_transient
+from earmark.service.writer import Writer, WriterBusy
 
 Handler = Callable[[UnitOfWork, Any], Result]
 
@@ -161,13 +162,8 @@ class Commands:
                     **_hints(command))
             except WriterBusy as error:
                 raise busy(error) from error
-        for attempt in range(1, TRANSIENT_ATTEMPTS_MAX + 1):
-            try:
-                return self._answer_once(handler, command, out, request)
-            except DBAPIError as error:
-                if attempt == TRANSIENT_ATTEMPTS_MAX or not is_transient(error):
-                    raise
-        raise AssertionError("unreachable")
+        return retry_lost_races(partial(self._answer_once, handler, command, out, request),
+                                TRANSIENT_ATTEMPTS_MAX)
 
     def _answer_once(self, handler: Handler, command: Any, out: type[Out],
                      request: IdempotentRequest | None) -> tuple[Answer, bool]:
@@ -214,43 +210,33 @@ class Commands:
         uow.actor = actor
         if request is None:
             return answer_of(handler(uow, command), out), False
-        stored = idempotency.lookup(uow.tx, request)
+        stored = idempotency.lookup(uow, request)
         if stored is not None:
             return stored, True
-        idempotency.claim(uow.tx, request, uow.now)
+        idempotency.claim(uow, request, uow.now)
         # The claim must outlive a refused command, whose changes must not.
-        savepoint = uow.tx.begin_nested()
-        result = handler(uow, command)
+        result = records.run_all_or_nothing(uow, handler, command)
         answer = answer_of(result, out)
-        if result.ok:
-            savepoint.commit()
-        else:
-            savepoint.rollback()
-            # Rows the refused command created (a new position's) are gone:
-            # what the unit of work remembers of them must go too.
-            uow.forget_positions()
         if result.outcome is Outcome.invalid:
             # Refused as invalid before anything ran: the key stays unused.
-            idempotency.release(uow.tx, request)
+            idempotency.release(uow, request)
             return answer, False
-        idempotency.settle(uow.tx, request, answer)
+        idempotency.settle(uow, request, answer)
         return answer, False
 
     def replay(self, request: IdempotentRequest) -> Answer | None:
         """The stored answer to ``request``, for commands that span several
         transactions (a batch) and record their answer afterwards."""
         self._purge_if_due()
-        with self.store.unit_of_work(write=False) as uow:
-            return idempotency.lookup(uow.tx, request)
+        with self.reading() as uow:
+            return idempotency.lookup(uow, request)
 
     def record(self, request: IdempotentRequest, answer: Answer) -> Answer:
         """Store ``answer``; if a concurrent duplicate stored one first, that one wins."""
         try:
-            with self.store.unit_of_work() as uow:
-                idempotency.record(uow.tx, request, answer, uow.now)
-                uow.tx.commit()
+            records.record_apart(self.store, request, answer.status, jsonable(answer.content))
             return answer
-        except IntegrityError:
+        except records.KeyTaken:
             stored = self.replay(request)
             if stored is None:
                 raise
@@ -265,6 +251,4 @@ class Commands:
             if self._purged_at is not None and now - self._purged_at < PURGE_INTERVAL:
                 return
             self._purged_at = now
-        with self.store.unit_of_work() as uow:
-            idempotency.purge(uow.tx, now)
-            uow.tx.commit()
+        records.purge_apart(self.store, now)

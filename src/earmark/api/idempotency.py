@@ -22,28 +22,18 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
 
 from earmark.api.problems import ProblemError
 from earmark.api.rendering import jsonable
-from earmark.store import tables as t
+from earmark.service import idempotency as records
+from earmark.service.idempotency import RETENTION as RETENTION
+from earmark.service.idempotency import IdempotentRequest as IdempotentRequest
+from earmark.service.idempotency import KeyReused
+from earmark.service.uow import UnitOfWork
 
-RETENTION = timedelta(hours=24)
 KEY_LENGTH_MAX = 255
-CLAIMED = 0
-"""Status of a claimed record whose command has not finished (never committed)."""
-
-
-@dataclass(frozen=True)
-class IdempotentRequest:
-    key: str
-    method: str
-    path: str
-    body_hash: str
 
 
 @dataclass(frozen=True)
@@ -67,55 +57,43 @@ def body_hash(body: bytes) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-def lookup(tx: Connection, request: IdempotentRequest) -> Answer | None:
+def _key_reused() -> ProblemError:
+    return ProblemError(
+        422, "idempotency-key-reused", "Idempotency-Key reused",
+        "this Idempotency-Key was already used with a different request",
+        [{"field": "Idempotency-Key", "message": "already used with a different request"}],
+    )
+
+
+def lookup(uow: UnitOfWork, request: IdempotentRequest) -> Answer | None:
     """The first answer to this key, or None if the key is new.
 
     Raises a 422 problem if the key was used for another request."""
-    row = tx.execute(
-        select(t.idempotency_keys).where(t.idempotency_keys.c.key == request.key)
-    ).mappings().first()
-    if row is None or row["status"] == CLAIMED:
-        return None
-    if (row["method"], row["path"], row["body_hash"]) != (
-        request.method, request.path, request.body_hash
-    ):
-        raise ProblemError(
-            422, "idempotency-key-reused", "Idempotency-Key reused",
-            "this Idempotency-Key was already used with a different request",
-            [{"field": "Idempotency-Key", "message": "already used with a different request"}],
-        )
-    return Answer(int(row["status"]), row["response"])
+    try:
+        stored = records.lookup(uow, request)
+    except KeyReused:
+        raise _key_reused() from None
+    return None if stored is None else Answer(stored.status, stored.content)
 
 
-def claim(tx: Connection, request: IdempotentRequest, now: datetime) -> None:
-    tx.execute(t.idempotency_keys.insert().values(
-        key=request.key, method=request.method, path=request.path,
-        body_hash=request.body_hash, status=CLAIMED, response=None, created_at=now,
-    ))
+def claim(uow: UnitOfWork, request: IdempotentRequest, now: datetime) -> None:
+    records.claim(uow, request, now)
 
 
-def settle(tx: Connection, request: IdempotentRequest, answer: Answer) -> None:
-    tx.execute(
-        t.idempotency_keys.update().where(t.idempotency_keys.c.key == request.key)
-        .values(status=answer.status, response=jsonable(answer.content))
-    )
+def settle(uow: UnitOfWork, request: IdempotentRequest, answer: Answer) -> None:
+    records.settle(uow, request, answer.status, jsonable(answer.content))
 
 
-def release(tx: Connection, request: IdempotentRequest) -> None:
+def release(uow: UnitOfWork, request: IdempotentRequest) -> None:
     """Give up a claim: the request was refused as invalid before anything ran,
     so its key stays unused (API.md) and the fixed body may be sent with it."""
-    tx.execute(t.idempotency_keys.delete().where(t.idempotency_keys.c.key == request.key,
-                                                 t.idempotency_keys.c.status == CLAIMED))
+    records.release(uow, request)
 
 
-def record(tx: Connection, request: IdempotentRequest, answer: Answer, now: datetime) -> None:
-    claim(tx, request, now)
-    settle(tx, request, answer)
+def record(uow: UnitOfWork, request: IdempotentRequest, answer: Answer, now: datetime) -> None:
+    records.record(uow, request, answer.status, jsonable(answer.content), now)
 
 
-def purge(tx: Connection, now: datetime) -> int:
+def purge(uow: UnitOfWork, now: datetime) -> int:
     """Delete the records older than :data:`RETENTION`."""
-    result = tx.execute(
-        t.idempotency_keys.delete().where(t.idempotency_keys.c.created_at < now - RETENTION)
-    )
-    return int(result.rowcount or 0)
+    return records.purge(uow, now)

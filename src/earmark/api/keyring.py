@@ -21,7 +21,6 @@ import anyio.to_thread
 from earmark.service import keys
 from earmark.service.keys import Caller
 from earmark.service.uow import Store
-from earmark.store.sealing import derive_key, server_secret
 
 RECHECK_SECONDS = 1.0
 """How often a server without keys looks whether one was made elsewhere."""
@@ -97,7 +96,7 @@ class KeyRing:
     @property
     def signing_key(self) -> bytes:
         if self._signing_key is None:
-            self._signing_key = derive_key(server_secret(self.store.url), b"session")
+            self._signing_key = keys.session_signing_key(self.store.url)
         return self._signing_key
 
     def _sign(self, payload: str) -> str:

@@ -17,8 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from earmark.api.keyring import KeyRing
 from earmark.api.problems import problem, problem_response, unavailable_response
 from earmark.service.actor import ANONYMOUS, acting_as
+from earmark.service.database import is_unavailable
 from earmark.service.keys import Caller
-from earmark.store.db import is_unavailable
 
 log = logging.getLogger("earmark.api")
 

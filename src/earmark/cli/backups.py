@@ -25,7 +25,7 @@ def backup(path: PathArgument, database: DatabaseOption = None) -> None:
 
     Example: earmark backup --database sqlite:///earmark.db earmark-2026-01-05.db
     """
-    from earmark.store import backup as backups
+    from earmark.service import backups
 
     url = database_url(database)
     try:
@@ -47,7 +47,7 @@ def restore(
 
     Example: earmark restore --database sqlite:///copy.db earmark-2026-01-05.db
     """
-    from earmark.store import backup as backups
+    from earmark.service import backups
 
     url = database_url(database)
     if not path.is_file():

@@ -140,24 +140,12 @@ def open_store(option: str | None, *, create: bool = False) -> Store:
     if file is not None and not create and not file.exists():
         fail(f"no database at {file} (a mistyped path?); `earmark db upgrade --database "
              f"{url}` makes a new one")
-    from sqlalchemy.exc import SQLAlchemyError
+    from earmark.service.database import CannotOpen, open_database
 
-    from earmark.service.clock import Clock, stored_day
-    from earmark.service.uow import Store
-
-    store = Store(url, Clock(frozen=frozen_today()))
     try:
-        store.upgrade()
-        if not store.clock.is_frozen:
-            with store.engine.connect() as connection:
-                day = stored_day(connection)
-            if day is not None:
-                store.clock = Clock(frozen=day)
-    except SQLAlchemyError as error:
-        store.dispose()
-        first = str(getattr(error, "orig", None) or error).strip().splitlines()
-        fail(f"cannot open the database {url}: {first[0] if first else type(error).__name__}")
-    return store
+        return open_database(url, frozen_today())
+    except CannotOpen as error:
+        fail(f"cannot open the database {url}: {error}")
 
 
 @contextmanager

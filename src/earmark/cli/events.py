@@ -35,19 +35,6 @@ clock_app = group("The calendar earmark plans by.")
 EVENTS_TAIL_DEFAULT = 20
 
 
-def _last_id_before(uow: Any, count: int, event_type: str | None) -> int:
-    """The id after which the last ``count`` events (of a type) begin."""
-    from sqlalchemy import select
-
-    from earmark.store import tables as t
-
-    query = select(t.events.c.id).order_by(t.events.c.id.desc()).limit(count)
-    if event_type:
-        query = query.where(t.events.c.type == event_type)
-    ids = list(uow.tx.execute(query).scalars())
-    return int(ids[-1]) - 1 if len(ids) == count else 0
-
-
 def _print_events(items: list[dict[str, Any]], fmt: str, header: bool) -> None:
     if fmt == "csv":
         show_rows(items, "csv", columns=["id", "type", "at", "data"], header=header)
@@ -82,13 +69,14 @@ def events_tail(
     Example: earmark events tail --follow --type order.promise_changed
     """
     from earmark.cli.common import open_store
+    from earmark.service.event_log import tail_start
     from earmark.service.queries import list_events
 
     store = open_store(database)
     header = True
     try:
         with store.unit_of_work(write=False) as uow:
-            last = after_id if after_id is not None else _last_id_before(uow, limit, event_type)
+            last = after_id if after_id is not None else tail_start(uow.tx, limit, event_type)
         while True:
             with store.unit_of_work(write=False) as uow:
                 found = list_events(uow.tx, last, event_type, 1000 if follow else limit)

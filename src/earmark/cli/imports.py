@@ -30,22 +30,18 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from earmark.cli.csvfile import CsvFile, check_header, day, integer, opt, opt_int, text
 from earmark.cli.csvfile import ImportRefused as ImportRefused
 from earmark.cli.csvfile import read_csv as read_csv
+from earmark.service.file_imports import IMPORTED as IMPORTED
+from earmark.service.file_imports import Earlier as Earlier
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
     from earmark.service.results import Result
     from earmark.service.uow import Store, UnitOfWork
-
-IMPORTED = "import.applied"
-"""The event an import records: ``{kind, mode, sha256, file, rows, changed}``."""
-
 
 @dataclass(frozen=True)
 class Step:
@@ -79,15 +75,6 @@ class Plan:
             raise ImportRefused.all_of(self.refused)
 
 
-@dataclass(frozen=True)
-class Earlier:
-    """An earlier import of the same content: its event."""
-
-    event_id: int
-    at: datetime
-    kind: str
-
-
 def _changes(now: dict[str, Any], wanted: dict[str, Any]) -> str:
     return ", ".join(f"{k} {now[k]!r} → {v!r}" for k, v in wanted.items() if now[k] != v)
 
@@ -95,7 +82,7 @@ def _changes(now: dict[str, Any], wanted: dict[str, Any]) -> str:
 # Planning: each kind's rows against the database
 
 
-def _plan_master(kind: str, tx: Connection, file: CsvFile, plan: Plan) -> None:
+def _plan_master(kind: str, uow: UnitOfWork, file: CsvFile, plan: Plan) -> None:
     from earmark.service import catalog, master
 
     header = set(file.header)
@@ -103,7 +90,7 @@ def _plan_master(kind: str, tx: Connection, file: CsvFile, plan: Plan) -> None:
         with plan.collect():
             if kind == "items":
                 key = text(line, r, "sku")
-                now = catalog.get_item(tx, key)
+                now = catalog.get_item(uow.tx, key)
                 given: dict[str, Any] = {"name": text(line, r, "name"), "unit": opt(r, "unit") or "each",
                          "unit_cost": opt(r, "unit_cost"),
                          "lead_time_days": opt_int(line, r, "lead_time_days"),
@@ -113,12 +100,12 @@ def _plan_master(kind: str, tx: Connection, file: CsvFile, plan: Plan) -> None:
                 handler: Any = master.upsert_item
             elif kind == "locations":
                 key = text(line, r, "code")
-                now = catalog.get_location(tx, key)
+                now = catalog.get_location(uow.tx, key)
                 given = {"name": text(line, r, "name")}
                 handler = master.upsert_location
             else:
                 key = text(line, r, "id")
-                now = catalog.get_account(tx, key)
+                now = catalog.get_account(uow.tx, key)
                 given = {"name": text(line, r, "name"), "priority": integer(line, r, "priority", 100)}
                 handler = master.upsert_account
             # A column the file leaves out keeps the value the database has.
@@ -141,14 +128,11 @@ def _plan_master(kind: str, tx: Connection, file: CsvFile, plan: Plan) -> None:
                 plan.unchanged += 1
 
 
-def _plan_stock(tx: Connection, file: CsvFile, plan: Plan) -> None:
-    from sqlalchemy import select
-
+def _plan_stock(uow: UnitOfWork, file: CsvFile, plan: Plan) -> None:
     from earmark.service import supply
-    from earmark.store import tables as t
+    from earmark.service.file_imports import on_hand_by_position
 
-    p = t.positions.c
-    on_hand = {(s, loc): int(n) for s, loc, n in tx.execute(select(p.sku, p.location, p.on_hand))}
+    on_hand = on_hand_by_position(uow.tx)
     figure = "on_hand" if "on_hand" in file.header else "quantity"
     seen: dict[tuple[str, str], int] = {}
     for line, r in file.rows:
@@ -180,7 +164,7 @@ def _plan_stock(tx: Connection, file: CsvFile, plan: Plan) -> None:
                                    supply.Adjust(sku, location, quantity - now, "count", note)))
 
 
-def _plan_receipts(tx: Connection, file: CsvFile, plan: Plan) -> None:
+def _plan_receipts(uow: UnitOfWork, file: CsvFile, plan: Plan) -> None:
     from earmark.service import supply
     from earmark.service.queries import get_receipt
 
@@ -196,7 +180,7 @@ def _plan_receipts(tx: Connection, file: CsvFile, plan: Plan) -> None:
             status = opt(r, "status")
             source = opt(r, "source") or "purchase"
             supplier = opt(r, "supplier")
-            now = get_receipt(tx, key)
+            now = get_receipt(uow.tx, key)
             steps: list[tuple[str, Any, Any]] = []
             if now is None:
                 steps.append((f"create receipt {key}: {quantity} × {sku} at {location} on "
@@ -245,7 +229,7 @@ class _OrderRows:
     lines: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
 
-def _plan_orders(tx: Connection, today: date, file: CsvFile, plan: Plan) -> None:
+def _plan_orders(uow: UnitOfWork, file: CsvFile, plan: Plan) -> None:
     from earmark.service import orders
     from earmark.service.queries import get_order
 
@@ -260,7 +244,7 @@ def _plan_orders(tx: Connection, today: date, file: CsvFile, plan: Plan) -> None
             found.lines.append((line, r))
     for order_id, rows in grouped.items():
         with plan.collect():
-            now = get_order(tx, order_id, today)
+            now = get_order(uow.tx, order_id, uow.today)
             named = [(line, opt(r, "line") or str(n), r)
                      for n, (line, r) in enumerate(rows.lines, start=1)]
             steps: list[tuple[int, str, Any, Any]] = []
@@ -324,13 +308,10 @@ def _same_line(line: int, order_id: str, name: str, r: dict[str, str],
                                 "change (cancel it and place another)")
 
 
-def _plan_commitments(tx: Connection, file: CsvFile, plan: Plan) -> None:
-    from sqlalchemy import select
-
+def _plan_commitments(uow: UnitOfWork, file: CsvFile, plan: Plan) -> None:
     from earmark.service import commitments as cm
-    from earmark.store import tables as t
+    from earmark.service.file_imports import stored_commitment
 
-    c = t.commitments
     for line, r in file.rows:
         with plan.collect():
             key = text(line, r, "id")
@@ -342,7 +323,7 @@ def _plan_commitments(tx: Connection, file: CsvFile, plan: Plan) -> None:
             if wanted["need_date"] is None:
                 raise ImportRefused(line, "need_date is required")
             released = opt_int(line, r, "released")
-            now = tx.execute(select(c).where(c.c.id == key)).mappings().first()
+            now = stored_commitment(uow.tx, key)
             steps: list[tuple[str, Any, Any]] = []
             if now is None:
                 steps.append((f"create commitment {key}: {wanted['quantity']} × {wanted['sku']} at "
@@ -368,11 +349,9 @@ def _plan_commitments(tx: Connection, file: CsvFile, plan: Plan) -> None:
             plan.steps += [Step(line, says, handler, command) for says, handler, command in steps]
 
 
-def _plan_history(tx: Connection, file: CsvFile, plan: Plan) -> None:
-    from sqlalchemy import select
-
+def _plan_history(uow: UnitOfWork, file: CsvFile, plan: Plan) -> None:
     from earmark.forecast.history import HistoryRow, RecordHistory, record_history
-    from earmark.store import tables as t
+    from earmark.service.file_imports import stored_history
 
     parsed = []
     for line, r in file.rows:
@@ -392,10 +371,7 @@ def _plan_history(tx: Connection, file: CsvFile, plan: Plan) -> None:
     totals: dict[tuple[str, str, date], int] = defaultdict(int)
     for row in parsed:
         totals[(row.sku, row.location, row.day)] += row.quantity
-    h = t.demand_history.c
-    stored = {(s, loc, d): int(n) for s, loc, d, n in tx.execute(
-        select(h.sku, h.location, h.day, h.quantity)
-        .where(h.sku.in_(sorted({k[0] for k in totals}))))}
+    stored = stored_history(uow.tx, {k[0] for k in totals})
     changed = sum(1 for key, n in totals.items() if stored.get(key) != n)
     if not parsed or not changed:
         plan.unchanged = len(parsed)
@@ -407,41 +383,27 @@ def _plan_history(tx: Connection, file: CsvFile, plan: Plan) -> None:
 
 def plan_file(uow: UnitOfWork, kind: str, mode: str | None, file: CsvFile) -> Plan:
     plan = Plan(kind, mode, len(file.rows))
-    tx = uow.tx
     if kind in ("items", "locations", "accounts"):
-        _plan_master(kind, tx, file, plan)
+        _plan_master(kind, uow, file, plan)
     elif kind == "stock":
-        _plan_stock(tx, file, plan)
+        _plan_stock(uow, file, plan)
     elif kind == "receipts":
-        _plan_receipts(tx, file, plan)
+        _plan_receipts(uow, file, plan)
     elif kind == "orders":
-        _plan_orders(tx, uow.today, file, plan)
+        _plan_orders(uow, file, plan)
     elif kind == "commitments":
-        _plan_commitments(tx, file, plan)
+        _plan_commitments(uow, file, plan)
     else:
-        _plan_history(tx, file, plan)
+        _plan_history(uow, file, plan)
     return plan
-
-
-def earlier_import(tx: Connection, sha256: str) -> Earlier | None:
-    """The earlier import of the same content, if any."""
-    from sqlalchemy import select
-
-    from earmark.store import tables as t
-
-    e = t.events.c
-    for event_id, at, data in tx.execute(
-        select(e.id, e.at, e.data).where(e.type == IMPORTED).order_by(e.id)
-    ):
-        if isinstance(data, dict) and data.get("sha256") == sha256:
-            return Earlier(int(event_id), at, str(data.get("kind")))
-    return None
 
 
 def import_file(store: Store, kind: str, file: CsvFile, mode: str | None, *,
                 dry_run: bool = False) -> Plan | Earlier:
     """Plan the file against the database and apply it in one transaction (or,
     dry, apply it and roll back: every refusal shows, nothing changes)."""
+    from earmark.service.file_imports import earlier_import
+
     mode = check_header(kind, file.header, mode)
     with store.unit_of_work() as uow:
         uow.defer_commit = True

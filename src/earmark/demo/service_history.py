@@ -18,9 +18,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from earmark.domain.outcomes import Outcome
+from earmark.service.backfill import record_closed_orders
 from earmark.service.results import Result
 from earmark.service.uow import UnitOfWork
-from earmark.store import tables as t
 
 HISTORY_WEEKS = 4
 HISTORY_SEED = 15
@@ -77,9 +77,7 @@ def record_service_history(uow: UnitOfWork, cmd: RecordServiceHistory) -> Result
                           "ordered_on": day, "held_at_order": held})
             shipments += _shipments(rng, oid, sku, location, account, day, promised,
                                     quantity, held, cmd.today)
-    uow.tx.execute(t.orders.insert(), orders)
-    uow.tx.execute(t.order_lines.insert(), lines)
-    uow.tx.execute(t.shipments.insert(), shipments)
+    record_closed_orders(uow, orders, lines, shipments)
     uow.commit()
     return Result(Outcome.created, {"orders": len(orders)})
 

@@ -30,6 +30,7 @@ from earmark.service.pages import Key, Keyset, page
 from earmark.service.results import Result, fail, invalid
 from earmark.service.uow import UnitOfWork
 from earmark.store import tables as t
+from earmark.store.sealing import derive_key, server_secret
 
 SCOPES = ("read", "write", "admin")
 """From the smallest to the largest; each holds the ones before it."""
@@ -179,3 +180,10 @@ def list_keys(tx: Connection, after: Key | None, limit: int) -> dict[str, Any]:
     k = t.api_keys
     rows, cursor = KEYS.read(tx, select(k).where(k.c.revoked_at.is_(None)), after, limit)
     return page([_key_out(r) for r in rows], cursor)
+
+
+def session_signing_key(database_url: str) -> bytes:
+    """The key that signs the dashboard's session cookies, derived from the
+    server's secret (``EARMARK_SECRET_KEY`` or its key file:
+    :mod:`earmark.store.sealing`)."""
+    return derive_key(server_secret(database_url), b"session")

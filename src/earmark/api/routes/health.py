@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from earmark.api.commands import respond
 from earmark.api.deps import StoreDep
 from earmark.api.problems import problem, problem_response
 from earmark.api.schemas.common import Problem
 from earmark.api.schemas.health import HealthOut
+from earmark.service.database import answers
 
 router = APIRouter(tags=["health"])
 
@@ -27,10 +26,7 @@ RETRY_AFTER_SECONDS = 1
             responses={503: {"model": Problem, "description": "The database does not answer."}})
 def healthz(store: StoreDep) -> JSONResponse:
     """Liveness and the kind of database; needs no API key."""
-    try:
-        with store.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except SQLAlchemyError:
+    if not answers(store):
         return problem_response(problem(503, "database-unavailable", "Database unavailable",
                                         "the database does not answer"),
                                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)})

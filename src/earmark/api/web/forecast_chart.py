@@ -4,23 +4,22 @@ and ``GET /v1/projection/{sku}``, so the chart shows the API's figures."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
-
-from sqlalchemy.engine import Connection
 
 from earmark.forecast.planning import projection_of
 from earmark.forecast.projection import future_points
 from earmark.forecast.store import latest_forecast
+from earmark.service.uow import UnitOfWork
 
 
-def forecast_chart(tx: Connection, sku: str, location: str, today: date) -> dict[str, Any] | None:
+def forecast_chart(uow: UnitOfWork, sku: str, location: str) -> dict[str, Any] | None:
     """Per projected day: the forecast mean and its 80% band (null today,
     where the forecast starts tomorrow) and the projected on-hand; with the
     forecast's method. None without a current forecast (one with a day after
     today): the projection alone is the API's to show."""
-    forecast = latest_forecast(tx, sku, location)
-    projection = projection_of(tx, sku, location, today)
+    today = uow.today
+    forecast = latest_forecast(uow.tx, sku, location)
+    projection = projection_of(uow.tx, sku, location, today)
     if forecast is None or projection is None or projection["forecast"] is None:
         return None
     points = {p.day.isoformat(): p for p in future_points(forecast.points, today)}

@@ -2,9 +2,10 @@
 
 Every figure on screen comes from :mod:`earmark.service.queries` (the
 functions behind ``/v1/availability``, ``/v1/backorders``,
-``/v1/commitments``, ``/v1/orders`` and ``/v1/events``); the few reads of
-their own here only choose *which* rows to show (positions to list, events
-about a position, a commitment's consumptions).
+``/v1/commitments``, ``/v1/orders`` and ``/v1/events``); the dashboard's few
+reads of its own (:mod:`earmark.service.dashboard`,
+:mod:`earmark.service.event_log`) only choose *which* rows to show
+(positions to list, events about a position, a commitment's consumptions).
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
 from earmark.api.web.forecast_chart import forecast_chart
 from earmark.domain.limits import PAGE_LIMIT_MAX
-from earmark.service import catalog, network, transfers
+from earmark.service import catalog, dashboard, event_log, network, transfers
 from earmark.service.pages import Keyset
 from earmark.service.queries import (
     BACKORDERS,
@@ -29,7 +28,6 @@ from earmark.service.queries import (
     list_events,
 )
 from earmark.service.uow import UnitOfWork
-from earmark.store import tables as t
 
 POSITIONS_SHOWN_MAX = 500
 """The overview lists at most this many positions (use the filters beyond)."""
@@ -106,30 +104,10 @@ def all_backorders(uow: UnitOfWork, sku: str | None = None, location: str | None
         uow.tx, uow.today, sku, location, account, after, limit), BACKORDERS)
 
 
-def _position_keys(uow: UnitOfWork, filters: Filters) -> list[tuple[str, str]]:
-    p = t.positions
-    query = select(p.c.sku, p.c.location).order_by(p.c.sku, p.c.location)
-    if filters.sku:
-        query = query.where(p.c.sku == filters.sku)
-    if filters.location:
-        query = query.where(p.c.location == filters.location)
-    if filters.account:
-        ol, c = t.order_lines, t.commitments
-        lines = select(ol.c.sku, ol.c.location).where(ol.c.account == filters.account)
-        held = select(c.c.sku, c.c.location).where(c.c.account == filters.account)
-        wanted = {(r[0], r[1]) for r in uow.tx.execute(lines.union(held)).all()}
-        return [(s, loc) for s, loc in uow.tx.execute(query).all() if (s, loc) in wanted][
-            :POSITIONS_SHOWN_MAX]
-    return [(s, loc) for s, loc in uow.tx.execute(query.limit(POSITIONS_SHOWN_MAX)).all()]
-
-
-def _names(uow: UnitOfWork, column: Any) -> list[str]:
-    return list(uow.tx.execute(select(column).order_by(column).limit(POSITIONS_SHOWN_MAX)).scalars())
-
-
 def overview(uow: UnitOfWork, filters: Filters) -> Overview:
-    positions = [availability(uow.position(sku, location))
-                 for sku, location in _position_keys(uow, filters)]
+    keys = dashboard.position_keys(uow.tx, filters.sku, filters.location, filters.account,
+                                   POSITIONS_SHOWN_MAX)
+    positions = [availability(uow.position(sku, location)) for sku, location in keys]
     shown = {(p["sku"], p["location"]) for p in positions}
     commitments = [c for c in all_commitments(uow, filters.sku, filters.account, "open")
                    if (c["sku"], c["location"]) in shown]
@@ -143,21 +121,17 @@ def overview(uow: UnitOfWork, filters: Filters) -> Overview:
         oldest_backorders=oldest_backorders(uow, filters, shown),
         below_safety=below[:ALERTS_MAX],
         filters=filters,
-        skus=_names(uow, t.items.c.sku),
-        locations=_names(uow, t.locations.c.code),
-        accounts=_names(uow, t.accounts.c.id),
+        skus=dashboard.skus(uow.tx, POSITIONS_SHOWN_MAX),
+        locations=dashboard.location_codes(uow.tx, POSITIONS_SHOWN_MAX),
+        accounts=dashboard.account_ids(uow.tx, POSITIONS_SHOWN_MAX),
     )
 
 
 def oldest_backorders(uow: UnitOfWork, filters: Filters,
                       shown: set[tuple[str, str]]) -> list[dict[str, Any]]:
     """The backordered lines placed first, with their place in the queue and promise."""
-    ol = t.order_lines
-    query = (select(ol.c.order_id, ol.c.line, ol.c.sku, ol.c.location)
-             .where(ol.c.open > ol.c.allocated).order_by(ol.c.seq, ol.c.idx))
-    if filters.account:
-        query = query.where(ol.c.account == filters.account)
-    oldest = [r for r in uow.tx.execute(query.limit(ROWS_MAX)).all() if (r[2], r[3]) in shown]
+    oldest = [r for r in dashboard.oldest_backordered_lines(uow.tx, filters.account, ROWS_MAX)
+              if (r[2], r[3]) in shown]
     oldest = oldest[:ALERTS_MAX]
     queues = {(sku, loc): all_backorders(uow, sku, loc) for _, _, sku, loc in oldest}
     by_line = {(b["order"], b["line"]): b for queue in queues.values() for b in queue}
@@ -208,7 +182,7 @@ def position_view(uow: UnitOfWork, sku: str, location: str) -> PositionView | No
         events=position_events(uow, sku, location, {c["id"] for c in commitments}),
         chart=chart_data(figures, queue),
         at_risk={c["id"] for c in commitments if is_at_risk(c, uow.today)},
-        forecast=forecast_chart(uow.tx, sku, location, uow.today),
+        forecast=forecast_chart(uow, sku, location),
     )
 
 
@@ -238,40 +212,14 @@ def chart_data(figures: dict[str, Any], queue: list[dict[str, Any]]) -> dict[str
 
 
 def consumptions_of(uow: UnitOfWork, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    if not ids:
-        return {}
-    c = t.consumptions
-    rows = uow.tx.execute(
-        select(c.c.commitment_id, c.c.order_id, c.c.line, c.c.quantity)
-        .where(c.c.commitment_id.in_(ids)).order_by(c.c.id).limit(ROWS_MAX)
-    ).all()
-    result: dict[str, list[dict[str, Any]]] = {}
-    for commitment, order, line, quantity in rows:
-        result.setdefault(commitment, []).append(
-            {"order": order, "line": line, "quantity": int(quantity)})
-    return result
-
-
-def _event_out(row: Any) -> dict[str, Any]:
-    return {"id": int(row.id), "type": row.type, "at": row.at, "data": row.data,
-            "actor": row.actor}
+    return dashboard.consumptions_of(uow.tx, ids, ROWS_MAX)
 
 
 def position_events(uow: UnitOfWork, sku: str, location: str,
                     commitment_ids: set[str]) -> list[dict[str, Any]]:
     """The latest events about this position (its lines, receipts, stock and commitments)."""
-    e = t.events
-    rows = uow.tx.execute(select(e).order_by(e.c.id.desc()).limit(EVENTS_SCANNED_MAX)).all()
-    mine = [row for row in rows if _about(row.data, sku, location, commitment_ids)]
-    return [_event_out(row) for row in mine[:EVENTS_SHOWN_MAX]]
-
-
-def _about(data: Any, sku: str, location: str, commitment_ids: set[str]) -> bool:
-    if not isinstance(data, dict):
-        return False
-    if data.get("sku") == sku and data.get("location") == location:
-        return True
-    return data.get("commitment") in commitment_ids
+    return event_log.events_about_position(uow.tx, sku, location, commitment_ids,
+                                           EVENTS_SCANNED_MAX, EVENTS_SHOWN_MAX)
 
 
 @dataclass
@@ -284,26 +232,13 @@ def order_view(uow: UnitOfWork, order_id: str) -> OrderView | None:
     order = get_order(uow.tx, order_id, uow.today)
     if order is None:
         return None
-    # Events carry the order in their JSON data, which the two databases query
-    # differently; so the events since the order was placed are read newest
-    # first, up to a limit, and picked here.
-    e = t.events
-    rows = uow.tx.execute(
-        select(e).where(e.c.at >= order["created_at"]).order_by(e.c.id.desc())
-        .limit(EVENTS_SCANNED_MAX)
-    ).all()
-    events = [_event_out(row) for row in reversed(rows)
-              if isinstance(row.data, dict) and row.data.get("order") == order_id]
+    events = event_log.events_of_order(uow.tx, order_id, order["created_at"], EVENTS_SCANNED_MAX)
     return OrderView(order, events)
 
 
 def latest_events(uow: UnitOfWork, event_type: str | None) -> list[dict[str, Any]]:
     """The newest events, newest first."""
-    e = t.events
-    query = select(e).order_by(e.c.id.desc()).limit(EVENTS_SHOWN_MAX)
-    if event_type:
-        query = query.where(e.c.type == event_type)
-    return [_event_out(row) for row in uow.tx.execute(query).all()]
+    return event_log.latest_events(uow.tx, event_type, EVENTS_SHOWN_MAX)
 
 
 def events_after(uow: UnitOfWork, after: int, event_type: str | None) -> list[dict[str, Any]]:
@@ -313,9 +248,7 @@ def events_after(uow: UnitOfWork, after: int, event_type: str | None) -> list[di
 
 
 def last_event_id(uow: UnitOfWork) -> int:
-    e = t.events
-    value = uow.tx.execute(select(e.c.id).order_by(e.c.id.desc()).limit(1)).scalar()
-    return int(value or 0)
+    return event_log.last_event_id(uow.tx)
 
 
 
@@ -331,12 +264,10 @@ class Choices:
 
 
 def overview_choices(uow: UnitOfWork) -> Choices:
-    r = t.receipts
-    open_receipts = uow.tx.execute(
-        select(r.c.id).where(r.c.status == "open").order_by(r.c.seq).limit(POSITIONS_SHOWN_MAX)
-    ).scalars()
-    return Choices(_names(uow, t.items.c.sku), _names(uow, t.locations.c.code),
-                   _names(uow, t.accounts.c.id), list(open_receipts))
+    return Choices(dashboard.skus(uow.tx, POSITIONS_SHOWN_MAX),
+                   dashboard.location_codes(uow.tx, POSITIONS_SHOWN_MAX),
+                   dashboard.account_ids(uow.tx, POSITIONS_SHOWN_MAX),
+                   dashboard.open_receipt_ids(uow.tx, POSITIONS_SHOWN_MAX))
 
 
 @dataclass
@@ -369,5 +300,6 @@ def network_view(uow: UnitOfWork, sku: str | None) -> NetworkView:
         for status in ("open", "in_transit"):
             moving += _all_pages(lambda after, limit, status=status: transfers.list_transfers(
                 uow.tx, uow.today, sku, None, None, status, after, limit), transfers.TRANSFERS)
-    return NetworkView(locations=locations, lanes=lanes, skus=_names(uow, t.items.c.sku),
+    return NetworkView(locations=locations, lanes=lanes,
+                       skus=dashboard.skus(uow.tx, POSITIONS_SHOWN_MAX),
                        sku=sku, positions=positions, transfers=moving)
