@@ -276,6 +276,20 @@ def built_once(statement: Executable) -> Executable:
     return statement
 
 
+_PLANNED_EACH_TIME: set[int] = set()
+
+
+def planned_each_time(statement: Executable) -> Executable:
+    """Mark a read that the server must plan on every execution instead of
+    preparing it once: psycopg prepares a statement run five times, and the
+    server may then keep a generic plan made while the table was small (a
+    sequential scan), which a table that grows fast (orders in a flash sale)
+    outgrows long before ANALYZE runs. The replay check of a batch's order
+    ids is one: prepared, it read every order of the table on each batch."""
+    _PLANNED_EACH_TIME.add(id(built_once(statement)))
+    return statement
+
+
 def commit_in_pipeline(tx: Connection) -> None:
     """Queue the COMMIT on the open pipeline, so that it travels with the writes
     (the transaction's ``commit()`` afterwards finds nothing left to do). Without
@@ -318,7 +332,8 @@ def read_together(tx: Connection, reads: Sequence[tuple[Executable, Mapping[str,
                 compiled = _compiled(tx, statement, compile_kwargs={"render_postcompile": True})
                 cursor = driver.cursor()
                 tx.dispatch.before_cursor_execute(tx, cursor, compiled.string, params, None, False)
-                cursor.execute(compiled.string, {**compiled.params, **params})
+                cursor.execute(compiled.string, {**compiled.params, **params},
+                               prepare=False if id(statement) in _PLANNED_EACH_TIME else None)
                 cursors.append(cursor)
             pipe.sync()
             return [[tuple(row) for row in cursor.fetchall()] for cursor in cursors]

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import any_, bindparam, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, RowMapping
-from sqlalchemy.sql import Executable
 
 from earmark.store import db
 from earmark.store import tables as t
@@ -30,10 +29,10 @@ START = db.built_once(select(
 
 _ORDER_REQUESTS = select(t.orders.c.id, t.orders.c.request).where(
     t.orders.c.id.in_(bindparam("ids", expanding=True)))
-ORDER_REQUESTS_PG = db.built_once(select(t.orders.c.id, t.orders.c.request).where(
+ORDER_REQUESTS_PG = db.planned_each_time(select(t.orders.c.id, t.orders.c.request).where(
     t.orders.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(t.orders.c.id.type)))))
 """On PostgreSQL one array parameter, so the statement's text is the same for
-any number of ids and the server prepares it once."""
+any number of ids; planned on every execution (:func:`~earmark.store.db.planned_each_time`)."""
 
 EVENTS_LOCK_KEY = 0x6561726D61726B  # "earmark": the advisory lock that orders event ids
 _EVENTS_LOCK = db.built_once(text("SELECT pg_advisory_xact_lock(:key)"))
@@ -63,9 +62,11 @@ def read_by_ids(ids: list[str], read: Callable[[list[str]], Iterable[tuple[str, 
 
 def order_requests(tx: Connection, ids: list[str]) -> dict[str, Any]:
     """The stored request of each of ``ids`` (None for an order not stored)."""
-    statement: Executable = ORDER_REQUESTS_PG if tx.dialect.name == "postgresql" else _ORDER_REQUESTS
+    if tx.dialect.name == "postgresql":
+        return read_by_ids(ids, lambda chunk: (
+            (row[0], row[1]) for row in db.read_together(tx, [(ORDER_REQUESTS_PG, {"ids": chunk})])[0]))
     return read_by_ids(ids, lambda chunk: (
-        (row[0], row[1]) for row in tx.execute(statement, {"ids": chunk})))
+        (row[0], row[1]) for row in tx.execute(_ORDER_REQUESTS, {"ids": chunk})))
 
 
 def lock_events(tx: Connection) -> None:
