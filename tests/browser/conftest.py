@@ -3,7 +3,7 @@ through Debian's Chromium (never a downloaded browser).
 
 Outside CI the tests skip when ``/usr/bin/chromium`` is missing (``apt-get
 install chromium``); with ``CI=true`` that is a failure, as .ci/run installs it.
-All of them run on one xdist worker and share one server; each module has its own browser.
+All of them run on one xdist worker and share one server and one browser.
 """
 
 from __future__ import annotations
@@ -30,7 +30,11 @@ except ImportError:  # pragma: no cover - the dev extra installs it
     sync_playwright = None  # type: ignore[assignment]
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Before xdist's own hook reads the groups (it names each grouped test
+    # ``...@browser``); after it, the mark came too late and the browser tests
+    # were spread over both workers, each starting its own demo server.
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
@@ -80,10 +84,12 @@ def demo_server(demo_database_url: str) -> Iterator[Server]:
         _fail_on_logged_errors(running)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """Per module: while Playwright's sync API is open, its event loop runs on
-    this thread, and other tests on the same worker call ``asyncio.run``."""
+    """One browser for this package's tests (they run one after another, as
+    one xdist group), closed after the last of them: while Playwright's sync
+    API is open its event loop runs on this thread, and other tests on the
+    same worker call ``asyncio.run``."""
     need_chromium()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -37,6 +37,9 @@ HEAVY = ("sqlalchemy", "fastapi", "pydantic", "numpy", "pandas", "statsforecast"
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    # A command given a path that is not there may write it (a backup): in the
+    # test's directory, not in the checkout the suite runs from.
+    monkeypatch.chdir(tmp_path)
     runner = next(cli_on(f"sqlite:///{tmp_path}/errors.db", monkeypatch))
     seed(runner)
     yield runner
