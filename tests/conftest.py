@@ -35,6 +35,25 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 TODAY = date(2026, 1, 5)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Name each test of an ``xdist_group`` ``<nodeid>@<group>``, as pytest-xdist
+    means to (on a worker, after xdist's own hook): xdist 3.8 sets
+    ``item._nodeid``, which pytest 9 no longer reads (a node's id is its
+    ``_id``), so every group was ignored and ``--dist loadgroup`` spread the
+    browser tests, and the fault tests that must not starve each other, over
+    both workers. Nothing is renamed where xdist's own naming took."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        groups = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                         for mark in item.iter_markers("xdist_group")})
+        if groups and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
+
+
 def _postgres_admin() -> object:
     import psycopg
 

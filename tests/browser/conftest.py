@@ -9,6 +9,7 @@ All of them run on one xdist worker and share one server and one browser.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,11 +31,7 @@ except ImportError:  # pragma: no cover - the dev extra installs it
     sync_playwright = None  # type: ignore[assignment]
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Before xdist's own hook reads the groups (it names each grouped test
-    # ``...@browser``); after it, the mark came too late and the browser tests
-    # were spread over both workers, each starting its own demo server.
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
@@ -65,11 +62,24 @@ def demo_database(directory: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def demo_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo data, loaded once: each server on it gets a copy of this file."""
+    need_chromium()
+    url = demo_database(tmp_path_factory.mktemp("demo-template"))
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def demo_copy(template: Path, directory: Path) -> str:
+    """A fresh copy of the demo database in ``directory``, its URL."""
+    shutil.copyfile(template, directory / "demo.db")
+    return f"sqlite:///{directory}/demo.db"
+
+
+@pytest.fixture(scope="session")
+def demo_database_url(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> str:
     """The demo server's database, for a test that writes what no endpoint
     writes (a stored forecast, as a forecasting run would)."""
-    need_chromium()
-    return demo_database(tmp_path_factory.mktemp("browser"))
+    return demo_copy(demo_template, tmp_path_factory.mktemp("browser"))
 
 
 @pytest.fixture(scope="session")
