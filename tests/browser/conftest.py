@@ -3,12 +3,13 @@ through Debian's Chromium (never a downloaded browser).
 
 Outside CI the tests skip when ``/usr/bin/chromium`` is missing (``apt-get
 install chromium``); with ``CI=true`` that is a failure, as .ci/run installs it.
-All of them run on one xdist worker and share one server; each module has its own browser.
+All of them run on one xdist worker and share one server and one browser.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,11 +62,24 @@ def demo_database(directory: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def demo_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo data, loaded once: each server on it gets a copy of this file."""
+    need_chromium()
+    url = demo_database(tmp_path_factory.mktemp("demo-template"))
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def demo_copy(template: Path, directory: Path) -> str:
+    """A fresh copy of the demo database in ``directory``, its URL."""
+    shutil.copyfile(template, directory / "demo.db")
+    return f"sqlite:///{directory}/demo.db"
+
+
+@pytest.fixture(scope="session")
+def demo_database_url(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> str:
     """The demo server's database, for a test that writes what no endpoint
     writes (a stored forecast, as a forecasting run would)."""
-    need_chromium()
-    return demo_database(tmp_path_factory.mktemp("browser"))
+    return demo_copy(demo_template, tmp_path_factory.mktemp("browser"))
 
 
 @pytest.fixture(scope="session")
@@ -80,10 +94,12 @@ def demo_server(demo_database_url: str) -> Iterator[Server]:
         _fail_on_logged_errors(running)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """Per module: while Playwright's sync API is open, its event loop runs on
-    this thread, and other tests on the same worker call ``asyncio.run``."""
+    """One browser for this package's tests (they run one after another, as
+    one xdist group), closed after the last of them: while Playwright's sync
+    API is open its event loop runs on this thread, and other tests on the
+    same worker call ``asyncio.run``."""
     need_chromium()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

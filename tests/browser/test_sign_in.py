@@ -9,17 +9,17 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-from tests.browser.conftest import demo_database, need_chromium
+from tests.browser.conftest import demo_copy
 from tests.e2e.conftest import Server, _fail_on_logged_errors, launch, problem
 
 from earmark.demo.data import DEMO_TODAY
 
 
 @pytest.fixture(scope="module")
-def keyed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    need_chromium()
+def keyed_server(tmp_path_factory: pytest.TempPathFactory,
+                 demo_template: Path) -> Iterator[Server]:
     directory = tmp_path_factory.mktemp("browser-keys")
-    running = launch(demo_database(directory), directory,
+    running = launch(demo_copy(demo_template, directory), directory,
                      env={"EARMARK_TODAY": DEMO_TODAY.isoformat(), "EARMARK_API_KEYS": "alpha"})
     try:
         yield running

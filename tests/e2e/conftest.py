@@ -14,6 +14,7 @@ except in CI (``CI=true``), where that is a failure.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -102,11 +103,16 @@ def launch(database_url: str, log_dir: Path, env: dict[str, str] | None = None,
         time.sleep(0.1)
 
 
-def _database_url(kind: str, directory: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{directory}/earmark.db"
+def _database_url(request: pytest.FixtureRequest, directory: Path) -> Iterator[str]:
+    """A fresh database of the kind ``request.param`` names, already migrated
+    (a copy of the test process's template, tests/conftest.py): the server
+    finds it at head instead of running every migration as it starts."""
+    if request.param == "sqlite":
+        path = directory / "earmark.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
     else:
-        yield from make_postgres_url()
+        yield from make_postgres_url(request.getfixturevalue("postgres_template"))
 
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -116,7 +122,7 @@ DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 def server(request: pytest.FixtureRequest,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     directory = tmp_path_factory.mktemp(f"e2e-{request.param}")
-    for url in _database_url(request.param, directory):
+    for url in _database_url(request, directory):
         running = launch(url, directory)
         try:
             yield running
@@ -144,7 +150,7 @@ def start_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sta
               headers: dict[str, str] | None = None) -> Server:
         directory = tmp_path / f"db{len(started)}"
         directory.mkdir()
-        generator = _database_url(request.param, directory)
+        generator = _database_url(request, directory)
         urls.append(generator)
         running = launch(next(generator), tmp_path, env, headers)
         started.append(running)

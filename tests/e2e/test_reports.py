@@ -119,7 +119,7 @@ def _build(api: httpx.Client) -> tuple[dict[str, Any], str]:
 def history(request: pytest.FixtureRequest,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
     directory = tmp_path_factory.mktemp(f"reports-{request.param}")
-    for url in _database_url(request.param, directory):
+    for url in _database_url(request, directory):
         server = launch(url, directory)
         try:
             capital, capital_csv = _build(server.client)

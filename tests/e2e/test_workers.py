@@ -90,8 +90,9 @@ def assert_sold_exactly_once(api: httpx.Client, url: str,
 
 
 @pytest.mark.postgres
-def test_two_worker_processes_sell_a_hot_sku_without_overselling(tmp_path: Path) -> None:
-    for url in make_postgres_url():
+def test_two_worker_processes_sell_a_hot_sku_without_overselling(
+        tmp_path: Path, postgres_template: str) -> None:
+    for url in make_postgres_url(postgres_template):
         server = launch(url, tmp_path, workers=2)
         try:
             assert len(worker_processes(server.process.pid)) == 2
@@ -103,9 +104,10 @@ def test_two_worker_processes_sell_a_hot_sku_without_overselling(tmp_path: Path)
 
 
 @pytest.mark.postgres
-def test_two_servers_on_one_database_sell_a_hot_sku_exactly_once(tmp_path: Path) -> None:
+def test_two_servers_on_one_database_sell_a_hot_sku_exactly_once(
+        tmp_path: Path, postgres_template: str) -> None:
     """Each retry goes to the other server: its answer is the first one's."""
-    for url in make_postgres_url():
+    for url in make_postgres_url(postgres_template):
         first = launch(url, tmp_path)
         second = launch(url, tmp_path)
         try:

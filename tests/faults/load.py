@@ -13,6 +13,8 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,17 @@ TODAY = "2026-01-05"
 STARTUP_SECONDS = 60
 RETRY_PAUSE_S = 0.2
 """How long a client waits after a cut connection before it tries again."""
+CLIENTS = 32
+SKUS = ["HOT-1", "HOT-2", "HOT-3"]
+LOCATION = "WH"
+ACCOUNT = "shop"
+ON_HAND = 400
+ANSWER_BY_S = 60
+"""How long a client keeps retrying one order before the test fails."""
+ORDERS_PER_STRETCH = 40
+"""Orders a server acknowledges between two faults: enough that each fault
+cuts a busy server, with requests in flight, rather than a fixed pause."""
+STRETCH_DEADLINE_S = 30.0
 
 
 class ServerProcess:
@@ -178,6 +191,50 @@ def run_clients(url: str, tally: Tally, *, clients: int, skus: list[str], locati
     for thread in threads:
         thread.join(answer_by_s + 30)
     return errors
+
+
+@contextmanager
+def under_load(server: ServerProcess, tally: Tally) -> Iterator[None]:
+    """The shop (``SKUS`` at ``LOCATION``, ``ON_HAND`` each) seeded on ``server``,
+    then ``CLIENTS`` clients placing orders against it for the block; on
+    leaving it they stop, each finishing the order it is placing, and what
+    any of them raised fails the test."""
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        seed(client, SKUS, LOCATION, ACCOUNT, ON_HAND)
+    stop = threading.Event()
+    outcome: list[list[BaseException]] = []
+    load = threading.Thread(target=lambda: outcome.append(run_clients(
+        server.url, tally, clients=CLIENTS, skus=SKUS, location=LOCATION, account=ACCOUNT,
+        stop=stop, answer_by_s=ANSWER_BY_S)))
+    load.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        load.join(ANSWER_BY_S + 60)
+    assert outcome == [[]], f"clients failed: {outcome}; {tally.summary()}"
+
+
+def serve_a_stretch(tally: Tally) -> int:
+    """Wait (polling, no fixed pause) until ``ORDERS_PER_STRETCH`` more orders
+    than now are acknowledged, however long a busy machine takes to get there
+    (up to ``STRETCH_DEADLINE_S``); the count then."""
+    wanted = len(tally.acknowledged) + ORDERS_PER_STRETCH
+    deadline = time.monotonic() + STRETCH_DEADLINE_S
+    while len(tally.acknowledged) < wanted and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return len(tally.acknowledged)
+
+
+def check_after_load(server: ServerProcess, tally: Tally, database_url: str) -> str:
+    """What both load tests check once the clients stopped: every acknowledged
+    order exists once and nothing is oversold (:func:`compare`), ``earmark
+    check`` passes, and the server logged no unhandled error. The report."""
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        compared = compare(client, tally, SKUS, LOCATION, ON_HAND)
+    checked = earmark_check(database_url)
+    assert "unhandled error" not in server.logged(), server.logged()[-3000:]
+    return f"{tally.summary()}; compared: {compared}; earmark check: {checked}"
 
 
 def seed(client: httpx.Client, skus: list[str], location: str, account: str, on_hand: int) -> None:

@@ -11,25 +11,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from tests.conftest import IN_CI
 from tests.e2e.conftest import free_port
-from tests.faults.load import ServerProcess, Tally, compare, earmark_check, run_clients, seed
+from tests.faults.load import ServerProcess, Tally, check_after_load, serve_a_stretch, under_load
 
-CLIENTS = 32
-SKUS = ["HOT-1", "HOT-2", "HOT-3"]
-LOCATION = "WH"
-ACCOUNT = "shop"
-ON_HAND = 400
-RUN_AROUND_RESTART_S = 4.0
 CLUSTER_SECONDS_MAX = 60
 
 
@@ -82,38 +74,20 @@ def test_a_postgresql_restart_under_load_is_503_with_retry_after_and_loses_nothi
     own_cluster: Cluster, server_on: Callable[..., ServerProcess]
 ) -> None:
     server = server_on(own_cluster.url)
-    with httpx.Client(base_url=server.url, timeout=30) as client:
-        seed(client, SKUS, LOCATION, ACCOUNT, ON_HAND)
     tally = Tally()
-    stop = threading.Event()
-    outcome: list[list[BaseException]] = []
-    load = threading.Thread(target=lambda: outcome.append(run_clients(
-        server.url, tally, clients=CLIENTS, skus=SKUS, location=LOCATION, account=ACCOUNT,
-        stop=stop, answer_by_s=60)))
-    load.start()
-    try:
-        time.sleep(RUN_AROUND_RESTART_S)
-        before_restart = len(tally.acknowledged)
+    with under_load(server, tally):
+        before_restart = serve_a_stretch(tally)
         started = time.monotonic()
         own_cluster.ctl("restart")
         outage_s = time.monotonic() - started
         unavailable_during = tally.statuses[503]
         acknowledged_at_restart = len(tally.acknowledged)
-        time.sleep(RUN_AROUND_RESTART_S)
-    finally:
-        stop.set()
-        load.join(120)
-    assert outcome == [[]], f"clients failed: {outcome}; {tally.summary()}"
-    after_restart = len(tally.acknowledged) - acknowledged_at_restart
-    with httpx.Client(base_url=server.url, timeout=30) as client:
-        compared = compare(client, tally, SKUS, LOCATION, ON_HAND)
-    checked = earmark_check(own_cluster.url)
+        after_restart = serve_a_stretch(tally) - acknowledged_at_restart
     report = (f"restart took {outage_s:.1f}s; {before_restart} orders acknowledged before it, "
               f"{after_restart} after it; 503 answers during it: {unavailable_during}; "
-              f"{tally.summary()}; compared: {compared}; earmark check: {checked}")
+              f"{check_after_load(server, tally, own_cluster.url)}")
     print(report)
     assert unavailable_during > 0, f"no request met the database away: {report}"
     assert tally.unavailable_without_retry_after == 0, report
     assert 500 not in tally.statuses and tally.transport_errors == 0, report
     assert before_restart > 0 and after_restart > 0, f"the server did not reconnect: {report}"
-    assert "unhandled error" not in server.logged(), server.logged()[-3000:]

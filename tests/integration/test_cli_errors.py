@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 import resource
+import shutil
+import sqlite3
 import subprocess
 import sys
 import types
 import typing
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,11 +38,30 @@ HEAVY = ("sqlalchemy", "fastapi", "pydantic", "numpy", "pandas", "statsforecast"
          "jinja2", "alembic", "psycopg", "plotext", "httpx")
 
 
+SHORT = {("simulate",): ("--days", "7")}
+"""Options that keep a command with nothing to look up short: the sweep is
+about answers to bad input, and ``simulate``'s default year (minutes on a busy
+machine) is tested in test_simulation.py."""
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small world of ``cli_helpers.seed``, made once: each test gets a copy."""
+    path = tmp_path_factory.mktemp("cli-errors") / "seeded.db"
+    with pytest.MonkeyPatch.context() as patch:
+        seed(next(cli_on(f"sqlite:///{path}", patch)))
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of it in the file copied
+    return path
+
+
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
-    runner = next(cli_on(f"sqlite:///{tmp_path}/errors.db", monkeypatch))
-    seed(runner)
-    yield runner
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seeded: Path) -> Iterator[Cli]:
+    # A command given a path that is not there may write it (a backup): in the
+    # test's directory, not in the checkout the suite runs from.
+    monkeypatch.chdir(tmp_path)
+    shutil.copyfile(seeded, tmp_path / "errors.db")
+    yield next(cli_on(f"sqlite:///{tmp_path}/errors.db", monkeypatch))
 
 
 def leaves(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -82,7 +104,7 @@ def arguments(command: Any, *, malformed: bool) -> list[str]:
 @pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
 def test_a_command_on_unknown_ids_answers_in_one_line(cli: Cli, path: tuple[str, ...],
                                                       command: Any) -> None:
-    result = cli.run(*path, *arguments(command, malformed=False))
+    result = cli.run(*path, *arguments(command, malformed=False), *SHORT.get(path, ()))
     if result.exit_code == 1:
         [said] = [line for line in result.stderr.splitlines() if line.strip()]
         assert said.startswith("earmark: "), said
