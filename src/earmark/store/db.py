@@ -358,8 +358,9 @@ def write(tx: Connection, statement: Executable, params: list[dict[str, Any]]) -
 def insert_rows(tx: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (each with the same keys) in one round trip.
 
-    On PostgreSQL, inside a :func:`pipeline`, a few rows are prepared INSERTs
-    queued with the rest of the writes; many rows (and any number outside a
+    On PostgreSQL, inside a :func:`pipeline`, a few rows are one INSERT of a
+    JSON text (:func:`_recordset_insert`) queued with the rest of the writes;
+    many rows (and any number outside a
     pipeline) are a ``COPY … FROM STDIN``, which the server takes far faster
     than row-by-row INSERTs. Elsewhere it is an executemany. The COPY is
     announced to ``before_cursor_execute`` listeners like any statement (the
