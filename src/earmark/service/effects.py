@@ -139,8 +139,8 @@ class Effects:
             return data
         key = DemandKey.for_line(data["order"], data["line"])
         demand = position.demands[key]
-        new = iso(self.customer_dates.at(position, demand, after[key].promised_date)
-                  if key in after else self.customer_dates.now(position, demand))
+        # ``consequences`` tells only of demands viewed before and after.
+        new = iso(self.customer_dates.at(position, demand, after[key].promised_date))
         if kind == "order.backordered":
             return {**data, "customer_date": new}
         return {**data, "old_customer_date": iso(told.get(key)), "new_customer_date": new}

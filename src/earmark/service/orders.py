@@ -219,7 +219,6 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
                  "ordered_on": uow.today}
     line_rows: list[dict[str, Any]] = []
     staged_lines: list[dict[str, Any]] = []
-    own: set[DemandKey] = set()
     known: dict[PartKey, list[Promise]] = {}
     placed_parts: list[tuple[str, Position, Demand]] = []
     consumed: Consumed = {}
@@ -229,7 +228,6 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
         if p.sku not in places:
             places[p.sku] = StoredPlaces(uow, p.sku, cmd.account, effects.position)
         line = line_of(p, seq)
-        own.add(line.key)
         for placed in place_line(places[p.sku], line, p.location):
             part, position, demand = placed.part, placed.position, placed.demand
             cancelled = placed.placed.cancelled
@@ -270,7 +268,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder) -> Result:
         order_row["status"] = "closed"
     _first_promised(staged_lines + line_rows, known)
     uow.stage_order(order_row, staged_lines)
-    effects.finish(own)
+    effects.finish()
     # The answer is built from what was just written: no need to read it back.
     queue = {
         (cmd.id, line, position.location): place

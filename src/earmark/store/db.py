@@ -380,17 +380,26 @@ def insert_rows(tx: Connection, table: Table, rows: list[dict[str, Any]]) -> Non
         tx.execute(table.insert(), rows)
         return
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with _driver_cursor(tx, statement, rows, many=True) as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[name]) if as_json else row[name]
+                            for name, as_json in zip(columns, encode, strict=True)])
+
+
+@contextmanager
+def _driver_cursor(tx: Connection, sql: str, params: Any, *, many: bool = False
+                   ) -> Iterator[psycopg.Cursor[Any]]:
+    """A cursor on the transaction's psycopg connection for ``sql``, announced
+    to ``before_cursor_execute`` listeners like any statement (the
+    statement-count tests listen). A psycopg error inside is raised as
+    SQLAlchemy would have raised it (IntegrityError for a duplicate key), so
+    that the writer's retries see what they know."""
     with _driver(tx).cursor() as cursor:
-        tx.dispatch.before_cursor_execute(tx, cursor, statement, rows, None, True)
+        tx.dispatch.before_cursor_execute(tx, cursor, sql, params, None, many)
         try:
-            with cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row([json.dumps(row[name]) if as_json else row[name]
-                                    for name, as_json in zip(columns, encode, strict=True)])
+            yield cursor
         except psycopg.Error as error:
-            # As SQLAlchemy would have raised it (IntegrityError for a duplicate
-            # key), so that the writer's retries see what they know.
-            raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+            raise DBAPIError.instance(sql, None, error, psycopg.Error) from error
 
 
 _RECORDSET_INSERTS: dict[tuple[str, tuple[str, ...]], str] = {}
@@ -414,7 +423,10 @@ def _json_rows(rows: list[dict[str, Any]]) -> str:
     return orjson.dumps(rows, default=str).decode()
 
 
-_UPDATES: dict[tuple[Any, ...], Executable] = {}
+_UpdateKey = tuple[str, tuple[str, ...], tuple[str, ...], bool]
+"""(table, key columns, columns, delete): what an update's statement depends on."""
+_UPDATES: dict[_UpdateKey, Executable] = {}
+_ARRAY_UPDATES: dict[_UpdateKey, str] = {}
 
 
 def update_rows(tx: Connection, table: Table, keys: list[str], rows: list[dict[str, Any]],
@@ -429,8 +441,8 @@ def update_rows(tx: Connection, table: Table, keys: list[str], rows: list[dict[s
         return
     columns = list(rows[0])
     values = [name for name in columns if name not in keys]
+    memo: _UpdateKey = (table.name, tuple(keys), tuple(columns), delete)
     if tx.dialect.name != "postgresql" or len(rows) < BULK_ROWS_MIN:
-        memo = (table.name, tuple(keys), tuple(columns), delete)
         statement = _UPDATES.get(memo)
         if statement is None:
             match = and_(*(table.c[name] == bindparam(f"k_{name}") for name in keys))
@@ -441,7 +453,6 @@ def update_rows(tx: Connection, table: Table, keys: list[str], rows: list[dict[s
         write(tx, statement, [{(f"k_{n}" if n in keys else f"v_{n}"): row[n] for n in columns}
                               for row in rows])
         return
-    memo = (table.name, tuple(keys), tuple(columns), delete)
     sql = _ARRAY_UPDATES.get(memo)
     if sql is None:
         arrays = ", ".join(f"CAST(%b AS {_sql_type(tx, table, n)}[])" for n in columns)
@@ -456,8 +467,6 @@ def update_rows(tx: Connection, table: Table, keys: list[str], rows: list[dict[s
     _execute(tx, sql, [[row[n] for row in rows] for n in columns])
 
 
-_ARRAY_UPDATES: dict[tuple[str, tuple[str, ...], tuple[str, ...], bool], str] = {}
-
 
 def _sql_type(tx: Connection, table: Table, name: str) -> str:
     return str(table.c[name].type.compile(dialect=tx.dialect))
@@ -469,9 +478,5 @@ def _execute(tx: Connection, sql: str, params: Sequence[Any]) -> None:
     if _pipelined(tx):
         _queue(tx, sql, [params])
         return
-    with _driver(tx).cursor() as cursor:
-        tx.dispatch.before_cursor_execute(tx, cursor, sql, params, None, False)
-        try:
-            cursor.execute(sql, params)
-        except psycopg.Error as error:
-            raise DBAPIError.instance(sql, None, error, psycopg.Error) from error
+    with _driver_cursor(tx, sql, params) as cursor:
+        cursor.execute(sql, params)
