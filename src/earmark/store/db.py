@@ -20,8 +20,9 @@ from typing import Any
 import orjson
 import psycopg
 from sqlalchemy import JSON, Engine, Table, and_, bindparam, create_engine, event, make_url
-from sqlalchemy.engine import Compiled, Connection
-from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.engine import Compiled, Connection, RowMapping
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError as _IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import ClauseElement, Executable
@@ -480,3 +481,20 @@ def _execute(tx: Connection, sql: str, params: Sequence[Any]) -> None:
         return
     with _driver_cursor(tx, sql, params) as cursor:
         cursor.execute(sql, params)
+
+
+# What the layers above storage may name of the database without speaking SQL:
+# they hold a transaction (or an engine) and hand it to the repository's
+# functions, read the rows those return, and recognise the errors they raise.
+Tx = Connection
+"""A transaction as the service layer holds it: passed to the repository, never given a statement."""
+Row = RowMapping
+"""A row as the repository returns it (read by column name)."""
+Database = Engine
+"""An engine as the service layer holds it: it opens transactions, the repository runs statements."""
+IntegrityError = _IntegrityError
+"""A write that broke a uniqueness or foreign-key rule of the schema."""
+DriverError = DBAPIError
+"""Any error the database driver raised."""
+DatabaseError = SQLAlchemyError
+"""Any error of the database layer."""
